@@ -1,0 +1,40 @@
+# The README's two commands live here: `make run` and `make test`.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test test-postgres bench lint format assets clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The environment is built from the committed lock (uv.lock); --frozen refuses to drift from it.
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: $(VENV)/.synced
+	$(VENV)/bin/aftersales run
+
+test: $(VENV)/.synced
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.synced
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/aftersales} $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.synced
+	$(VENV)/bin/python bench/orders_api.py
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .tools $(VENV) var/test-*

@@ -1,0 +1,3 @@
+from aftersales.config.cli import main
+
+main()

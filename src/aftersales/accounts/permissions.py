@@ -1,0 +1,62 @@
+"""The one permission module services ask: which role may do what, declared as data."""
+
+from __future__ import annotations
+
+from aftersales.accounts.actors import MERCHANT_INTEGRATION, PLATFORM_INTEGRATION, SYSTEM, Actor
+from aftersales.accounts.models import Role
+from aftersales.core.errors import NotFound, PermissionDenied
+
+R = Role
+PLATFORM_DESK = {R.AGENT, R.SPECIALIST, R.QUALITY, R.MANAGER, R.RISK, R.ADMIN}
+
+# permission → the roles holding it. Tenancy (which merchant's rows) is the selectors' job;
+# this table answers only "may this kind of actor do this at all".
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "merchants.create": frozenset({PLATFORM_INTEGRATION, R.ADMIN}),
+    "merchants.view": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.MERCHANT_ADMIN,
+            R.MERCHANT_STAFF,
+            *PLATFORM_DESK,
+        }
+    ),
+    "orders.write": frozenset(
+        {PLATFORM_INTEGRATION, MERCHANT_INTEGRATION, R.MERCHANT_ADMIN, R.ADMIN, SYSTEM}
+    ),
+    "orders.view": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.MERCHANT_ADMIN,
+            R.MERCHANT_STAFF,
+            R.BUYER,
+            *PLATFORM_DESK,
+            SYSTEM,
+        }
+    ),
+    "tokens.create": frozenset({R.ADMIN, R.MERCHANT_ADMIN, SYSTEM}),
+}
+
+
+def has_permission(actor: Actor, permission: str) -> bool:
+    try:
+        return actor.role in PERMISSIONS[permission]
+    except KeyError:
+        raise ValueError(f"unknown permission {permission!r}") from None
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not has_permission(actor, permission):
+        raise PermissionDenied(f"{actor.role} may not {permission.replace('.', ' ')}.")
+
+
+def require_merchant_access(actor: Actor, merchant_id: int) -> None:
+    """A merchant-side actor touching another tenant gets 404: the other tenant does not exist
+    for them. Buyers never act for a merchant."""
+    if actor.is_platform:
+        return
+    if actor.is_merchant_side and actor.merchant_id == merchant_id:
+        return
+    raise NotFound("No such merchant.")

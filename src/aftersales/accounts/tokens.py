@@ -1,0 +1,102 @@
+"""API tokens: made random, shown once, stored hashed, looked up by hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+
+from aftersales.accounts.actors import MERCHANT_INTEGRATION, PLATFORM_INTEGRATION, Actor
+from aftersales.accounts.models import ApiToken, Buyer, Merchant, TokenScope, User
+from aftersales.core import clock
+
+TOKEN_PREFIX = "as_"  # noqa: S105 - a public prefix, not a secret
+# Writing last_used_at on every request would turn each read into a write; once a minute is
+# precise enough for "when was this token last used".
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def hash_token(raw: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is safe here (no guessing to slow down).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw: str  # shown once, never stored
+
+
+@transaction.atomic
+def issue_token(
+    *,
+    scope: str,
+    merchant: Merchant | None = None,
+    buyer: Buyer | None = None,
+    user: User | None = None,
+    name: str = "",
+) -> IssuedToken:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name,
+        prefix=raw[:10],
+        token_hash=hash_token(raw),
+        scope=scope,
+        merchant=merchant,
+        buyer=buyer,
+        user=user,
+    )
+    return IssuedToken(token=token, raw=raw)
+
+
+def revoke_token(token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+
+
+def actor_for_token(raw: str) -> Actor | None:
+    """The actor a bearer token stands for, or None when unknown, revoked or inactive."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("merchant", "buyer", "user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    label = f"token:{token.prefix}"
+    match token.scope:
+        case TokenScope.PLATFORM:
+            return Actor(kind="token", role=PLATFORM_INTEGRATION, label=label, token_id=token.pk)
+        case TokenScope.MERCHANT:
+            return Actor(
+                kind="token",
+                role=MERCHANT_INTEGRATION,
+                label=label,
+                merchant_id=token.merchant_id,
+                token_id=token.pk,
+            )
+        case TokenScope.BUYER:
+            return Actor(
+                kind="token", role="buyer", label=label, buyer_id=token.buyer_id, token_id=token.pk
+            )
+        case TokenScope.USER:
+            user = token.user
+            if not user.is_active:
+                return None
+            return Actor(
+                kind="token",
+                role=user.role,
+                label=f"{user.username} ({label})",
+                user_id=user.pk,
+                merchant_id=user.merchant_id,
+                buyer_id=user.buyer_id,
+                token_id=token.pk,
+            )
+    return None

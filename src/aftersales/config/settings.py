@@ -1,0 +1,223 @@
+"""Settings, all from the environment (django-environ). See the README's configuration table."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parents[3]  # the checkout: src/aftersales/config → ../../..
+env = environ.Env()
+
+ENVIRONMENT = env.str("AFTERSALES_ENV", default="development")
+if ENVIRONMENT not in {"development", "production", "test"}:
+    raise environ.ImproperlyConfigured(
+        f"AFTERSALES_ENV must be development, production or test, not {ENVIRONMENT!r}"
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+VAR_DIR = Path(env.str("AFTERSALES_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+if PRODUCTION:
+    # Refuse to start without a real secret: env.str raises ImproperlyConfigured when unset.
+    SECRET_KEY = env.str("SECRET_KEY")
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-" + "x" * 40)
+
+DEBUG = env.bool("AFTERSALES_DEBUG", default=False)
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "aftersales.core",
+    "aftersales.accounts",
+    "aftersales.orders",
+    "aftersales.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aftersales.core.middleware.ApiProblemMiddleware",
+    "aftersales.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "aftersales.core.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "aftersales.config.urls"
+WSGI_APPLICATION = "aftersales.config.wsgi.application"
+ASGI_APPLICATION = "aftersales.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite under var/ by default (WAL, immediate transactions), PostgreSQL by URL.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aftersales.sqlite3'}")
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN
+        # so two writers queue on busy_timeout instead of failing with "database is locked".
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    _db.setdefault("CONN_MAX_AGE", env.int("AFTERSALES_DB_CONN_MAX_AGE", default=60))
+    _db["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: local memory by default; Redis when REDIS_URL is set (shared by all processes).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background work through the django-tasks API: the database backend by default,
+# RQ on Redis for scale-out.
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if ENVIRONMENT == "test":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Accounts
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AXES_FAILURE_LIMIT = env.int("AFTERSALES_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AFTERSALES_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# --- Internationalisation: zh-Hans and en from the first page; stored in UTC, shown in Shanghai.
+LANGUAGE_CODE = env.str("AFTERSALES_DEFAULT_LANGUAGE", default="zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "src" / "aftersales" / "locale"]
+TIME_ZONE = env.str("AFTERSALES_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: WhiteNoise serves them, so `make run` needs no web server in front.
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves straight from the apps
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Request limits: the API refuses bodies over this size with 413 problem+json.
+AFTERSALES_MAX_REQUEST_BYTES = env.int("AFTERSALES_MAX_REQUEST_BYTES", default=1_048_576)
+DATA_UPLOAD_MAX_MEMORY_SIZE = AFTERSALES_MAX_REQUEST_BYTES
+AFTERSALES_IDEMPOTENCY_RETENTION_HOURS = env.int(
+    "AFTERSALES_IDEMPOTENCY_RETENTION_HOURS", default=48
+)
+
+# --- Personal data: Fernet keys (newest first; older ones still decrypt, for rotation) and
+# a separate key for the keyed hash used for exact lookup by phone.
+if PRODUCTION:
+    AFTERSALES_PII_KEYS = env.list("AFTERSALES_PII_KEYS")
+    AFTERSALES_PII_HASH_KEY = env.str("AFTERSALES_PII_HASH_KEY")
+else:
+    AFTERSALES_PII_KEYS = env.list("AFTERSALES_PII_KEYS", default=[])
+    AFTERSALES_PII_HASH_KEY = env.str("AFTERSALES_PII_HASH_KEY", default="")
+
+# --- Production hardening: `manage.py check --deploy` is clean with AFTERSALES_ENV=production.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("AFTERSALES_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("AFTERSALES_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# --- Logs: one line per record, personal data masked by a filter on every handler.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_pii": {"()": "aftersales.core.logging.MaskPersonalData"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["mask_pii"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("AFTERSALES_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
