@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.orders",
     "aftersales.web",
+    "aftersales.config",
 ]
 
 MIDDLEWARE = [
