@@ -13,7 +13,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 ENCRYPTED_PREFIX = "fernet:"
 
@@ -27,12 +29,17 @@ def _derived_key(purpose: bytes) -> bytes:
 
 
 @cache
-def _cipher() -> MultiFernet:
+def _fernets() -> tuple[Fernet, ...]:
     keys = list(settings.AFTERSALES_PII_KEYS) or [
         base64.urlsafe_b64encode(_derived_key(b"fernet")).decode()
     ]
+    return tuple(Fernet(k) for k in keys)
+
+
+@cache
+def _cipher() -> MultiFernet:
     # The first key encrypts; every key decrypts, which is what makes rotation possible.
-    return MultiFernet([Fernet(k) for k in keys])
+    return MultiFernet(list(_fernets()))
 
 
 @cache
@@ -43,8 +50,16 @@ def _hash_key() -> bytes:
 
 def reset_keys() -> None:
     """Forget cached keys (tests that change the key settings call this)."""
+    _fernets.cache_clear()
     _cipher.cache_clear()
     _hash_key.cache_clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(*, setting: str, **kwargs) -> None:
+    # override_settings / pytest-django's `settings` fixture: the cached keys follow.
+    if setting in {"AFTERSALES_PII_KEYS", "AFTERSALES_PII_HASH_KEY", "SECRET_KEY"}:
+        reset_keys()
 
 
 def encrypt(plaintext: str) -> str:
@@ -61,9 +76,38 @@ def decrypt(stored: str) -> str:
 
 
 def rotate(stored: str) -> str:
-    """Re-encrypt under the newest key (used by `aftersales pii rotate`)."""
-    token = _cipher().rotate(stored[len(ENCRYPTED_PREFIX) :].encode())
+    """Re-encrypt under the newest key (used by `aftersales pii rotate`). A value stored in
+    clear (written before encryption, or by hand) comes out encrypted."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return encrypt(stored)
+    try:
+        token = _cipher().rotate(stored[len(ENCRYPTED_PREFIX) :].encode())
+    except InvalidToken as exc:
+        raise ValueError("personal data cannot be decrypted with the configured keys") from exc
     return ENCRYPTED_PREFIX + token.decode()
+
+
+def is_current(stored: str) -> bool:
+    """Whether the value is already encrypted under the newest key (rotation skips it)."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return False
+    try:
+        _fernets()[0].decrypt(stored[len(ENCRYPTED_PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """For opaque blobs that may hold personal data (stored idempotent responses)."""
+    return _cipher().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _cipher().decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("data cannot be decrypted with the configured keys") from exc
 
 
 def normalise_phone(phone: str) -> str:
@@ -128,7 +172,11 @@ def mask_address(address: str | None) -> str:
     return head + "****"
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A mainland mobile number as people write it: 13812345678, 138 1234 5678, 138-1234-5678,
+# +86 138…, 0086138… (the country code is swallowed into the mask, not left as a digit run).
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)"
+)
 
 
 def mask_text(text: str) -> str:
