@@ -9,7 +9,11 @@ from django.test import RequestFactory
 
 from aftersales.accounts.models import Merchant
 from aftersales.core import clock
-from aftersales.core.idempotency import IdempotencyMiddleware, prune_idempotency_records
+from aftersales.core.idempotency import (
+    IdempotencyMiddleware,
+    caller_of,
+    prune_idempotency_records,
+)
 from aftersales.core.models import AuditEvent, IdempotencyRecord
 from tests import factories
 
@@ -154,6 +158,24 @@ def test_stored_response_body_is_encrypted(api):
         cursor.execute("SELECT body FROM core_idempotencyrecord")
         (body,) = cursor.fetchone()
     assert "张三".encode() not in bytes(body)
+
+
+def test_a_request_abandoned_by_a_dead_process_frees_its_key():
+    request = RequestFactory().post(
+        "/api/v1/x", b"{}", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    request.META["HTTP_AUTHORIZATION"] = "Bearer as_whatever"
+    # The first attempt's process died before it could complete or release its record.
+    IdempotencyRecord.objects.create(
+        caller=caller_of(request),
+        key="k",
+        request_hash="h",
+        created_at=clock.now() - timedelta(minutes=6),
+    )
+
+    response = IdempotencyMiddleware(lambda r: HttpResponse("ran", status=201))(request)
+
+    assert (response.status_code, response.content) == (201, b"ran")
 
 
 def test_key_past_retention_is_free_again(api, settings, time_machine):

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from aftersales.accounts.actors import actor_for_user
 from aftersales.accounts.models import ApiToken, Buyer, Merchant, User
 from aftersales.accounts.tokens import revoke_token
 from aftersales.core.pii import lookup_hash, normalise_phone
@@ -84,7 +85,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         active = list(queryset.filter(revoked_at__isnull=True))
         for token in active:
-            revoke_token(token)
+            revoke_token(token, actor=actor_for_user(request.user))
         self.message_user(request, f"{len(active)} token(s) revoked.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:

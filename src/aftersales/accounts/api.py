@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from aftersales.accounts import selectors, services
 from aftersales.accounts.schemas import MerchantIn, MerchantOut
@@ -18,7 +18,7 @@ def _out(merchant) -> dict:
 @router.post("/merchants", response={201: MerchantOut})
 def create_merchant(request: HttpRequest, payload: MerchantIn):
     merchant = services.create_merchant(actor=request.auth, code=payload.code, name=payload.name)
-    return 201, _out(merchant)
+    return Status(201, _out(merchant))
 
 
 @router.get("/merchants/{code}", response=MerchantOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -73,8 +74,17 @@ class Buyer(models.Model):
         return mask_phone(self.phone)
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` knows nothing of roles; a superuser is the platform's administrator.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. One role per account; merchant roles belong to one merchant."""
+
+    objects = UserManager()
 
     role = models.CharField(max_length=32, choices=Role.choices)
     merchant = models.ForeignKey(

@@ -9,9 +9,15 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from aftersales.accounts.actors import MERCHANT_INTEGRATION, PLATFORM_INTEGRATION, Actor
+from aftersales.accounts.actors import (
+    MERCHANT_INTEGRATION,
+    PLATFORM_INTEGRATION,
+    SYSTEM_ACTOR,
+    Actor,
+)
 from aftersales.accounts.models import ApiToken, Buyer, Merchant, TokenScope, User
 from aftersales.core import clock
+from aftersales.core.audit import record
 
 TOKEN_PREFIX = "as_"  # noqa: S105 - a public prefix, not a secret
 # Writing last_used_at on every request would turn each read into a write; once a minute is
@@ -38,7 +44,9 @@ def issue_token(
     buyer: Buyer | None = None,
     user: User | None = None,
     name: str = "",
+    actor: Actor = SYSTEM_ACTOR,
 ) -> IssuedToken:
+    """`actor` is who issues it: an operator at the command line acts as the system."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         name=name,
@@ -49,11 +57,31 @@ def issue_token(
         buyer=buyer,
         user=user,
     )
+    record(
+        actor=actor,
+        action="token.issued",
+        subject=token,
+        merchant_id=token.merchant_id,
+        payload={"prefix": token.prefix, "scope": scope, "name": name},
+    )
     return IssuedToken(token=token, raw=raw)
 
 
-def revoke_token(token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor: Actor = SYSTEM_ACTOR) -> bool:
+    """Revoke at once; True if this call revoked it, False if it already was."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    if revoked:
+        record(
+            actor=actor,
+            action="token.revoked",
+            subject=token,
+            merchant_id=token.merchant_id,
+            payload={"prefix": token.prefix, "scope": token.scope},
+        )
+    return bool(revoked)
 
 
 def actor_for_token(raw: str) -> Actor | None:

@@ -24,6 +24,9 @@ MAX_KEY_LENGTH = 255
 # credentials (or after the rate window) must run. Kept, a CSRF failure would replay forever.
 NOT_KEPT = frozenset({401, 403, 429})
 PRUNE_BATCH = 1000
+# A pending record this old belongs to a process that died mid-request (no request runs this
+# long: the server's worker timeout is far shorter); its key is free again.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyMiddleware:
@@ -98,7 +101,7 @@ def _claim(
         existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
         if existing is None:
             continue
-        if existing.created_at < retention_cutoff():
+        if existing.created_at < retention_cutoff() or _abandoned(existing):
             # Past retention the key is free again, pruned or not.
             IdempotencyRecord.objects.filter(
                 pk=existing.pk, created_at=existing.created_at
@@ -106,6 +109,10 @@ def _claim(
             continue
         return None, _answer(existing, request_hash)
     return None, _in_flight()
+
+
+def _abandoned(record: IdempotencyRecord) -> bool:
+    return record.status_code is None and record.created_at < clock.now() - ABANDONED_AFTER
 
 
 def _answer(existing: IdempotencyRecord, request_hash: str) -> HttpResponse:
