@@ -5,7 +5,7 @@ UV := .tools/bin/uv
 VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test test-postgres bench lint format assets clean
+.PHONY: install run test test-postgres bench lint format assets clean ci
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -16,8 +16,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
+# Only the environment (CI and editors); `make run` and `make test` build it themselves.
+install: $(VENV)/.synced
+
+# Migrates, loads the demo data (idempotent; prints the logins), serves web + API + worker.
 run: $(VENV)/.synced
-	$(VENV)/bin/aftersales run
+	$(VENV)/bin/aftersales run --demo
 
 test: $(VENV)/.synced
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
@@ -35,6 +39,9 @@ lint: $(VENV)/.synced
 format: $(VENV)/.synced
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+ci:
+	CI=true bash .ci/run
 
 clean:
 	rm -rf .tools $(VENV) var/test-*

@@ -27,6 +27,7 @@ def test_repeated_failed_logins_lock_the_account_out(settings):
     response = login(client, "desk2", "right-password-123")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+    assert b"Too many attempts" in response.content or "尝试次数过多".encode() in response.content
 
 
 def test_pages_need_a_login():

@@ -12,7 +12,7 @@ PLATFORM_DESK = {R.AGENT, R.SPECIALIST, R.QUALITY, R.MANAGER, R.RISK, R.ADMIN}
 # permission → the roles holding it. Tenancy (which merchant's rows) is the selectors' job;
 # this table answers only "may this kind of actor do this at all".
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "merchants.create": frozenset({PLATFORM_INTEGRATION, R.ADMIN}),
+    "merchants.create": frozenset({PLATFORM_INTEGRATION, R.ADMIN, SYSTEM}),
     "merchants.view": frozenset(
         {
             PLATFORM_INTEGRATION,

@@ -18,8 +18,13 @@ VAR_DIR = Path(env.str("AFTERSALES_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 if PRODUCTION:
-    # Refuse to start without a real secret: env.str raises ImproperlyConfigured when unset.
-    SECRET_KEY = env.str("SECRET_KEY")
+    # Refuse to start without a real secret.
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise environ.ImproperlyConfigured(
+            "AFTERSALES_ENV=production refuses to start without SECRET_KEY: set it to 50 or more "
+            "random characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-" + "x" * 40)
 
@@ -147,6 +152,7 @@ AXES_FAILURE_LIMIT = env.int("AFTERSALES_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AFTERSALES_LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 # --- Internationalisation: zh-Hans and en from the first page; stored in UTC, shown in Shanghai.
 LANGUAGE_CODE = env.str("AFTERSALES_DEFAULT_LANGUAGE", default="zh-hans")
@@ -222,3 +228,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("AFTERSALES_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Benchmarks only: bench/baseline, the bare endpoint bench/*.py compare the API against.
+AFTERSALES_BENCH_BASELINE = env.bool("AFTERSALES_BENCH_BASELINE", default=False)
+if AFTERSALES_BENCH_BASELINE:
+    INSTALLED_APPS.append("bench.baseline")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+_DECIMAL_TEXT = re.compile(r"[+-]?\d+(\.\d+)?", re.ASCII)
 
 # Currencies whose minor unit is two places; the platform settles in these only.
 CURRENCIES = frozenset(
@@ -23,20 +25,28 @@ def floor_money(value: Decimal) -> Decimal:
 
 
 def parse_amount(raw: object) -> Decimal:
-    """A decimal string (or int) with at most two places; floats are refused (they are inexact)."""
+    """A decimal string (or int) with at most two places; floats are refused (they are inexact),
+    and so are spellings no shop means by an amount ("1e2", "1_000", "NaN", "Infinity")."""
     if isinstance(raw, bool | float):
         raise ValueError('amounts are decimal strings such as "99.90", not floats')
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError("not a decimal amount") from exc
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise ValueError('not a decimal amount such as "99.90"')
+        value = Decimal(text)
     if not value.is_finite():
         raise ValueError("must be a finite amount")
-    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+    try:
+        in_cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise ValueError("too large an amount") from None
+    if value != in_cents:
         raise ValueError("has more than two decimal places")
     if value < 0:
         raise ValueError("must not be negative")
-    return value.quantize(CENT)
+    return abs(in_cents)  # "-0.00" is 0.00
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,9 @@ def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     total = Decimal(total)
     if total < 0:
         raise ValueError("cannot allocate a negative amount")
+    if any(w < 0 for w in weights):
+        # A negative weight would take a negative share: a line that is paid money back.
+        raise ValueError("cannot allocate over negative weights")
     weight_sum = sum(weights, Decimal(0))
     if total == 0 or not weights:
         return [Decimal("0.00")] * len(weights)

@@ -1,0 +1,153 @@
+"""Walk every API route as another tenant: nothing of tenant A may leak to anyone else.
+
+Routes are read from the OpenAPI schema, so a new route is walked automatically; a route
+whose path parameters or body this file cannot fill makes the test fail until it is taught
+how that route reaches tenant A's data (add it to PATH_VALUES or BODIES below)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from aftersales.accounts.actors import SYSTEM_ACTOR
+from aftersales.config.api import api as ninja_api
+from aftersales.core.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Data only tenant A has: none of it may appear in a response to anyone else.
+SECRET_TITLE = "甲店机密商品"
+SECRET_BUYER_NAME = "欧阳娜娜"
+SECRET_PHONE = "13900001111"
+
+
+def tenant_a_order(merchant_code: str) -> dict:
+    return {
+        "external_id": "A-ORDER-1",
+        "merchant": merchant_code,
+        "buyer": {
+            "external_id": "buyer-of-a",
+            "name": SECRET_BUYER_NAME,
+            "phone": SECRET_PHONE,
+            "address": "上海市浦东新区世纪大道 100 号",
+        },
+        "currency": "CNY",
+        "placed_at": "2026-03-01T10:00:00+08:00",
+        "paid_at": "2026-03-01T10:01:00+08:00",
+        "discount": "0.00",
+        "shipping_fee": "0.00",
+        "free_shipping": True,
+        "freight_insurance": False,
+        "lines": [
+            {
+                "line_id": "1",
+                "sku": "SECRET-1",
+                "title": SECRET_TITLE,
+                "category": "electronics",
+                "quantity": 1,
+                "unit_price": "99.00",
+                "discount": "0.00",
+                "attributes": {},
+                "confirmed_exclusions": [],
+                "gifts": [],
+            }
+        ],
+        "payments": [{"method": "card", "amount": "99.00", "paid_at": "2026-03-01T10:01:00+08:00"}],
+        "shipments": [],
+    }
+
+
+@pytest.fixture
+def tenant_a():
+    from aftersales.orders.services import upsert_order
+
+    merchant = factories.merchant("shop-a")
+    order_json = tenant_a_order(merchant.code)
+    order, _ = upsert_order(actor=SYSTEM_ACTOR, data=order_json)
+    return {"merchant": merchant, "order": order, "order_json": order_json}
+
+
+# How each path parameter names tenant A's data.
+PATH_VALUES = {
+    "code": lambda a: a["merchant"].code,
+    "external_id": lambda a: a["order"].external_id,
+}
+
+# For each write route: a body that aims at tenant A's data.
+BODIES = {
+    ("post", "/api/v1/merchants"): lambda a: {"code": "shop-a", "name": "抢注"},
+    ("post", "/api/v1/orders"): lambda a: {**a["order_json"], "discount": "50.00"},
+}
+
+
+def outsiders():
+    """Everyone who is not tenant A: another merchant's integration and staff, a buyer of
+    another shop."""
+    other = factories.merchant("shop-b")
+    return {
+        "merchant token of B": factories.merchant_token(other),
+        "staff of B": factories.user_token(factories.user("merchant_admin", merchant=other)),
+        "staff user of B": factories.user_token(factories.user("merchant_staff", merchant=other)),
+        "a buyer of B": factories.buyer_token(factories.buyer("buyer-of-b")),
+    }
+
+
+def operations():
+    schema = ninja_api.get_openapi_schema(path_prefix="/api/v1")
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            yield method, path
+
+
+def fill(path: str, a: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        assert name in PATH_VALUES, f"teach the tenancy walk how {{{name}}} names tenant data"
+        return str(PATH_VALUES[name](a))
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+def test_every_route_hides_tenant_a_from_everyone_else(tenant_a, api):
+    tokens = outsiders()
+    walked = 0
+    for method, path in operations():
+        url = fill(path, tenant_a)[len("/api/v1") :]
+        for who, token in tokens.items():
+            events_before = AuditEvent.objects.filter(merchant_id=tenant_a["merchant"].pk).count()
+            client = api(token)
+            if method == "get":
+                response = client.get(url)
+            elif method in {"post", "put", "patch"}:
+                assert (method, path) in BODIES, (
+                    f"teach the tenancy walk a body for {method} {path}"
+                )
+                body = BODIES[(method, path)](tenant_a)
+                response = client.post(url, body)
+            elif method == "delete":
+                response = client.delete(url)
+            else:
+                raise AssertionError(f"unexpected method {method}")
+            text = response.content.decode()
+            assert response.status_code in {401, 403, 404, 409, 422}, (
+                f"{who}: {method.upper()} {path} → {response.status_code} {text[:300]}"
+            )
+            for secret in (SECRET_TITLE, SECRET_BUYER_NAME, SECRET_PHONE):
+                assert secret not in text, f"{who}: {method.upper()} {path} leaks {secret}"
+            assert response["Content-Type"] == "application/problem+json"
+            assert json.loads(text)["status"] == response.status_code
+            events_after = AuditEvent.objects.filter(merchant_id=tenant_a["merchant"].pk).count()
+            assert events_after == events_before, f"{who}: {method.upper()} {path} wrote to A"
+            walked += 1
+    routes = list(operations())
+    assert ("get", "/api/v1/orders/{external_id}") in routes  # the walk sees the real API
+    assert walked == len(routes) * len(tokens)
+
+
+def test_wrong_tenant_reads_are_404_not_403(tenant_a, api):
+    other_merchant = outsiders()["merchant token of B"]
+    response = api(other_merchant).get(f"/orders/{tenant_a['order'].external_id}")
+    assert response.status_code == 404
