@@ -58,3 +58,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _forget_policy_versions():
+    """Published versions are cached by label for the life of a process; each test's database
+    is rolled back, so the cache must not carry `cn-default@2` from one test into the next."""
+    yield
+    from aftersales.policy import loading
+
+    loading.compiled.cache_clear()
+    loading.forget_latest()

@@ -80,6 +80,15 @@ PATH_VALUES = {
 BODIES = {
     ("post", "/api/v1/merchants"): lambda a: {"code": "shop-a", "name": "抢注"},
     ("post", "/api/v1/orders"): lambda a: {**a["order_json"], "discount": "50.00"},
+    ("post", "/api/v1/eligibility"): lambda a: {
+        "order": a["order"].external_id,
+        "merchant": a["merchant"].code,
+        "line_id": "1",
+        "quantity": 1,
+        "type": "return_refund",
+        "reason": "no_reason",
+        "explain": True,
+    },
 }
 
 

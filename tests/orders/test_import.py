@@ -371,7 +371,7 @@ def test_reimporting_the_same_csv_updates_and_duplicates_nothing(tmp_path):
 
 def test_the_console_script_documents_the_csv_columns_in_its_help():
     script = Path(sys.executable).with_name("aftersales")
-    result = subprocess.run(  # noqa: S603 - our own console script
+    result = subprocess.run(
         [str(script), "import-orders", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr

@@ -36,6 +36,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             SYSTEM,
         }
     ),
+    "policy.publish": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
+    # A merchant's own rules (their merchant only; selectors and services check the tenant).
+    "policy.override": frozenset({R.MERCHANT_ADMIN, R.MANAGER, R.ADMIN, SYSTEM}),
     "tokens.create": frozenset({R.ADMIN, R.MERCHANT_ADMIN, SYSTEM}),
 }
 

@@ -13,6 +13,7 @@ from aftersales.accounts.auth import api_auth
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
 from aftersales.orders.api import router as orders_router
+from aftersales.policy.api import router as policy_router
 
 logger = logging.getLogger("aftersales.api")
 
@@ -88,3 +89,4 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/", orders_router)
+api.add_router("/", policy_router)

@@ -6,6 +6,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.config.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["aftersales", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["aftersales", *(sys.argv[1:] if argv is None else argv)])
+    except ImproperlyConfigured as exc:  # a setting is missing or wrong: say which, not a trace
+        sys.exit(f"aftersales: {exc}")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "aftersales.core",
     "aftersales.accounts",
     "aftersales.orders",
+    "aftersales.policy",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -226,7 +227,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("AFTERSALES_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Benchmarks only: bench/baseline, the bare endpoint bench/*.py compare the API against.

@@ -17,3 +17,13 @@ class CoreConfig(AppConfig):
         for connection in connections.all(initialized_only=True):
             if connection.connection is not None:
                 register_sqlite_guard(sender=type(connection), connection=connection)
+
+        from django.db.models.signals import post_migrate
+
+        from aftersales.core.calendar_data import seed_empty_calendar
+
+        # `flush` (tests with transactions) empties the seeded calendar and sends post_migrate:
+        # an empty calendar is seeded again, a filled one is left as the operators keep it.
+        post_migrate.connect(
+            seed_empty_calendar, sender=self, dispatch_uid="aftersales-calendar-seed"
+        )

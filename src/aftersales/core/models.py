@@ -80,3 +80,70 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.key}"
+
+
+# --- Business calendar (core.calendar does the arithmetic; core.calendar_data writes) ---------
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", "statutory holiday rest day (法定节假日, incl. 调休 rest days)"
+    ADJUSTED_WORKDAY = "adjusted_workday", "weekend day worked (调休上班)"
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekday rule (Mon–Fri work, Sat–Sun rest) in a known year."""
+
+    region = models.CharField(max_length=8, default="CN")
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=CalendarDayKind.choices)
+    name = models.CharField(max_length=64, blank=True, default="", help_text="e.g. 春节")
+    in_lieu = models.BooleanField(
+        default=False, help_text="a weekday made a rest day to complete the block (调休休息)"
+    )
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["region", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "date"], name="one_calendar_day_per_date"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=CalendarDayKind.values),
+                name="calendar_day_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(in_lieu=False) | models.Q(kind=CalendarDayKind.HOLIDAY),
+                name="calendar_day_in_lieu_is_a_holiday",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.date} {self.kind} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose exceptions are complete. Years not listed are unknown: arithmetic refuses."""
+
+    region = models.CharField(max_length=8, default="CN")
+    year = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=200)
+    imported_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["region", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="one_calendar_year_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}"
+
+
+class CalendarRevision(models.Model):
+    """A counter bumped by every calendar write, so each process knows to rebuild its cache."""
+
+    region = models.CharField(max_length=8, unique=True)
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.region} v{self.version}"

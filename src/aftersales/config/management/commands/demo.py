@@ -45,41 +45,84 @@ class DemoMerchant:
 
 
 MERCHANTS = (
-    DemoMerchant("m-apparel", "衣品服饰旗舰店", (
-        Product("TS-RED-M", "纯棉圆领T恤 红色 M码", "apparel", "59.00", gift=("棉袜一双", "5.00")),
-        Product("JN-BLU-30", "直筒牛仔裤 水洗蓝 30码", "apparel", "169.00"),
-        Product("DJ-BLK-L", "轻薄羽绒服 黑色 L码", "apparel", "399.00"),
-        Product("SN-WHT-42", "缓震跑步鞋 白色 42码", "shoes_bags", "329.00"),
-        Product("BP-GRY", "通勤双肩包 灰色", "shoes_bags", "199.00"),
-    )),
-    DemoMerchant("m-electronics", "极客数码专营店", (
-        Product("PH-X1-128", "X1 智能手机 128GB 曜石黑", "electronics", "2999.00",
-                {"warranty_months": 12, "serial_tracked": True}, gift=("手机壳", "29.00")),
-        Product("EB-PRO", "降噪蓝牙耳机 Pro", "electronics", "899.00", {"warranty_months": 12}),
-        Product("CH-65W", "65W 氮化镓快充充电器", "electronics", "149.00", {"warranty_months": 12}),
-        Product("AC-1P5", "变频空调 1.5匹 挂机", "appliances", "2599.00",
-                {"warranty_months": 72}, installed=True),
-        Product("RC-4L", "智能电饭煲 4L", "appliances", "399.00", {"warranty_months": 12}),
-    )),
-    DemoMerchant("m-fresh", "鲜果时光生鲜店", (
-        Product("GR-SHINE-2KG", "阳光玫瑰葡萄 2kg 礼盒", "fresh", "128.00",
-                {"fresh_perishable": True}),
-        Product("SA-300G", "冰鲜三文鱼中段 300g", "fresh", "89.00", {"fresh_perishable": True}),
-        Product("NUT-GIFT", "每日坚果礼盒 30袋", "food", "139.00"),
-        Product("TEA-LJ-250", "明前龙井 250g", "food", "268.00"),
-    )),
-    DemoMerchant("m-books", "书香图书音像专营店", (
-        Product("BK-3BODY", "《三体》全集 典藏版", "books", "168.00"),
-        Product("BK-HIST", "《中国通史》精装", "books", "98.00"),
-        Product("MG-READER-2611", "《读者》2026年第11期", "books", "8.00", {"periodical": True}),
-        Product("EB-CODE", "电子书年卡 兑换码", "digital", "188.00", {"digital": True}),
-        Product("CD-CLASSIC", "古典音乐精选 CD 套装", "digital", "129.00", {"digital": True}),
-    )),
-    DemoMerchant("m-custom", "匠心定制工坊", (
-        Product("PEN-ENGRAVE", "定制刻字钢笔", "customized", "259.00", {"customized": True}),
-        Product("TS-PRINT", "定制印花T恤", "customized", "99.00", {"customized": True}),
-        Product("MUG-PHOTO", "照片定制马克杯", "customized", "69.00", {"customized": True}),
-    )),
+    DemoMerchant(
+        "m-apparel",
+        "衣品服饰旗舰店",
+        (
+            Product(
+                "TS-RED-M", "纯棉圆领T恤 红色 M码", "apparel", "59.00", gift=("棉袜一双", "5.00")
+            ),
+            Product("JN-BLU-30", "直筒牛仔裤 水洗蓝 30码", "apparel", "169.00"),
+            Product("DJ-BLK-L", "轻薄羽绒服 黑色 L码", "apparel", "399.00"),
+            Product("SN-WHT-42", "缓震跑步鞋 白色 42码", "shoes_bags", "329.00"),
+            Product("BP-GRY", "通勤双肩包 灰色", "shoes_bags", "199.00"),
+        ),
+    ),
+    DemoMerchant(
+        "m-electronics",
+        "极客数码专营店",
+        (
+            Product(
+                "PH-X1-128",
+                "X1 智能手机 128GB 曜石黑",
+                "electronics",
+                "2999.00",
+                {"warranty_months": 12, "serial_tracked": True},
+                gift=("手机壳", "29.00"),
+            ),
+            Product("EB-PRO", "降噪蓝牙耳机 Pro", "electronics", "899.00", {"warranty_months": 12}),
+            Product(
+                "CH-65W", "65W 氮化镓快充充电器", "electronics", "149.00", {"warranty_months": 12}
+            ),
+            Product(
+                "AC-1P5",
+                "变频空调 1.5匹 挂机",
+                "appliances",
+                "2599.00",
+                {"warranty_months": 72},
+                installed=True,
+            ),
+            Product("RC-4L", "智能电饭煲 4L", "appliances", "399.00", {"warranty_months": 12}),
+        ),
+    ),
+    DemoMerchant(
+        "m-fresh",
+        "鲜果时光生鲜店",
+        (
+            Product(
+                "GR-SHINE-2KG",
+                "阳光玫瑰葡萄 2kg 礼盒",
+                "fresh",
+                "128.00",
+                {"fresh_perishable": True},
+            ),
+            Product("SA-300G", "冰鲜三文鱼中段 300g", "fresh", "89.00", {"fresh_perishable": True}),
+            Product("NUT-GIFT", "每日坚果礼盒 30袋", "food", "139.00"),
+            Product("TEA-LJ-250", "明前龙井 250g", "food", "268.00"),
+        ),
+    ),
+    DemoMerchant(
+        "m-books",
+        "书香图书音像专营店",
+        (
+            Product("BK-3BODY", "《三体》全集 典藏版", "books", "168.00"),
+            Product("BK-HIST", "《中国通史》精装", "books", "98.00"),
+            Product(
+                "MG-READER-2611", "《读者》2026年第11期", "books", "8.00", {"periodical": True}
+            ),
+            Product("EB-CODE", "电子书年卡 兑换码", "digital", "188.00", {"digital": True}),
+            Product("CD-CLASSIC", "古典音乐精选 CD 套装", "digital", "129.00", {"digital": True}),
+        ),
+    ),
+    DemoMerchant(
+        "m-custom",
+        "匠心定制工坊",
+        (
+            Product("PEN-ENGRAVE", "定制刻字钢笔", "customized", "259.00", {"customized": True}),
+            Product("TS-PRINT", "定制印花T恤", "customized", "99.00", {"customized": True}),
+            Product("MUG-PHOTO", "照片定制马克杯", "customized", "69.00", {"customized": True}),
+        ),
+    ),
 )
 
 PLATFORM_STAFF = (
@@ -117,16 +160,19 @@ class Command(BaseCommand):
             was_created = self._order(n, rng, people, now)
             created += was_created
             updated += not was_created
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
-            f"{orders} orders ({created} new, {updated} refreshed)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
+                f"{orders} orders ({created} new, {updated} refreshed)."
+            )
+        )
         self._print_logins(logins)
 
     @transaction.atomic
     def _merchant(self, demo: DemoMerchant) -> Merchant:
-        merchant, _ = Merchant.objects.update_or_create(code=demo.code,
-                                                         defaults={"name": demo.name})
+        merchant, _ = Merchant.objects.update_or_create(
+            code=demo.code, defaults={"name": demo.name}
+        )
         return merchant
 
     def _staff(self, merchants: dict[str, Merchant]) -> list[tuple[str, str, str]]:
@@ -142,13 +188,25 @@ class Command(BaseCommand):
             logins.append((username, role.label, display))
         return logins
 
-    def _user(self, username: str, role: Role, *, merchant: Merchant | None = None,
-              buyer: Buyer | None = None, display: str = "") -> User:
+    def _user(
+        self,
+        username: str,
+        role: Role,
+        *,
+        merchant: Merchant | None = None,
+        buyer: Buyer | None = None,
+        display: str = "",
+    ) -> User:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"role": role, "merchant": merchant, "buyer": buyer,
-                      "first_name": display[:150],
-                      "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN},
+            defaults={
+                "role": role,
+                "merchant": merchant,
+                "buyer": buyer,
+                "first_name": display[:150],
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -190,16 +248,29 @@ class Command(BaseCommand):
         products = rng.sample(demo.products, k=min(len(demo.products), rng.choice((1, 1, 1, 2, 3))))
         lines = []
         for i, product in enumerate(products, start=1):
-            lines.append({
-                "line_id": str(i), "sku": product.sku, "title": product.title,
-                "category": product.category, "quantity": rng.choice((1, 1, 1, 2)),
-                "unit_price": product.price, "discount": "0.00",
-                "attributes": {"customized": False, "fresh_perishable": False, "digital": False,
-                               "periodical": False, "warranty_months": 0, **product.attributes},
-                "confirmed_exclusions": [],
-                "gifts": [{"title": product.gift[0], "marked_price": product.gift[1]}]
-                if product.gift else [],
-            })
+            lines.append(
+                {
+                    "line_id": str(i),
+                    "sku": product.sku,
+                    "title": product.title,
+                    "category": product.category,
+                    "quantity": rng.choice((1, 1, 1, 2)),
+                    "unit_price": product.price,
+                    "discount": "0.00",
+                    "attributes": {
+                        "customized": False,
+                        "fresh_perishable": False,
+                        "digital": False,
+                        "periodical": False,
+                        "warranty_months": 0,
+                        **product.attributes,
+                    },
+                    "confirmed_exclusions": [],
+                    "gifts": [{"title": product.gift[0], "marked_price": product.gift[1]}]
+                    if product.gift
+                    else [],
+                }
+            )
         goods = sum(Decimal(line["unit_price"]) * line["quantity"] for line in lines)
         # 满减: ¥20 off every ¥200, as shops run it.
         discount = (goods // 200) * 20 if rng.random() < 0.4 else Decimal(0)
@@ -209,24 +280,42 @@ class Command(BaseCommand):
         iso = lambda t: t.isoformat() if t else None  # noqa: E731
         shipments = []
         if state >= 0.04:
-            shipments.append({
-                "carrier": (carrier := rng.choice(CARRIERS)),
-                "tracking_no": f"{carrier.upper()}{rng.randrange(10**11, 10**12)}",
-                "line_ids": [line["line_id"] for line in lines],
-                "shipped_at": iso(shipped), "signed_at": iso(signed),
-                "installed_at": iso(signed + timedelta(days=2))
-                if signed and any(p.installed for p in products) else None,
-            })
+            shipments.append(
+                {
+                    "carrier": (carrier := rng.choice(CARRIERS)),
+                    "tracking_no": f"{carrier.upper()}{rng.randrange(10**11, 10**12)}",
+                    "line_ids": [line["line_id"] for line in lines],
+                    "shipped_at": iso(shipped),
+                    "signed_at": iso(signed),
+                    "installed_at": iso(signed + timedelta(days=2))
+                    if signed and any(p.installed for p in products)
+                    else None,
+                }
+            )
         data = {
-            "external_id": f"DEMO-{n:05d}", "merchant": demo.code,
-            "buyer": {"external_id": buyer.external_id, "name": buyer.name,
-                      "phone": buyer.phone, "address": buyer.address},
-            "currency": "CNY", "placed_at": iso(placed), "paid_at": iso(paid),
-            "discount": f"{discount:.2f}", "shipping_fee": f"{shipping_fee:.2f}",
-            "free_shipping": free_shipping, "freight_insurance": rng.random() < 0.3,
+            "external_id": f"DEMO-{n:05d}",
+            "merchant": demo.code,
+            "buyer": {
+                "external_id": buyer.external_id,
+                "name": buyer.name,
+                "phone": buyer.phone,
+                "address": buyer.address,
+            },
+            "currency": "CNY",
+            "placed_at": iso(placed),
+            "paid_at": iso(paid),
+            "discount": f"{discount:.2f}",
+            "shipping_fee": f"{shipping_fee:.2f}",
+            "free_shipping": free_shipping,
+            "freight_insurance": rng.random() < 0.3,
             "lines": lines,
-            "payments": [{"method": rng.choice(PAYMENT_METHODS), "amount": f"{due:.2f}",
-                          "paid_at": iso(paid)}],
+            "payments": [
+                {
+                    "method": rng.choice(PAYMENT_METHODS),
+                    "amount": f"{due:.2f}",
+                    "paid_at": iso(paid),
+                }
+            ],
             "shipments": shipments,
         }
         _, created = upsert_order(actor=SYSTEM_ACTOR, data=data)

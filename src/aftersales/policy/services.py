@@ -1,0 +1,182 @@
+"""Policy actions: publishing versions and overrides, and judging eligibility (which writes
+nothing: it reads the order, the current version and the calendar, and decides)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from aftersales.accounts.actors import Actor
+from aftersales.accounts.models import Merchant
+from aftersales.accounts.permissions import require, require_merchant_access
+from aftersales.core import clock
+from aftersales.core.audit import record
+from aftersales.core.calendar import business_calendar
+from aftersales.core.errors import Conflict, InvalidInput
+from aftersales.policy import loading
+from aftersales.policy.decide import Decision, EligibilityRequest, History, decide
+from aftersales.policy.document import check_override, validate_document
+from aftersales.policy.facts import facts_from_stored, find_line
+from aftersales.policy.models import PolicyVersion
+from aftersales.policy.vocabulary import CATEGORIES
+
+
+def publish_policy(*, actor: Actor, document: dict[str, Any], note: str = "") -> PolicyVersion:
+    """Validate the whole document and publish it as the next immutable version."""
+    require(actor, "policy.publish")
+    return _publish(actor, document, note)
+
+
+@transaction.atomic
+def _publish(actor: Actor, document: dict[str, Any], note: str) -> PolicyVersion:
+    document = validate_document(document)
+    name = document["name"]
+    last = PolicyVersion.objects.select_for_update().filter(name=name).order_by("-number").first()
+    try:
+        with transaction.atomic():
+            version = PolicyVersion.objects.create(
+                name=name,
+                number=(last.number + 1) if last else 1,
+                document=document,
+                published_by=actor.label,
+                note=note,
+            )
+    except IntegrityError:  # two publishers at once on SQLite, where there is no row to lock
+        raise Conflict("Another version was published at the same moment; try again.") from None
+    record(
+        actor=actor,
+        action="policy.published",
+        subject=version,
+        payload={"version": version.label, "note": note},
+    )
+    # This process sees the new version at once; others within loading.LATEST_CHECK_SECONDS.
+    loading.forget_latest(name)
+    transaction.on_commit(lambda: loading.forget_latest(name))
+    return version
+
+
+def _republish_with(actor: Actor, name: str, change, note: str) -> PolicyVersion:
+    document = copy.deepcopy(loading.compiled(f"{name}@{loading.latest_number(name)}").document)
+    change(document)
+    return _publish(actor, document, note)
+
+
+def set_merchant_override(
+    *,
+    actor: Actor,
+    merchant: Merchant,
+    override: dict[str, Any],
+    name: str = loading.DEFAULT_POLICY,
+) -> PolicyVersion:
+    """A merchant's own rules: more generous than the law, never less (refused with the row)."""
+    require(actor, "policy.override")
+    require_merchant_access(actor, merchant.pk)
+    current = loading.current(name).document
+    check_override(
+        {"rules": current["rules"], "durations": current["durations"]},
+        override,
+        where=f"merchants.{merchant.code}",
+    )
+
+    def change(document: dict[str, Any]) -> None:
+        if override:
+            document["merchants"][merchant.code] = override
+        else:
+            document["merchants"].pop(merchant.code, None)
+
+    return _republish_with(actor, name, change, f"merchant override for {merchant.code}")
+
+
+def set_category_override(
+    *, actor: Actor, category: str, override: dict[str, Any], name: str = loading.DEFAULT_POLICY
+) -> PolicyVersion:
+    require(actor, "policy.publish")
+    if category not in CATEGORIES:
+        raise InvalidInput.on_field("category", f"unknown category {category!r}")
+
+    def change(document: dict[str, Any]) -> None:
+        document["categories"][category] = override
+
+    return _republish_with(actor, name, change, f"category override for {category}")
+
+
+# --- Eligibility ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EligibilityQuestion:
+    order: str
+    line_id: str | None
+    sku: str | None
+    quantity: int
+    type: str
+    reason: str
+    condition: str = "unopened"
+    at: datetime | None = None
+    merchant: str | None = None
+    policy: str | None = None
+    new_unit_price: Decimal | None = None
+    gifts_kept: bool = False
+
+
+def judge_eligibility(
+    *,
+    actor: Actor,
+    question: EligibilityQuestion,
+    explain: bool = False,
+    history: History | None = None,
+) -> Decision:
+    """The decision for one line of a stored order, seen by `actor` (another tenant's order is
+    not found). The same decision `aftersales policy check` makes offline."""
+    from aftersales.orders.selectors import order_for
+
+    require(actor, "orders.view")
+    order = order_for(actor, question.order, question.merchant)
+    line = find_line(list(order.lines.all()), line_id=question.line_id, sku=question.sku)
+    policy = (
+        loading.compiled(question.policy)
+        if question.policy
+        else loading.current(order.merchant.settings.get("policy", loading.DEFAULT_POLICY))
+    )
+    return judge_line(
+        facts_from_stored(order, line), question, policy, explain=explain, history=history
+    )
+
+
+def judge_line(
+    facts,
+    question: EligibilityQuestion,
+    policy,
+    *,
+    explain: bool = False,
+    history: History | None = None,
+) -> Decision:
+    """Check the question against the line (bad input is an error, not a 'no'), then decide."""
+    at = question.at or clock.now()
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInput.on_field("at", "must include a UTC offset, e.g. +08:00")
+    if at < facts.paid_at:
+        raise InvalidInput.on_field("at", "is before the order was paid")
+    if question.quantity <= 0:
+        raise InvalidInput.on_field("quantity", "must be at least 1")
+    if question.quantity > facts.quantity:
+        raise InvalidInput.on_field(
+            "quantity", f"the line has {facts.quantity}; {question.quantity} cannot be claimed"
+        )
+    request = EligibilityRequest(
+        line=facts,
+        type=question.type,
+        reason=question.reason,
+        quantity=question.quantity,
+        at=at,
+        condition=question.condition,
+        history=history or History(),
+        gifts_kept=question.gifts_kept,
+        new_unit_price=question.new_unit_price,
+    )
+    return decide(request, policy, business_calendar(), clock.local_zone(), explain=explain)
