@@ -135,3 +135,37 @@ def test_import_of_a_less_generous_policy_is_refused(tmp_path):
     with pytest.raises(CommandError, match="NR-02") as refused:
         call_command("policy", "import", str(path))
     assert refused.value.returncode == 2
+
+
+def test_check_works_offline_before_any_database_exists(tmp_path):
+    import os
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "order.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aftersales",
+            "policy",
+            "check",
+            "--order",
+            str(example),
+            "--line",
+            "1",
+            "--type",
+            "return_refund",
+            "--reason",
+            "no_reason",
+            "--at",
+            "2026-03-05T10:00:00+08:00",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+             "AFTERSALES_VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["policy_version"] == "cn-default@1"
+    assert "shipped cn-default@1" in result.stderr

@@ -93,8 +93,11 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite under var/ by default (WAL, immediate transactions), PostgreSQL by URL.
+# An empty DATABASE_URL means "not set", as for every other variable here.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aftersales.sqlite3'}")
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'aftersales.sqlite3'}"
+    )
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":

@@ -16,7 +16,7 @@ from aftersales.accounts.models import Merchant
 from aftersales.accounts.permissions import require, require_merchant_access
 from aftersales.core import clock
 from aftersales.core.audit import record
-from aftersales.core.calendar import business_calendar
+from aftersales.core.calendar import BusinessCalendar, business_calendar
 from aftersales.core.errors import Conflict, InvalidInput
 from aftersales.policy import loading
 from aftersales.policy.decide import Decision, EligibilityRequest, History, decide
@@ -155,8 +155,10 @@ def judge_line(
     *,
     explain: bool = False,
     history: History | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> Decision:
-    """Check the question against the line (bad input is an error, not a 'no'), then decide."""
+    """Check the question against the line (bad input is an error, not a 'no'), then decide.
+    `calendar` defaults to the stored business calendar."""
     at = question.at or clock.now()
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidInput.on_field("at", "must include a UTC offset, e.g. +08:00")
@@ -179,4 +181,5 @@ def judge_line(
         gifts_kept=question.gifts_kept,
         new_unit_price=question.new_unit_price,
     )
-    return decide(request, policy, business_calendar(), clock.local_zone(), explain=explain)
+    calendar = calendar or business_calendar()
+    return decide(request, policy, calendar, clock.local_zone(), explain=explain)

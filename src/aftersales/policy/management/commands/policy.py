@@ -116,19 +116,41 @@ class Command(BaseCommand):
             new_unit_price=Decimal(new_price) if new_price else None,
         )
         line = find_line(parsed.lines, line_id=line_id, sku=sku)
-        compiled = self._policy(policy, parsed.merchant)
+        compiled, calendar = self._policy_and_calendar(policy)
         decision = judge_line(
-            facts_from_parsed(parsed, line, parsed.merchant), question, compiled, explain=explain
+            facts_from_parsed(parsed, line, parsed.merchant),
+            question,
+            compiled,
+            explain=explain,
+            calendar=calendar,
         )
         self.stdout.write(json.dumps(decision.as_json(lang), ensure_ascii=False, indent=2))
         if not decision.eligible:
             sys.exit(1)
 
-    def _policy(self, label: str | None, merchant: str):
+    def _policy_and_calendar(self, label: str | None):
+        """The stored policy and calendar; with no database set up yet, the shipped default
+        (what the first migration publishes as cn-default@1) and chinese-calendar's holidays,
+        so a check works offline on a fresh checkout too."""
+        from aftersales.core.calendar import business_calendar
+
         try:
-            return loading.compiled(label) if label else loading.current()
+            compiled = loading.compiled(label) if label else loading.current()
+            return compiled, business_calendar()
         except DatabaseError:
-            raise BadInput("the database is not set up: run `aftersales migrate` first") from None
+            if label not in (None, "cn-default@1"):
+                raise BadInput(
+                    f"{label} needs the database: run `aftersales migrate` first"
+                ) from None
+        from aftersales.core.calendar_data import calendar_from_library
+        from aftersales.policy.compiled import CompiledPolicy
+        from aftersales.policy.document import DEFAULT_DOCUMENT, validate_document
+
+        self.stderr.write("no database set up: judging by the shipped cn-default@1")
+        return (
+            CompiledPolicy("cn-default@1", validate_document(DEFAULT_DOCUMENT)),
+            calendar_from_library(),
+        )
 
     # --- import / export ------------------------------------------------------------------------
 
