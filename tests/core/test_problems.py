@@ -43,3 +43,42 @@ def test_body_over_the_size_limit_is_413(api, settings):
     response = api(factories.platform_token()).post("/merchants", raw=big)
     assert response.status_code == 413
     assert response.json()["limit_bytes"] == settings.AFTERSALES_MAX_REQUEST_BYTES
+
+
+def test_a_missing_token_is_401_even_where_csrf_is_enforced():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/merchants", '{"code": "m-x", "name": "x"}', content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_page_session_without_its_csrf_token_is_refused():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    user = factories.user("admin", username="ops-csrf")
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/merchants", '{"code": "m-y", "name": "y"}', content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_a_page_session_with_its_csrf_token_may_post():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(factories.user("admin", username="ops-csrf2"))
+    client.get("/login/")  # sets the csrftoken cookie
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        "/api/v1/merchants",
+        '{"code": "m-z", "name": "z"}',
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 201

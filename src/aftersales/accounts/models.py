@@ -23,7 +23,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-MERCHANT_ROLES = frozenset({Role.MERCHANT_STAFF, Role.MERCHANT_ADMIN})
+# A tuple, not a set: the check constraint below is written into migrations, and a set's
+# order changes from process to process (makemigrations would see a change that is not one).
+MERCHANT_ROLE_ORDER = (Role.MERCHANT_STAFF, Role.MERCHANT_ADMIN)
+MERCHANT_ROLES = frozenset(MERCHANT_ROLE_ORDER)
 PLATFORM_ROLES = frozenset(
     {Role.AGENT, Role.SPECIALIST, Role.QUALITY, Role.MANAGER, Role.RISK, Role.ADMIN}
 )
@@ -98,8 +101,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="merchant_roles_have_a_merchant",
-                condition=(Q(role__in=list(MERCHANT_ROLES)) & Q(merchant__isnull=False))
-                | (~Q(role__in=list(MERCHANT_ROLES)) & Q(merchant__isnull=True)),
+                condition=(Q(role__in=list(MERCHANT_ROLE_ORDER)) & Q(merchant__isnull=False))
+                | (~Q(role__in=list(MERCHANT_ROLE_ORDER)) & Q(merchant__isnull=True)),
             ),
             models.CheckConstraint(
                 name="only_buyers_have_a_buyer",

@@ -36,6 +36,44 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             SYSTEM,
         }
     ),
+    # Cases: who may see them at all (selectors scope them to the tenant or buyer) and open
+    # them; what each may do to a case is the flow's business (cases/flows.py).
+    "cases.view": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.MERCHANT_ADMIN,
+            R.MERCHANT_STAFF,
+            R.BUYER,
+            *PLATFORM_DESK,
+            SYSTEM,
+        }
+    ),
+    "cases.open": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.BUYER,
+            R.AGENT,
+            R.SPECIALIST,
+            R.MANAGER,
+            R.ADMIN,
+            SYSTEM,
+        }
+    ),
+    "evidence.add": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.MERCHANT_ADMIN,
+            R.MERCHANT_STAFF,
+            R.BUYER,
+            R.AGENT,
+            R.SPECIALIST,
+            R.MANAGER,
+            R.ADMIN,
+        }
+    ),
     "policy.publish": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
     # A merchant's own rules (their merchant only; selectors and services check the tenant).
     "policy.override": frozenset({R.MERCHANT_ADMIN, R.MANAGER, R.ADMIN, SYSTEM}),

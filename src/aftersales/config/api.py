@@ -10,6 +10,8 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.auth import api_auth
+from aftersales.cases.api import router as cases_router
+from aftersales.cases.evidence_api import router as evidence_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
 from aftersales.orders.api import router as orders_router
@@ -90,3 +92,5 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", orders_router)
 api.add_router("/", policy_router)
+api.add_router("/", evidence_router)
+api.add_router("/", cases_router)

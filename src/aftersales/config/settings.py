@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.orders",
     "aftersales.policy",
+    "aftersales.cases",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -110,9 +111,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
-    _db.setdefault("CONN_MAX_AGE", env.int("AFTERSALES_DB_CONN_MAX_AGE", default=60))
-    _db["CONN_HEALTH_CHECKS"] = True
+# Connections are kept between requests (on SQLite too: reconnecting re-runs the PRAGMAs).
+_db.setdefault("CONN_MAX_AGE", env.int("AFTERSALES_DB_CONN_MAX_AGE", default=60))
+_db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: local memory by default; Redis when REDIS_URL is set (shared by all processes).
@@ -182,10 +183,39 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded files (case evidence) go to an S3-compatible bucket when one is named (AWS S3,
+# MinIO, Aliyun OSS, Tencent COS …); keys left empty fall back to boto3's credential chain.
+AFTERSALES_S3_BUCKET = env.str("AFTERSALES_S3_BUCKET", default="")
+if AFTERSALES_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AFTERSALES_S3_BUCKET,
+            "endpoint_url": env.str("AFTERSALES_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("AFTERSALES_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AFTERSALES_S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AFTERSALES_S3_REGION", default="") or None,
+            "default_acl": None,  # private objects: the API streams them to whoever may see them
+            "file_overwrite": False,
+        },
+    }
 
 # --- Request limits: the API refuses bodies over this size with 413 problem+json.
 AFTERSALES_MAX_REQUEST_BYTES = env.int("AFTERSALES_MAX_REQUEST_BYTES", default=1_048_576)
 DATA_UPLOAD_MAX_MEMORY_SIZE = AFTERSALES_MAX_REQUEST_BYTES
+# Evidence uploads (POST /cases/{id}/evidence) alone may send up to this much in one request;
+# each file is then held to the limit of its kind.
+AFTERSALES_MAX_UPLOAD_BYTES = env.int("AFTERSALES_MAX_UPLOAD_BYTES", default=110 * 1024 * 1024)
+AFTERSALES_EVIDENCE_MAX_FILES = env.int("AFTERSALES_EVIDENCE_MAX_FILES", default=9)
+AFTERSALES_EVIDENCE_MAX_IMAGE_BYTES = env.int(
+    "AFTERSALES_EVIDENCE_MAX_IMAGE_BYTES", default=10 * 1024 * 1024
+)
+AFTERSALES_EVIDENCE_MAX_VIDEO_BYTES = env.int(
+    "AFTERSALES_EVIDENCE_MAX_VIDEO_BYTES", default=100 * 1024 * 1024
+)
+AFTERSALES_EVIDENCE_MAX_PDF_BYTES = env.int(
+    "AFTERSALES_EVIDENCE_MAX_PDF_BYTES", default=20 * 1024 * 1024
+)
 AFTERSALES_IDEMPOTENCY_RETENTION_HOURS = env.int(
     "AFTERSALES_IDEMPOTENCY_RETENTION_HOURS", default=48
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -53,8 +55,17 @@ def _plain_detail(response: HttpResponse) -> str:
     return ""
 
 
+# The one route that takes large bodies: multipart evidence uploads (cases/evidence_api.py).
+UPLOAD_ROUTE = re.compile(r"^/api/v1/cases/[^/]+/evidence/?$")
+
+
+def is_upload(request: HttpRequest) -> bool:
+    return request.method == "POST" and UPLOAD_ROUTE.match(request.path) is not None
+
+
 class RequestSizeLimitMiddleware:
-    """Refuse /api bodies over AFTERSALES_MAX_REQUEST_BYTES with 413 before reading them."""
+    """Refuse /api bodies over AFTERSALES_MAX_REQUEST_BYTES with 413 before reading them; the
+    evidence upload route alone is held to AFTERSALES_MAX_UPLOAD_BYTES instead."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,20 +77,38 @@ class RequestSizeLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 return problem_response(400, detail="Content-Length is not a number.")
+            if is_upload(request):
+                return self._upload(request, length)
             if length > self.limit:
-                return self._too_large()
+                return self._too_large(self.limit)
             if request.method in {"POST", "PUT", "PATCH"}:
                 try:
                     request.body  # noqa: B018 - read once under Django's own size guard
                 except RequestDataTooBig:
-                    return self._too_large()
+                    return self._too_large(self.limit)
         return self.get_response(request)
 
-    def _too_large(self) -> HttpResponse:
+    def _upload(self, request: HttpRequest, length: int) -> HttpResponse:
+        limit = settings.AFTERSALES_MAX_UPLOAD_BYTES
+        if length > limit:
+            return self._too_large(limit)
+        # Otherwise the multipart parser streams the files to temporary files and reads no more
+        # than Content-Length. With an Idempotency-Key the idempotency fingerprint needs the
+        # whole body, which request.body would refuse past the 1 MB JSON limit: read it here,
+        # bounded by the upload limit, and hand it on as Django's own request.body does.
+        if request.headers.get("Idempotency-Key") is not None:
+            body = request.read(limit + 1)
+            if len(body) > limit:
+                return self._too_large(limit)
+            request._body = body
+            request._stream = BytesIO(body)
+        return self.get_response(request)
+
+    def _too_large(self, limit: int) -> HttpResponse:
         return problem_response(
             413,
             slug="payload-too-large",
             title="Request body too large",
-            detail=f"The request body is over the limit of {self.limit} bytes.",
-            limit_bytes=self.limit,
+            detail=f"The request body is over the limit of {limit} bytes.",
+            limit_bytes=limit,
         )

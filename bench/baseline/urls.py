@@ -1,0 +1,5 @@
+from django.urls import path
+
+from bench.baseline.api import api
+
+urlpatterns = [path("api/bench/", api.urls)]

@@ -1,0 +1,104 @@
+"""Scheduling deadlines: when a case enters a state, the flow's deadlines for that state become
+rows; when it leaves, the pending ones are cancelled. (Firing them is the worker's job:
+cases/timers.py.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from aftersales.cases.flows import Flow, merchant_review_duration
+from aftersales.cases.models import Case, Deadline
+from aftersales.core import clock
+from aftersales.core.calendar import business_calendar
+from aftersales.policy import loading
+
+
+def _window(spec: dict[str, Any]) -> tuple[time, time]:
+    start, _, end = (spec.get("window") or "09:00-18:00").partition("-")
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def due_after(start: datetime, spec: dict[str, Any]) -> datetime:
+    """`start` plus a policy duration. Hours and days are calendar time (seller deadlines never
+    stretch over holidays); working days and window hours come from the business calendar,
+    which fails closed on a year it does not know."""
+    amount, unit = spec["amount"], spec["unit"]
+    if unit == "hours":
+        return start + timedelta(hours=amount)
+    if unit == "days":
+        return start + timedelta(days=amount)
+    calendar = business_calendar()
+    if unit == "working_days":
+        local = clock.localtime(start)
+        day = calendar.add_working_days(local.date(), amount)
+        return datetime.combine(day, local.timetz())
+    if unit in {"working_hours", "window_hours"}:
+        return calendar.add_working_hours(
+            start,
+            amount,
+            window=_window(spec),
+            workdays_only=unit == "working_hours" or not spec.get("every_day"),
+        )
+    raise ValueError(f"unknown duration unit {unit!r}")
+
+
+def duration_name(case: Case, name: str) -> str:
+    if name != "merchant_review":
+        return name
+    return merchant_review_duration(
+        case.type, shipped=bool(case.facts.get("shipped")), fault=bool(case.facts.get("fault"))
+    )
+
+
+def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
+    """Create the rows for `state`'s deadlines (and their reminders), due from `now`."""
+    now = now or clock.now()
+    policy = loading.compiled(case.policy_version)
+    rows = []
+    for deadline in flow.deadlines_in(state):
+        name = duration_name(case, deadline.duration)
+        spec = policy.duration(name, case.merchant.code)
+        due = due_after(now, spec)
+        rows.append(
+            Deadline(
+                case=case,
+                merchant_id=case.merchant_id,
+                kind=name,
+                due_at=due,
+                action=deadline.then,
+                guard_state=state,
+                rule=spec["source"],
+            )
+        )
+        if deadline.remind_before_hours:
+            remind_at = due - timedelta(hours=deadline.remind_before_hours)
+            if remind_at > now:
+                rows.append(
+                    Deadline(
+                        case=case,
+                        merchant_id=case.merchant_id,
+                        kind=name,
+                        due_at=remind_at,
+                        action="remind",
+                        guard_state=state,
+                        rule=spec["source"],
+                        reminder=True,
+                    )
+                )
+    return Deadline.objects.bulk_create(rows)
+
+
+def cancel_pending(case: Case, *, now: datetime | None = None) -> int:
+    """The case left the state these were guarding: they will never fire."""
+    return Deadline.objects.filter(
+        case=case, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now or clock.now())
+
+
+def open_deadlines(case: Case) -> list[Deadline]:
+    return list(
+        case.deadlines.filter(
+            fired_at__isnull=True, cancelled_at__isnull=True, reminder=False
+        ).order_by("due_at")
+    )

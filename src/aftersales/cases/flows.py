@@ -1,0 +1,419 @@
+"""The six lifecycles as data: states, transitions (who may take them, what they require, where
+they lead), and deadlines (which policy duration, and what happens when nobody acts).
+
+Pages, the API, the worker and the docs read these; none of them repeat them. Parties, not
+roles, appear here: `buyer`, `merchant`, `platform` (the service desk) and `system` (the
+deadline worker and automatic rules); `party_of` maps an actor to its party."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM, Actor
+from aftersales.accounts.models import Role
+
+BUYER, MERCHANT, PLATFORM, AUTO = "buyer", "merchant", "platform", "system"
+
+# The platform's desk rules on appeals; which desk roles may take a platform step.
+DESK_ROLES = frozenset({Role.AGENT, Role.SPECIALIST, Role.MANAGER, Role.ADMIN})
+
+
+def party_of(actor: Actor) -> str | None:
+    if actor.role == SYSTEM:
+        return AUTO
+    if actor.is_buyer:
+        return BUYER
+    if actor.is_merchant_side:
+        return MERCHANT
+    if actor.role in DESK_ROLES or actor.role == PLATFORM_INTEGRATION:
+        return PLATFORM
+    return None
+
+
+@dataclass(frozen=True)
+class T:
+    """A transition. `to` is a state, or `outcomes` picks the state from a field of the body
+    (inspect's `result`, rule's `ruling`); `to="@resume"` continues where a rejection
+    interrupted the case (see Flow.resume)."""
+
+    source: str
+    action: str
+    to: str = ""
+    by: frozenset[str] = frozenset()
+    requires: tuple[str, ...] = ()
+    outcomes: tuple[tuple[str, str], ...] = ()  # (value of the `outcome_field`, target state)
+    outcome_field: str = ""
+    when: str = ""  # a named guard (GUARDS in services), e.g. "repeated_repair_failures"
+
+    def target(self, body: dict, resume: dict[str, str], rejected_from: str) -> str:
+        to = dict(self.outcomes)[body[self.outcome_field]] if self.outcomes else self.to
+        return resume[rejected_from] if to == "@resume" else to
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """In `state`, after the policy duration `duration`, the system takes `then`."""
+
+    state: str
+    duration: str  # a name in the policy's `durations`
+    then: str  # an action the system may take from `state`
+    remind_before_hours: int = 0  # warn whoever must act this long before
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    states: tuple[str, ...]
+    terminal: frozenset[str]
+    transitions: tuple[T, ...]
+    deadlines: tuple[Deadline, ...] = ()
+    # Where a successful appeal (or ruling for the buyer) continues, by the state the case was
+    # rejected from.
+    resume: dict[str, str] = field(default_factory=dict)
+    # States in which the case has given the buyer their remedy (its line quantities stay
+    # claimed); leaving the flow any other way releases them.
+    remedied: frozenset[str] = frozenset()
+    # Steps the system takes the moment a state is entered, with the rule behind them.
+    on_enter: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def transitions_from(self, state: str) -> list[T]:
+        return [t for t in self.transitions if t.source == state]
+
+    def transition(self, state: str, action: str) -> T | None:
+        for t in self.transitions:
+            if t.source == state and t.action == action:
+                return t
+        return None
+
+    def deadlines_in(self, state: str) -> list[Deadline]:
+        return [d for d in self.deadlines if d.state == state]
+
+
+def _by(*parties: str) -> frozenset[str]:
+    return frozenset(parties)
+
+
+M, B, P, S = _by(MERCHANT), _by(BUYER), _by(PLATFORM), _by(AUTO)
+MS, PS, BS = _by(MERCHANT, AUTO), _by(PLATFORM, AUTO), _by(BUYER, AUTO)
+RULINGS = "ruling"
+
+
+def _common(review_state: str = "requested") -> tuple[T, ...]:
+    """Every type: reject with a reason, withdraw, appeal a rejection to the platform, the
+    platform's ruling, and closing a rejection nobody appealed."""
+    return (
+        T(review_state, "reject", "rejected", by=M, requires=("reason",)),
+        T(review_state, "withdraw", "withdrawn", by=B),
+        T("rejected", "appeal", "platform_review", by=B, requires=("reason",)),
+        T("rejected", "close", "closed", by=BS),
+        T(
+            "platform_review",
+            "rule",
+            by=P,
+            requires=("ruling", "reason"),
+            outcome_field=RULINGS,
+            outcomes=(("for_buyer", "@resume"), ("partial", "@resume"), ("for_merchant", "closed")),
+        ),
+    )
+
+
+REVIEW = (
+    Deadline("requested", "merchant_review", then="approve", remind_before_hours=24),
+    Deadline("rejected", "appeal_window", then="close"),
+)
+
+REFUND_ONLY = Flow(
+    name="refund_only",
+    states=(
+        "requested",
+        "approved",
+        "refunded",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"refunded", "withdrawn", "closed"}),
+    transitions=(
+        T("requested", "approve", "approved", by=MS),
+        T("approved", "refund", "refunded", by=MS),
+        T("approved", "withdraw", "withdrawn", by=B),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        # The merchant refunds promptly once approved (NR-08 counts 7 days; platforms pay at
+        # once): the system refunds when the merchant does not.
+        Deadline("approved", "merchant_refund_after_receipt", then="refund"),
+    ),
+    resume={"requested": "approved"},
+    remedied=frozenset({"approved", "refunded"}),
+    # Agreeing to a refund-only request is agreeing to pay it: the refund follows at once.
+    on_enter={"approved": ("refund", "TB-01")},
+)
+
+RETURN_STEPS = (
+    T("requested", "approve", "approved", by=MS),
+    T("approved", "ship_return", "return_shipped", by=B, requires=("carrier", "tracking_no")),
+    T("approved", "withdraw", "withdrawn", by=B),
+    T("approved", "close", "closed", by=S),  # the buyer never shipped (TB-03)
+    T("return_shipped", "confirm_receipt", "return_received", by=MS),
+)
+
+RETURN_REFUND = Flow(
+    name="return_refund",
+    states=(
+        "requested",
+        "approved",
+        "return_shipped",
+        "return_received",
+        "inspected",
+        "refunded",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"refunded", "withdrawn", "closed"}),
+    transitions=(
+        *RETURN_STEPS,
+        # The merchant silent on a delivered return: refunded without inspection (TB-04).
+        T("return_shipped", "refund", "refunded", by=S),
+        T(
+            "return_received",
+            "inspect",
+            by=M,
+            requires=("result",),
+            outcome_field="result",
+            outcomes=(("pass", "inspected"), ("partial", "inspected"), ("fail", "rejected")),
+        ),
+        T("return_received", "refund", "refunded", by=MS),
+        T("inspected", "refund", "refunded", by=MS),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
+        Deadline(
+            "return_shipped", "merchant_confirm_receipt", then="refund", remind_before_hours=24
+        ),
+        Deadline("return_received", "merchant_refund_after_receipt", then="refund"),
+        Deadline("inspected", "merchant_refund_after_receipt", then="refund"),
+    ),
+    resume={"requested": "approved", "return_received": "inspected"},
+    remedied=frozenset({"approved", "return_shipped", "return_received", "inspected", "refunded"}),
+)
+
+EXCHANGE = Flow(
+    name="exchange",
+    states=(
+        "requested",
+        "approved",
+        "return_shipped",
+        "return_received",
+        "inspected",
+        "replacement_shipped",
+        "completed",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"completed", "withdrawn", "closed"}),
+    transitions=(
+        *RETURN_STEPS,
+        T(
+            "return_received",
+            "inspect",
+            by=M,
+            requires=("result",),
+            outcome_field="result",
+            outcomes=(("pass", "inspected"), ("partial", "inspected"), ("fail", "rejected")),
+        ),
+        T(
+            "inspected",
+            "ship_replacement",
+            "replacement_shipped",
+            by=M,
+            requires=("carrier", "tracking_no"),
+        ),
+        T("replacement_shipped", "confirm_replacement", "completed", by=BS),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
+        Deadline(
+            "return_shipped",
+            "merchant_confirm_receipt",
+            then="confirm_receipt",
+            remind_before_hours=24,
+        ),
+        Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
+    ),
+    resume={"requested": "approved", "return_received": "inspected"},
+    remedied=frozenset(
+        {
+            "approved",
+            "return_shipped",
+            "return_received",
+            "inspected",
+            "replacement_shipped",
+            "completed",
+        }
+    ),
+)
+
+REPAIR = Flow(
+    name="repair",
+    states=(
+        "requested",
+        "approved",
+        "return_shipped",
+        "return_received",
+        "diagnosed",
+        "repaired",
+        "replacement_shipped",
+        "completed",
+        "refunded",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"completed", "refunded", "withdrawn", "closed"}),
+    transitions=(
+        *RETURN_STEPS,
+        T("return_received", "diagnose", "diagnosed", by=M, requires=("note",)),
+        T(
+            "diagnosed",
+            "repair",
+            by=M,
+            requires=("result",),
+            outcome_field="result",
+            outcomes=(("repaired", "repaired"), ("failed", "diagnosed")),
+        ),
+        # The repaired item goes back to the buyer, who confirms it works.
+        T(
+            "repaired",
+            "ship_replacement",
+            "replacement_shipped",
+            by=M,
+            requires=("carrier", "tracking_no"),
+        ),
+        # After repeated failed repairs (3B-03): a new item, or the money back.
+        T(
+            "diagnosed",
+            "ship_replacement",
+            "replacement_shipped",
+            by=M,
+            requires=("carrier", "tracking_no"),
+            when="repeated_repair_failures",
+        ),
+        T("diagnosed", "refund", "refunded", by=M, when="repeated_repair_failures"),
+        T("replacement_shipped", "confirm_replacement", "completed", by=BS),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
+        Deadline(
+            "return_shipped",
+            "merchant_confirm_receipt",
+            then="confirm_receipt",
+            remind_before_hours=24,
+        ),
+        Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
+    ),
+    resume={"requested": "approved"},
+    remedied=frozenset(
+        {
+            "approved",
+            "return_shipped",
+            "return_received",
+            "diagnosed",
+            "repaired",
+            "replacement_shipped",
+            "completed",
+            "refunded",
+        }
+    ),
+)
+
+REISSUE = Flow(
+    name="reissue",
+    states=(
+        "requested",
+        "approved",
+        "replacement_shipped",
+        "completed",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"completed", "withdrawn", "closed"}),
+    transitions=(
+        T("requested", "approve", "approved", by=MS),
+        T(
+            "approved",
+            "ship_replacement",
+            "replacement_shipped",
+            by=M,
+            requires=("carrier", "tracking_no"),
+        ),
+        T("replacement_shipped", "confirm_replacement", "completed", by=BS),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
+    ),
+    resume={"requested": "approved"},
+    remedied=frozenset({"approved", "replacement_shipped", "completed"}),
+)
+
+PRICE_PROTECTION = Flow(
+    name="price_protection",
+    states=(
+        "requested",
+        "approved",
+        "refunded",
+        "rejected",
+        "platform_review",
+        "withdrawn",
+        "closed",
+    ),
+    terminal=frozenset({"refunded", "withdrawn", "closed"}),
+    transitions=(
+        T("requested", "approve", "approved", by=MS),
+        T("approved", "refund", "refunded", by=MS),
+        *_common(),
+    ),
+    deadlines=(
+        *REVIEW,
+        Deadline("approved", "merchant_refund_after_receipt", then="refund"),
+    ),
+    resume={"requested": "approved"},
+    remedied=frozenset({"approved", "refunded"}),
+    on_enter={"approved": ("refund", "JD-04")},
+)
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (REFUND_ONLY, RETURN_REFUND, EXCHANGE, REPAIR, REISSUE, PRICE_PROTECTION)
+}
+
+
+def flow_for(case_type: str) -> Flow:
+    return FLOWS[case_type]
+
+
+def merchant_review_duration(case_type: str, *, shipped: bool, fault: bool) -> str:
+    """Which review timeout applies: before shipment 48 h (TB-01), quality cases 48 h (JD-02),
+    otherwise 5 days (TB-02)."""
+    if case_type == "refund_only" and not shipped:
+        return "merchant_review_unshipped"
+    if fault:
+        return "merchant_quality_review"
+    return "merchant_review"

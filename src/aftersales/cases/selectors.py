@@ -1,0 +1,70 @@
+"""Reads of cases, always scoped to the actor: another tenant's case does not exist for you."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from aftersales.accounts.actors import Actor
+from aftersales.accounts.permissions import require
+from aftersales.cases.models import Case, Deadline
+from aftersales.core import clock
+from aftersales.core.errors import NotFound
+
+
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    require(actor, "cases.view")
+    cases = Case.objects.all()
+    if actor.is_platform:
+        return cases
+    if actor.is_merchant_side:
+        return cases.filter(merchant_id=actor.merchant_id)
+    if actor.is_buyer and actor.buyer_id:
+        return cases.filter(buyer_id=actor.buyer_id)
+    return cases.none()
+
+
+def case_for(actor: Actor, case_id: int) -> Case:
+    try:
+        return cases_visible_to(actor).select_related("merchant", "buyer", "order").get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No case {case_id}.") from None
+
+
+def filtered_cases(
+    actor: Actor,
+    *,
+    state: str | None = None,
+    type: str | None = None,
+    merchant: str | None = None,
+    buyer: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Case]:
+    """The actor's cases narrowed by the list filters. `overdue`: a deadline has passed and the
+    worker has not fired it yet (the desk's "late" view)."""
+    cases = cases_visible_to(actor).select_related("merchant", "order")
+    if state:
+        cases = cases.filter(state=state)
+    if type:
+        cases = cases.filter(type=type)
+    if merchant:
+        cases = cases.filter(merchant__code=merchant)
+    if buyer:
+        cases = cases.filter(buyer__external_id=buyer)
+    if created_from:
+        cases = cases.filter(opened_at__gte=created_from)
+    if created_to:
+        cases = cases.filter(opened_at__lt=created_to)
+    if overdue is not None:
+        late = Deadline.objects.filter(
+            case=OuterRef("pk"),
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+            reminder=False,
+            due_at__lt=clock.now(),
+        )
+        cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
+    return cases

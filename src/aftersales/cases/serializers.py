@@ -1,0 +1,77 @@
+"""Cases as the API shows them (buyer identity by external id only; no personal data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftersales.accounts.actors import Actor
+from aftersales.cases import deadlines, services
+from aftersales.cases.models import Case, CaseEvent
+from aftersales.core.clock import localtime
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _local(value):
+    """Times leave in the zone people read them in (+08:00), as the orders API does."""
+    return None if value is None else localtime(value)
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "merchant": case.merchant.code,
+        "order": case.order.external_id,
+        "type": case.type,
+        "reason": case.reason,
+        "state": case.state,
+        "refund_amount": _money(case.refund_amount),
+        "currency": case.currency,
+        "opened_at": case.opened_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def case_out(case: Case, actor: Actor) -> dict[str, Any]:
+    lines = case.lines.select_related("order_line")
+    return {
+        **case_summary(case),
+        "buyer": case.buyer.external_id,
+        "description": case.description,
+        "version": case.version,
+        "policy_version": case.policy_version,
+        "decision": case.decision,
+        "closed_at": _local(case.closed_at),
+        "lines": [
+            {
+                "line_id": ln.order_line.line_id,
+                "sku": ln.order_line.sku,
+                "title": ln.order_line.title,
+                "quantity": ln.quantity,
+                "condition": ln.condition,
+                "refundable_amount": _money(ln.refundable_amount),
+            }
+            for ln in lines
+        ],
+        "deadlines": [
+            {"kind": d.kind, "due_at": _local(d.due_at), "then": d.action, "rule": d.rule}
+            for d in deadlines.open_deadlines(case)
+        ],
+        "next_actions": services.allowed_actions(case, actor),
+    }
+
+
+def event_out(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "actor": {"kind": event.actor_kind, "role": event.actor_role, "label": event.actor_label},
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "note": event.note,
+        "rule": event.rule,
+        "payload": event.payload,
+    }

@@ -1,0 +1,482 @@
+"""Every state change of a case. One executor (`act`) applies a declared transition: it checks
+who may act, validates what the transition requires, moves the state, appends the event,
+reschedules the deadlines — in the caller's one transaction, with the case row locked, so two
+conflicting actions cannot both win. Each action also has its own named function
+(`approve_case`, `reject_case`, …) for code that calls one action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
+from aftersales.accounts.permissions import require
+from aftersales.cases import deadlines
+from aftersales.cases.events import record_event
+from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
+from aftersales.cases.models import Case, CaseLine
+from aftersales.core import clock
+from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, PolicyRefused
+from aftersales.core.money import CENT
+from aftersales.policy import loading
+from aftersales.policy.decide import FAULT_REASONS, History
+from aftersales.policy.facts import facts_from_stored
+from aftersales.policy.services import EligibilityQuestion, judge_line
+
+ACTIONS = frozenset(t.action for flow in FLOWS.values() for t in flow.transitions)
+
+
+# --- Opening a case -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineClaim:
+    line_id: str
+    quantity: int
+    condition: str = "unopened"
+
+
+@transaction.atomic
+def open_case(
+    *,
+    actor: Actor,
+    order: str,
+    type: str,
+    reason: str,
+    lines: list[LineClaim],
+    merchant: str | None = None,
+    description: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """Open a case on lines of an order the actor may see. Each line is judged by the current
+    policy (stored with its version); an ineligible line refuses the whole case with the
+    decision's reasons. Approved at once where policy says so (event by `system`)."""
+    from aftersales.orders.selectors import order_for
+
+    require(actor, "cases.open")
+    order_row = order_for(actor, order, merchant)
+    if not lines:
+        raise InvalidInput.on_field("lines", "name at least one line")
+    seen = set()
+    for i, claim in enumerate(lines):
+        if claim.line_id in seen:
+            raise InvalidInput.on_field(f"lines[{i}].line_id", "the same line twice")
+        seen.add(claim.line_id)
+    # Lock the order's lines: two cases racing for the same quantity queue here.
+    order_lines = {ln.line_id: ln for ln in order_row.lines.select_for_update()}
+    policy = loading.current(order_row.merchant.settings.get("policy", loading.DEFAULT_POLICY))
+    at = at or clock.now()
+    decisions, case_lines = [], []
+    for i, claim in enumerate(lines):
+        line = order_lines.get(claim.line_id)
+        if line is None:
+            raise InvalidInput.on_field(
+                f"lines[{i}].line_id", f"the order has no line {claim.line_id!r}"
+            )
+        history = _history(line)
+        if claim.quantity > line.quantity - history.claimed_quantity:
+            raise Conflict.on_field(
+                f"lines[{i}].quantity",
+                f"{history.claimed_quantity} of {line.quantity} already under another case",
+            )
+        question = EligibilityQuestion(
+            order=order,
+            line_id=claim.line_id,
+            sku=None,
+            quantity=claim.quantity,
+            type=type,
+            reason=reason,
+            condition=claim.condition,
+            at=at,
+        )
+        try:
+            decision = judge_line(
+                facts_from_stored(order_row, line), question, policy, history=history
+            )
+        except InvalidInput as exc:  # name the line the problem belongs to
+            raise InvalidInput(
+                exc.detail,
+                errors=[FieldError(f"lines[{i}].{e.field}", e.message) for e in exc.errors],
+            ) from None
+        decisions.append(decision)
+        case_lines.append((line, claim, decision))
+    refused = [(c.line_id, d) for (_, c, d) in case_lines if not d.eligible]
+    if refused:
+        raise PolicyRefused(
+            "Not eligible: "
+            + "; ".join(f"line {lid}: {r.message('en')}" for lid, d in refused for r in d.reasons),
+            errors=[
+                FieldError(f"lines[{i}]", r.message("en"))
+                for i, (_, c, d) in enumerate(case_lines)
+                for r in d.reasons
+            ],
+            decisions={lid: d.as_json() for lid, d in refused},
+        )
+    combined = _combine(decisions)
+    shipped = any(
+        d for (ln, _, _) in case_lines for d in [facts_from_stored(order_row, ln).shipped_at]
+    )
+    case = Case.objects.create(
+        merchant=order_row.merchant,
+        buyer=order_row.buyer,
+        order=order_row,
+        type=type,
+        reason=reason,
+        description=description,
+        state="requested",
+        policy_version=policy.label,
+        decision=combined,
+        currency=order_row.currency,
+        facts={"shipped": shipped, "fault": reason in FAULT_REASONS},
+        opened_at=at,
+        updated_at=at,
+    )
+    CaseLine.objects.bulk_create(
+        [
+            CaseLine(
+                case=case,
+                merchant_id=case.merchant_id,
+                order_line=line,
+                quantity=claim.quantity,
+                condition=claim.condition,
+                decision=decision.as_json(),
+                refundable_amount=decision.refundable_amount,
+            )
+            for line, claim, decision in case_lines
+        ]
+    )
+    record_event(
+        case,
+        actor,
+        "open",
+        from_state="",
+        to_state="requested",
+        note=description[:500],
+        payload={"policy_version": policy.label, "lines": [c.line_id for c in lines]},
+    )
+    flow = flow_for(type)
+    deadlines.schedule(case, flow, "requested", now=at)
+    rule = _automatic_approval(case, decisions)
+    if rule:
+        act(case=case, actor=SYSTEM_ACTOR, action="approve", rule=rule, at=at)
+    return case
+
+
+def _history(line) -> History:
+    """What earlier cases hold on this line: quantity still claimed, amount refunded, repairs."""
+    holding = CaseLine.objects.filter(order_line=line, holds_quantity=True)
+    claimed = holding.aggregate(total=Sum("quantity"))["total"] or 0
+    refunded = Case.objects.filter(lines__order_line=line, state="refunded").aggregate(
+        total=Sum("refund_amount")
+    )["total"] or Decimal("0.00")
+    return History(claimed_quantity=claimed, refunded_amount=refunded)
+
+
+def _combine(decisions) -> dict[str, Any]:
+    """One decision for the case: the lines' decisions summed where they add up."""
+    first = decisions[0].as_json()
+    if len(decisions) == 1:
+        return first
+    ends = [d.window_ends_at for d in decisions if d.window_ends_at]
+    return {
+        **first,
+        "window_ends_at": min(ends).isoformat() if ends else None,
+        "refundable_amount": f"{sum(d.refundable_amount for d in decisions):.2f}",
+        "allowed_types": [
+            t for t in first["allowed_types"] if all(t in d.allowed_types for d in decisions)
+        ],
+        "required_evidence": sorted({e for d in decisions for e in d.required_evidence}),
+        "approval": "automatic"
+        if all(d.approval == "automatic" for d in decisions)
+        else "merchant",
+    }
+
+
+def _automatic_approval(case: Case, decisions) -> str:
+    """The rule that approves this case without the merchant, or '' (the merchant reviews)."""
+    if not all(d.approval == "automatic" for d in decisions):
+        return ""
+    if case.type == "refund_only":
+        return "TB-01"
+    return "merchant:auto_approve_no_reason"
+
+
+# --- Acting on a case -----------------------------------------------------------------------
+
+
+@dataclass
+class ActionBody:
+    note: str = ""
+    reason: str = ""
+    carrier: str = ""
+    tracking_no: str = ""
+    amount: Decimal | None = None
+    result: str = ""
+    ruling: str = ""
+    expected_version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name, None) or self.extra.get(name)
+
+    def as_payload(self) -> dict[str, Any]:
+        out = {
+            k: v
+            for k, v in (
+                ("reason", self.reason),
+                ("carrier", self.carrier),
+                ("tracking_no", self.tracking_no),
+                ("result", self.result),
+                ("ruling", self.ruling),
+            )
+            if v
+        }
+        if self.amount is not None:
+            out["amount"] = f"{self.amount:.2f}"
+        return out
+
+
+def _repeated_repair_failures(case: Case) -> bool:
+    threshold = (
+        loading.compiled(case.policy_version)
+        .rules_for(case.merchant.code, "other")
+        .failed_repairs_before_exchange
+    )
+    return case.facts.get("failed_repairs", 0) >= threshold
+
+
+GUARDS: dict[str, Callable[[Case], bool]] = {
+    "repeated_repair_failures": _repeated_repair_failures,
+}
+
+
+def _may(case: Case, transition: T, party: str | None) -> bool:
+    if party not in transition.by:
+        return False
+    return not transition.when or GUARDS[transition.when](case)
+
+
+def allowed_actions(case: Case, actor: Actor) -> list[str]:
+    """What `actor` may do to the case now: the one answer for the API, the pages (which
+    buttons to show) and the server check."""
+    flow, party = flow_for(case.type), party_of(actor)
+    return sorted({t.action for t in flow.transitions_from(case.state) if _may(case, t, party)})
+
+
+def require_known_action(action: str) -> None:
+    if action not in ACTIONS:
+        raise InvalidInput.on_field(
+            "action", f"unknown action {action!r}; one of {sorted(ACTIONS)}"
+        )
+
+
+def refundable(case: Case) -> Decimal:
+    return sum((ln.refundable_amount for ln in case.lines.all()), Decimal("0.00"))
+
+
+def act(
+    *,
+    case: Case,
+    actor: Actor,
+    action: str,
+    body: ActionBody | None = None,
+    rule: str = "",
+    timer: Any = None,
+    at: datetime | None = None,
+) -> Case:
+    """Apply `action` to the case as `actor`. Raises NotAllowed (409, naming the allowed
+    actions) when the flow has no such step now or not for this actor; InvalidInput naming the
+    missing or wrong field; Conflict when `expected_version` is stale."""
+    body = body or ActionBody()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("merchant").get(pk=case.pk)
+        if body.expected_version is not None and body.expected_version != case.version:
+            raise Conflict.on_field(
+                "expected_version",
+                f"the case is at version {case.version}; reload it",
+                version=case.version,
+            )
+        flow = flow_for(case.type)
+        transition = flow.transition(case.state, action)
+        party = party_of(actor)
+        if transition is None or not _may(case, transition, party):
+            raise NotAllowed(
+                f"'{action}' is not possible in state '{case.state}' for {actor.role}.",
+                allowed_actions=allowed_actions(case, actor),
+                state=case.state,
+            )
+        _check_requirements(case, transition, body)
+        target = transition.target(
+            {"result": body.result, "ruling": body.ruling},
+            flow.resume,
+            case.facts.get("rejected_from", "requested"),
+        )
+        STEP_EFFECTS.get(action, _no_effect)(case, body)
+        return _move(
+            case, flow, actor, action, target, body, rule=rule, timer=timer, at=at or clock.now()
+        )
+
+
+def _check_requirements(case: Case, transition: T, body: ActionBody) -> None:
+    errors = [
+        FieldError(name, "required for this action")
+        for name in transition.requires
+        if not body.get(name)
+    ]
+    if transition.outcomes and body.get(transition.outcome_field):
+        allowed = [value for value, _ in transition.outcomes]
+        if body.get(transition.outcome_field) not in allowed:
+            errors.append(FieldError(transition.outcome_field, f"one of {allowed}"))
+    if body.amount is not None:
+        limit = refundable(case)
+        if body.amount <= 0 or body.amount != body.amount.quantize(CENT):
+            errors.append(FieldError("amount", "a positive amount with at most two places"))
+        elif body.amount > limit:
+            errors.append(FieldError("amount", f"at most {limit:.2f}, what is refundable"))
+    needs_amount = (transition.action == "inspect" and body.result == "partial") or (
+        transition.action == "rule" and body.ruling == "partial"
+    )
+    if needs_amount and body.amount is None:
+        errors.append(FieldError("amount", "a partial outcome names the amount refunded"))
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def _move(
+    case: Case,
+    flow: Flow,
+    actor: Actor,
+    action: str,
+    target: str,
+    body: ActionBody,
+    *,
+    rule: str,
+    timer: Any,
+    at: datetime,
+) -> Case:
+    from_state = case.state
+    case.state = target
+    case.version += 1
+    case.updated_at = at
+    if target in flow.terminal:
+        case.closed_at = at
+    case.save()
+    if target in flow.terminal and target not in flow.remedied:
+        case.lines.update(holds_quantity=False, outcome=target)
+    elif target in flow.remedied and target in flow.terminal:
+        case.lines.update(outcome=target)
+    payload = body.as_payload()
+    if timer is not None:
+        payload["timer"] = {"kind": timer.kind, "due_at": timer.due_at.isoformat()}
+    record_event(
+        case,
+        actor,
+        action,
+        from_state=from_state,
+        to_state=target,
+        note=body.note,
+        rule=rule or (timer.rule if timer is not None else ""),
+        payload=payload,
+    )
+    deadlines.cancel_pending(case, now=at)
+    if target not in flow.terminal:
+        deadlines.schedule(case, flow, target, now=at)
+    follow_up = flow.on_enter.get(target)
+    if follow_up and target != from_state:
+        next_action, next_rule = follow_up
+        return act(case=case, actor=SYSTEM_ACTOR, action=next_action, rule=next_rule, at=at)
+    return case
+
+
+# --- What each step remembers ---------------------------------------------------------------
+
+
+def _no_effect(case: Case, body: ActionBody) -> None:
+    return None
+
+
+def _on_reject(case: Case, body: ActionBody) -> None:
+    case.facts["rejected_from"] = case.state
+    case.facts["rejection_reason"] = body.reason
+
+
+def _on_inspect(case: Case, body: ActionBody) -> None:
+    case.facts["inspection"] = {"result": body.result, "note": body.note}
+    if body.result == "fail":
+        case.facts["rejected_from"] = case.state
+        case.facts["rejection_reason"] = body.reason or body.note
+    elif body.result == "partial":
+        case.refund_amount = body.amount
+
+
+def _on_rule(case: Case, body: ActionBody) -> None:
+    case.facts["ruling"] = {
+        "ruling": body.ruling,
+        "reason": body.reason,
+        "amount": f"{body.amount:.2f}" if body.amount else None,
+    }
+    if body.ruling == "partial":
+        case.refund_amount = body.amount
+
+
+def _on_refund(case: Case, body: ActionBody) -> None:
+    # The amount granted: what the merchant names, or what a partial outcome fixed, or all that
+    # is refundable. (The money itself moves through the refund ledger.)
+    case.refund_amount = body.amount or case.refund_amount or refundable(case)
+
+
+def _on_ship(field_name: str) -> Callable[[Case, ActionBody], None]:
+    def remember(case: Case, body: ActionBody) -> None:
+        case.facts[field_name] = {"carrier": body.carrier, "tracking_no": body.tracking_no}
+
+    return remember
+
+
+def _on_repair(case: Case, body: ActionBody) -> None:
+    if body.result == "failed":
+        case.facts["failed_repairs"] = case.facts.get("failed_repairs", 0) + 1
+
+
+STEP_EFFECTS: dict[str, Callable[[Case, ActionBody], None]] = {
+    "reject": _on_reject,
+    "inspect": _on_inspect,
+    "rule": _on_rule,
+    "refund": _on_refund,
+    "ship_return": _on_ship("return_shipment"),
+    "ship_replacement": _on_ship("replacement_shipment"),
+    "repair": _on_repair,
+}
+
+
+# --- One named function per action ----------------------------------------------------------
+
+
+def _named(action: str):
+    def run(*, case: Case, actor: Actor, body: ActionBody | None = None, **kwargs) -> Case:
+        return act(case=case, actor=actor, action=action, body=body, **kwargs)
+
+    run.__name__ = run.__qualname__ = f"{action}_case"
+    run.__doc__ = f"Take '{action}' on the case, as its flow declares it."
+    return run
+
+
+approve_case = _named("approve")
+reject_case = _named("reject")
+withdraw_case = _named("withdraw")
+ship_return = _named("ship_return")
+confirm_receipt = _named("confirm_receipt")
+inspect_return = _named("inspect")
+refund_case = _named("refund")
+ship_replacement = _named("ship_replacement")
+confirm_replacement = _named("confirm_replacement")
+appeal_case = _named("appeal")
+rule_on_case = _named("rule")
+close_case = _named("close")
+diagnose_repair = _named("diagnose")
+record_repair = _named("repair")
