@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             SYSTEM,
         }
     ),
+    "cases.review": frozenset({PLATFORM_INTEGRATION, R.AGENT, R.SPECIALIST, R.MANAGER, R.ADMIN}),
     "evidence.add": frozenset(
         {
             PLATFORM_INTEGRATION,

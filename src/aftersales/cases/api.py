@@ -13,8 +13,9 @@ from aftersales.cases.schemas import (
     CaseOut,
     CaseSummaryOut,
     EventOut,
+    QueueItemOut,
 )
-from aftersales.cases.serializers import case_out, case_summary, event_out
+from aftersales.cases.serializers import case_out, case_summary, event_out, queue_item
 from aftersales.core.pagination import PageQuery, page_schema, paginate
 
 router = Router(tags=["cases"])
@@ -65,3 +66,15 @@ def case_events(request: HttpRequest, case_id: int, page: Query[PageQuery]):
         case.events.all(), order_by=("seq", "id"), limit=page.limit, cursor=page.cursor
     )
     return {"items": [event_out(e) for e in result.items], "next_cursor": result.next_cursor}
+
+
+@router.get("/review-queue", response=page_schema(QueueItemOut), tags=["platform review"])
+def review_queue(request: HttpRequest, page: Query[PageQuery]):
+    """Appeals awaiting the platform's ruling, soonest due first (agents and specialists)."""
+    result = paginate(
+        selectors.review_queue(request.auth),
+        order_by=("due_at", "id"),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return {"items": [queue_item(d) for d in result.items], "next_cursor": result.next_cursor}

@@ -50,13 +50,19 @@ class T:
         return resume[rejected_from] if to == "@resume" else to
 
 
+# Deadline outcomes that are notices, not steps: the case stays where it is and whoever must
+# act hears about it (a reminder before a deadline; an escalation when the desk is late).
+NOTICES = frozenset({"remind", "escalate"})
+
+
 @dataclass(frozen=True)
 class Deadline:
-    """In `state`, after the policy duration `duration`, the system takes `then`."""
+    """In `state`, after the policy duration `duration`, the system takes `then` (an action
+    of the flow from `state`, or a notice from NOTICES)."""
 
     state: str
     duration: str  # a name in the policy's `durations`
-    then: str  # an action the system may take from `state`
+    then: str
     remind_before_hours: int = 0  # warn whoever must act this long before
 
 
@@ -120,6 +126,8 @@ def _common(review_state: str = "requested") -> tuple[T, ...]:
 REVIEW = (
     Deadline("requested", "merchant_review", then="approve", remind_before_hours=24),
     Deadline("rejected", "appeal_window", then="close"),
+    # The desk's queue is ordered by this; late rulings are escalated to a manager.
+    Deadline("platform_review", "platform_ruling", then="escalate", remind_before_hours=24),
 )
 
 REFUND_ONLY = Flow(

@@ -115,3 +115,10 @@ class CaseFilters(Schema):
     created_from: Instant | None = None
     created_to: Instant | None = None
     overdue: bool | None = Field(default=None, description="a deadline has passed unfired")
+
+
+class QueueItemOut(Schema):
+    case: CaseSummaryOut
+    due_at: datetime
+    appeal_reason: str
+    rejection_reason: str

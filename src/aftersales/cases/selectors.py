@@ -68,3 +68,16 @@ def filtered_cases(
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
     return cases
+
+
+def review_queue(actor: Actor) -> QuerySet[Deadline]:
+    """Appeals waiting for the platform's ruling, soonest due first: the desk's queue. Rows are
+    the cases' ruling deadlines, so the order is an index scan on due time."""
+    require(actor, "cases.review")
+    return Deadline.objects.filter(
+        kind="platform_ruling",
+        reminder=False,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+        case__state="platform_review",
+    ).select_related("case", "case__merchant", "case__order")

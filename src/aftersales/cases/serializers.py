@@ -6,7 +6,7 @@ from typing import Any
 
 from aftersales.accounts.actors import Actor
 from aftersales.cases import deadlines, services
-from aftersales.cases.models import Case, CaseEvent
+from aftersales.cases.models import Case, CaseEvent, Deadline
 from aftersales.core.clock import localtime
 
 
@@ -74,4 +74,14 @@ def event_out(event: CaseEvent) -> dict[str, Any]:
         "note": event.note,
         "rule": event.rule,
         "payload": event.payload,
+    }
+
+
+def queue_item(deadline: Deadline) -> dict[str, Any]:
+    case = deadline.case
+    return {
+        "case": case_summary(case),
+        "due_at": _local(deadline.due_at),
+        "appeal_reason": case.facts.get("appeal_reason", ""),
+        "rejection_reason": case.facts.get("rejection_reason", ""),
     }

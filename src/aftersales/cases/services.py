@@ -443,8 +443,13 @@ def _on_repair(case: Case, body: ActionBody) -> None:
         case.facts["failed_repairs"] = case.facts.get("failed_repairs", 0) + 1
 
 
+def _on_appeal(case: Case, body: ActionBody) -> None:
+    case.facts["appeal_reason"] = body.reason
+
+
 STEP_EFFECTS: dict[str, Callable[[Case, ActionBody], None]] = {
     "reject": _on_reject,
+    "appeal": _on_appeal,
     "inspect": _on_inspect,
     "rule": _on_rule,
     "refund": _on_refund,
