@@ -77,7 +77,26 @@ def tenant_a():
         lines=[LineClaim("1", 1)],
         description=SECRET_TITLE,
     )
-    return {"merchant": merchant, "order": order, "order_json": order_json, "case": case}
+    from aftersales.cases.models import Evidence
+
+    evidence = Evidence.objects.create(
+        case=case,
+        merchant=merchant,
+        uploaded_by_role="buyer",
+        uploaded_by_label=SECRET_BUYER_NAME,
+        kind="pdf",
+        content_type="application/pdf",
+        storage_key="evidence/none.pdf",
+        size=1,
+        sha256="0" * 64,
+    )
+    return {
+        "merchant": merchant,
+        "order": order,
+        "order_json": order_json,
+        "case": case,
+        "evidence": evidence,
+    }
 
 
 # How each path parameter names tenant A's data.
@@ -86,6 +105,7 @@ PATH_VALUES = {
     "external_id": lambda a: a["order"].external_id,
     "case_id": lambda a: a["case"].pk,
     "action": lambda a: "approve",
+    "evidence_id": lambda a: a["evidence"].pk,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -109,6 +129,9 @@ BODIES = {
         "lines": [{"line_id": "1", "quantity": 1}],
     },
     ("post", "/api/v1/cases/{case_id}/actions/{action}"): lambda a: {"note": "taken over"},
+    # JSON, not multipart: refused before the case is looked up (tests/cases/test_evidence.py
+    # walks the real multipart upload as another tenant).
+    ("post", "/api/v1/cases/{case_id}/evidence"): lambda a: {"note": "taken over"},
 }
 
 
