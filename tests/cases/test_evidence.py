@@ -481,6 +481,22 @@ def test_buyer_and_platform_evidence_is_hidden_from_the_merchant():
     assert get(merchant, f"/cases/{case.pk}/evidence/{item['id']}/thumbnail").status_code == 404
 
 
+def test_the_merchant_does_not_even_see_that_buyer_only_evidence_was_added():
+    case = ev.case()
+    buyer = factories.buyer_token(case.buyer)
+    merchant = factories.merchant_token(case.merchant)
+    post_files(
+        buyer, case.pk, [ev.upload("a.jpg", ev.image_bytes())], visibility="buyer_and_platform"
+    )
+
+    def actions(token):
+        return [e["action"] for e in get(token, f"/cases/{case.pk}/events").json()["items"]]
+
+    assert "evidence_added" not in actions(merchant)
+    assert "evidence_added" in actions(buyer)
+    assert "evidence_added" in actions(factories.platform_token())
+
+
 def test_buyer_and_platform_evidence_is_seen_by_the_buyer_and_the_platform():
     case = ev.case()
     buyer = factories.buyer_token(case.buyer)

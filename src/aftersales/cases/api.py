@@ -63,7 +63,10 @@ def take_action(request: HttpRequest, case_id: int, action: str, payload: Action
 def case_events(request: HttpRequest, case_id: int, page: Query[PageQuery]):
     case = selectors.case_for(request.auth, case_id)
     result = paginate(
-        case.events.all(), order_by=("seq", "id"), limit=page.limit, cursor=page.cursor
+        selectors.events_visible_to(request.auth, case),
+        order_by=("seq", "id"),
+        limit=page.limit,
+        cursor=page.cursor,
     )
     return {"items": [event_out(e) for e in result.items], "next_cursor": result.next_cursor}
 

@@ -28,10 +28,10 @@ from aftersales.cases.models import Case, Evidence
 from aftersales.cases.selectors import case_for
 from aftersales.core.errors import (
     Conflict,
-    DomainError,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
 )
 
 V = Evidence.Visibility
@@ -44,11 +44,6 @@ MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 # Object streams of a PDF are inflated to look inside them, up to this much in all.
 MAX_PDF_INFLATE_BYTES = 32 * 1024 * 1024
 JPEG_QUALITY = 90
-
-
-class UnsupportedMediaType(DomainError):
-    # Belongs beside the others in core/errors.py; kept here so this change stays in one file.
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 @dataclass(frozen=True)

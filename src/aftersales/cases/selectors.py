@@ -81,3 +81,21 @@ def review_queue(actor: Actor) -> QuerySet[Deadline]:
         cancelled_at__isnull=True,
         case__state="platform_review",
     ).select_related("case", "case__merchant", "case__order")
+
+
+# Evidence meant for one side: the other side does not see even that it was added.
+_HIDDEN_EVIDENCE = {
+    "merchant": ["buyer_and_platform", "platform"],
+    "buyer": ["merchant_and_platform", "platform"],
+}
+
+
+def events_visible_to(actor: Actor, case: Case) -> QuerySet:
+    """The case's event log as the actor may read it (`case` from `case_for`)."""
+    events = case.events.all()
+    side = "merchant" if actor.is_merchant_side else "buyer" if actor.is_buyer else None
+    if side:
+        events = events.exclude(
+            action="evidence_added", payload__visibility__in=_HIDDEN_EVIDENCE[side]
+        )
+    return events

@@ -71,6 +71,10 @@ class PayloadTooLarge(DomainError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class InvalidInput(DomainError):
     status, slug, title = 422, "invalid-input", "Invalid input"
 
