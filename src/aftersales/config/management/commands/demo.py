@@ -134,6 +134,80 @@ PLATFORM_STAFF = (
     ("admin", Role.ADMIN, "平台管理员"),
 )
 CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
+
+_SHIP = {"carrier": "sf", "tracking_no": "SF9000000001"}
+_RETURNED = [
+    ("merchant", "approve", {}),
+    ("buyer", "ship_return", _SHIP),
+    ("merchant", "confirm_receipt", {}),
+]
+# (type, reason, steps as (party, action, body)): together they leave a case in every state.
+DEMO_CASES = [
+    ("return_refund", "no_reason", []),
+    ("return_refund", "no_reason", [("merchant", "approve", {})]),
+    (
+        "return_refund",
+        "quality_issue",
+        [("merchant", "approve", {}), ("buyer", "ship_return", _SHIP)],
+    ),
+    ("return_refund", "no_reason", _RETURNED),
+    ("return_refund", "no_reason", [*_RETURNED, ("merchant", "inspect", {"result": "pass"})]),
+    (
+        "return_refund",
+        "no_reason",
+        [*_RETURNED, ("merchant", "inspect", {"result": "pass"}), ("merchant", "refund", {})],
+    ),
+    ("return_refund", "no_reason", [("merchant", "reject", {"reason": "吊牌已剪，影响二次销售"})]),
+    (
+        "return_refund",
+        "quality_issue",
+        [
+            ("merchant", "reject", {"reason": "属于正常使用磨损"}),
+            ("buyer", "appeal", {"reason": "收到第二天就开线了，有照片"}),
+        ],
+    ),
+    (
+        "return_refund",
+        "quality_issue",
+        [
+            ("merchant", "reject", {"reason": "属于正常使用磨损"}),
+            ("buyer", "appeal", {"reason": "收到第二天就开线了"}),
+            ("platform", "rule", {"ruling": "for_buyer", "reason": "照片显示做工缺陷"}),
+        ],
+    ),
+    ("return_refund", "no_reason", [("buyer", "withdraw", {})]),
+    (
+        "exchange",
+        "quality_issue",
+        [
+            *_RETURNED,
+            ("merchant", "inspect", {"result": "pass"}),
+            ("merchant", "ship_replacement", _SHIP),
+        ],
+    ),
+    (
+        "exchange",
+        "quality_issue",
+        [
+            *_RETURNED,
+            ("merchant", "inspect", {"result": "pass"}),
+            ("merchant", "ship_replacement", _SHIP),
+            ("buyer", "confirm_replacement", {}),
+        ],
+    ),
+    ("refund_only", "no_reason", []),  # unshipped orders: refunded at once (TB-01)
+    ("refund_only", "not_received", []),
+    ("repair", "quality_issue", [*_RETURNED, ("merchant", "diagnose", {"note": "主板供电故障"})]),
+    ("reissue", "missing_parts", [("merchant", "approve", {})]),
+    ("price_protection", "price_drop", []),
+]
+DEMO_DESCRIPTIONS = {
+    "no_reason": "不太合适，想退货",
+    "quality_issue": "收到后发现有质量问题，已拍照",
+    "missing_parts": "包裹里少了配件",
+    "not_received": "物流显示已签收，但我没有收到",
+    "price_drop": "购买后降价了，申请价保",
+}
 PAYMENT_METHODS = ("alipay", "wechat", "card", "balance")
 
 
@@ -160,10 +234,12 @@ class Command(BaseCommand):
             was_created = self._order(n, rng, people, now)
             created += was_created
             updated += not was_created
+        cases = self._cases()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
-                f"{orders} orders ({created} new, {updated} refreshed)."
+                f"{orders} orders ({created} new, {updated} refreshed), "
+                f"{cases} new after-sales cases across the flows' states."
             )
         )
         self._print_logins(logins)
@@ -320,6 +396,69 @@ class Command(BaseCommand):
         }
         _, created = upsert_order(actor=SYSTEM_ACTOR, data=data)
         return created
+
+    def _cases(self) -> int:
+        """Cases in every state of every flow, each opened and walked through the real services
+        (so each has its decision, events and live deadlines). One case per demo order at most:
+        an order that has a case already is skipped, which makes this idempotent."""
+        from aftersales.accounts.actors import Actor
+        from aftersales.cases.models import Case
+        from aftersales.cases.services import ActionBody, LineClaim, act, open_case
+        from aftersales.core.errors import DomainError
+        from aftersales.orders.models import Order
+
+        if Case.objects.filter(order__external_id__startswith="DEMO-").exists():
+            return 0  # the demo's cases are there already: running again adds none
+        desk = User.objects.get(username="specialist")
+        orders = list(
+            Order.objects.filter(external_id__startswith="DEMO-", cases__isnull=True)
+            .select_related("merchant")
+            .prefetch_related("lines", "shipments")
+            .order_by("-placed_at")
+        )
+        made = 0
+        for type_, reason, steps in DEMO_CASES:
+            # Refund only before shipment shows the automatic refund (TB-01): unshipped first.
+            candidates = (
+                sorted(orders, key=lambda o: bool(o.shipments.all()))
+                if (type_ == "refund_only" and reason == "no_reason")
+                else orders
+            )
+            for order in candidates:
+                line = order.lines.all()[0]
+                buyer = Actor(
+                    kind="token", role="buyer", label="demo buyer", buyer_id=order.buyer_id
+                )
+                merchant = Actor(
+                    kind="user",
+                    role="merchant_admin",
+                    label=f"{order.merchant.code} admin",
+                    merchant_id=order.merchant_id,
+                )
+                platform = Actor(
+                    kind="user", role="specialist", label=desk.username, user_id=desk.pk
+                )
+                party = {"buyer": buyer, "merchant": merchant, "platform": platform}
+                try:
+                    with transaction.atomic():
+                        case = open_case(
+                            actor=buyer,
+                            order=order.external_id,
+                            type=type_,
+                            reason=reason,
+                            lines=[LineClaim(line.line_id, 1)],
+                            description=DEMO_DESCRIPTIONS.get(reason, ""),
+                        )
+                        for who, action, body in steps:
+                            case = act(
+                                case=case, actor=party[who], action=action, body=ActionBody(**body)
+                            )
+                except DomainError:
+                    continue  # not eligible on this order, or not this flow: try the next
+                orders.remove(order)
+                made += 1
+                break
+        return made
 
     def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
         self.stdout.write("")
