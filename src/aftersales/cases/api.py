@@ -32,7 +32,10 @@ def open_case(request: HttpRequest, payload: CaseIn):
         type=payload.type,
         reason=payload.reason,
         description=payload.description,
-        lines=[services.LineClaim(ln.line_id, ln.quantity, ln.condition) for ln in payload.lines],
+        lines=[
+            services.LineClaim(ln.line_id, ln.quantity, ln.condition, ln.new_unit_price)
+            for ln in payload.lines
+        ],
     )
     return Status(201, case_out(case, request.auth))
 

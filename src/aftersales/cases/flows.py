@@ -144,8 +144,8 @@ REFUND_ONLY = Flow(
     terminal=frozenset({"refunded", "withdrawn", "closed"}),
     transitions=(
         T("requested", "approve", "approved", by=MS),
+        # No withdraw from `approved`: the refund follows the approval at once (on_enter).
         T("approved", "refund", "refunded", by=MS),
-        T("approved", "withdraw", "withdrawn", by=B),
         *_common(),
     ),
     deadlines=(

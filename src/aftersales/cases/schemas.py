@@ -18,6 +18,9 @@ class LineClaimIn(_Strict):
     line_id: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, strict=True, ge=1)
     condition: Literal[CONDITIONS] = "unopened"  # type: ignore[valid-type]
+    new_unit_price: Amount | None = Field(
+        default=None, description="price protection: the lowered price the claim is about"
+    )
 
 
 class CaseIn(_Strict):

@@ -40,6 +40,7 @@ class LineClaim:
     line_id: str
     quantity: int
     condition: str = "unopened"
+    new_unit_price: Decimal | None = None  # price protection
 
 
 @transaction.atomic
@@ -79,6 +80,11 @@ def open_case(
             raise InvalidInput.on_field(
                 f"lines[{i}].line_id", f"the order has no line {claim.line_id!r}"
             )
+        if claim.quantity > line.quantity:  # bad input, whatever other cases hold
+            raise InvalidInput.on_field(
+                f"lines[{i}].quantity",
+                f"the line has {line.quantity}; {claim.quantity} cannot be claimed",
+            )
         history = _history(line)
         if claim.quantity > line.quantity - history.claimed_quantity:
             raise Conflict.on_field(
@@ -94,7 +100,12 @@ def open_case(
             reason=reason,
             condition=claim.condition,
             at=at,
+            new_unit_price=claim.new_unit_price,
         )
+        if type == "price_protection" and claim.new_unit_price is None:
+            raise InvalidInput.on_field(
+                f"lines[{i}].new_unit_price", "price protection needs the lowered price"
+            )
         try:
             decision = judge_line(
                 facts_from_stored(order_row, line), question, policy, history=history
@@ -163,8 +174,8 @@ def open_case(
     flow = flow_for(type)
     deadlines.schedule(case, flow, "requested", now=at)
     rule = _automatic_approval(case, decisions)
-    if rule:
-        act(case=case, actor=SYSTEM_ACTOR, action="approve", rule=rule, at=at)
+    if rule:  # the caller gets the case as the automatic steps left it
+        case = act(case=case, actor=SYSTEM_ACTOR, action="approve", rule=rule, at=at)
     return case
 
 
@@ -243,9 +254,10 @@ class ActionBody:
 
 
 def _repeated_repair_failures(case: Case) -> bool:
+    category = case.lines.select_related("order_line").first().order_line.category
     threshold = (
         loading.compiled(case.policy_version)
-        .rules_for(case.merchant.code, "other")
+        .rules_for(case.merchant.code, category)
         .failed_repairs_before_exchange
     )
     return case.facts.get("failed_repairs", 0) >= threshold

@@ -666,7 +666,9 @@ def _run(
 
 def refundable_amount(request: EligibilityRequest) -> Decimal:
     """The line's paid share for this quantity (NR-12), minus what was refunded already, minus
-    gifts kept when the whole line goes back (NR-11); never more than was paid."""
+    gifts kept when the whole line goes back (NR-11); never more than was paid. For an exchange,
+    repair or reissue it is what a refund could pay if the remedy turns into one (a ruling, or
+    repeated failed repairs, 3B-03)."""
     line, history = request.line, request.history
     left = line.paid_amount - history.refunded_amount
     if left <= 0:
@@ -677,8 +679,6 @@ def refundable_amount(request: EligibilityRequest) -> Decimal:
         paid_unit = line.paid_amount / line.quantity
         drop = (paid_unit - request.new_unit_price) * request.quantity
         return min(max(drop, ZERO), left).quantize(CENT, rounding=ROUND_HALF_UP)
-    if request.type not in {"refund_only", "return_refund"}:
-        return ZERO
     remaining = line.quantity - history.claimed_quantity
     if request.quantity >= remaining:
         share = left  # the last units take what is left, so the fen add up exactly

@@ -446,7 +446,17 @@ class Command(BaseCommand):
                             order=order.external_id,
                             type=type_,
                             reason=reason,
-                            lines=[LineClaim(line.line_id, 1)],
+                            lines=[
+                                LineClaim(
+                                    line.line_id,
+                                    1,
+                                    new_unit_price=(
+                                        (line.unit_price * Decimal("0.9")).quantize(CENT)
+                                        if type_ == "price_protection"
+                                        else None
+                                    ),
+                                )
+                            ],
                             description=DEMO_DESCRIPTIONS.get(reason, ""),
                         )
                         for who, action, body in steps:
