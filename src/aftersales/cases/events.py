@@ -3,12 +3,14 @@ locked, so `seq` is gap-free and the event commits with the change it describes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Max
 
 from aftersales.accounts.actors import Actor
 from aftersales.cases.models import Case, CaseEvent
+from aftersales.core import clock
 
 
 def record_event(
@@ -21,14 +23,19 @@ def record_event(
     note: str = "",
     rule: str = "",
     payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    seq: int | None = None,
 ) -> CaseEvent:
     """Append one event. Without from/to it records a step that changes no state (evidence
-    added, a reminder sent)."""
-    last = case.events.aggregate(last=Max("seq"))["last"] or 0
+    added, a reminder sent). `at` is when the step happened (the action's time, which the
+    deadline worker may set); `seq` may be given when known (1 for the opening event)."""
+    if seq is None:
+        seq = (case.events.aggregate(last=Max("seq"))["last"] or 0) + 1
     return CaseEvent.objects.create(
         case=case,
         merchant_id=case.merchant_id,
-        seq=last + 1,
+        seq=seq,
+        at=at or clock.now(),
         actor_kind=actor.kind,
         actor_role=str(actor.role),
         actor_label=actor.label,

@@ -170,6 +170,8 @@ def open_case(
         to_state="requested",
         note=description[:500],
         payload={"policy_version": policy.label, "lines": [c.line_id for c in lines]},
+        at=at,
+        seq=1,
     )
     flow = flow_for(type)
     deadlines.schedule(case, flow, "requested", now=at)
@@ -307,7 +309,11 @@ def act(
     missing or wrong field; Conflict when `expected_version` is stale."""
     body = body or ActionBody()
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("merchant").get(pk=case.pk)
+        # Lock the case row only (of="self"): locking the joined merchant too would queue every
+        # action on every case of that merchant behind one another.
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=case.pk)
+        )
         if body.expected_version is not None and body.expected_version != case.version:
             raise Conflict.on_field(
                 "expected_version",
@@ -395,6 +401,7 @@ def _move(
         note=body.note,
         rule=rule or (timer.rule if timer is not None else ""),
         payload=payload,
+        at=at,
     )
     deadlines.cancel_pending(case, now=at)
     if target not in flow.terminal:
