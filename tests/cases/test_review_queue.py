@@ -134,3 +134,20 @@ def test_only_the_desk_rules():
             action="rule",
             body=ActionBody(ruling="for_merchant", reason="mine"),
         )
+
+
+def test_the_admin_shows_a_case_with_its_events_but_changes_nothing():
+    from django.test import Client
+
+    case = appeal(rejected_case("TB-ADM"))
+    operator = factories.user("admin", username="ops-cases")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client = Client()
+    client.force_login(operator)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert "platform_review" in page.content.decode()
+    assert client.get("/admin/cases/case/add/").status_code == 403
+    event = case.events.first()
+    assert client.post(f"/admin/cases/caseevent/{event.pk}/delete/").status_code == 403

@@ -163,8 +163,10 @@ def test_check_works_offline_before_any_database_exists(tmp_path):
         capture_output=True,
         text=True,
         check=False,
-        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-             "AFTERSALES_VAR_DIR": str(tmp_path)},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "AFTERSALES_VAR_DIR": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["policy_version"] == "cn-default@1"

@@ -100,6 +100,29 @@ def test_3b03_after_two_failed_repairs_exchange_is_open_past_its_window(ask):
     assert decision.eligible
 
 
+def test_3b04_a_repair_over_thirty_days_opens_exchange_past_its_window(ask):
+    decision = ask(
+        "exchange",
+        "quality_issue",
+        "2026-09-01 10:00",
+        on=line(**PHONE),
+        history=History(longest_repair_days=31),
+        explain=True,
+    )
+    assert decision.eligible
+    assert "3B-04" in {step["source"] for step in decision.trace}
+
+
+def test_3b04_a_thirty_day_repair_is_within_the_limit(ask):
+    assert not ask(
+        "exchange",
+        "quality_issue",
+        "2026-09-01 10:00",
+        on=line(**PHONE),
+        history=History(longest_repair_days=30),
+    ).eligible
+
+
 def test_3b03_one_failed_repair_is_not_enough(ask):
     assert not ask(
         "exchange",

@@ -21,6 +21,7 @@ class Effective:
     quality_clock: str
     warranty_months: int
     failed_repairs_before_exchange: int
+    long_repair_days: int
     refund_before_shipment: str
     refund_in_transit: str
     refund_without_return: bool
@@ -81,6 +82,7 @@ class CompiledPolicy:
             quality_clock=r["quality_clock"]["start"],
             warranty_months=r["warranty"]["default_months"].get(category, 0),
             failed_repairs_before_exchange=r["repeated_repairs"]["failed_repairs_before_exchange"],
+            long_repair_days=r["long_repair"]["days"],
             refund_before_shipment=r["refund_before_shipment"]["approval"],
             refund_in_transit=r["refund_in_transit"]["approval"],
             refund_without_return=r["refund_without_return"]["enabled"],

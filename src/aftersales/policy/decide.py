@@ -80,6 +80,7 @@ class History:
     failed_repairs: int = 0
     warranty_restarted_at: datetime | None = None  # an exchange restarts it (Q-04)
     repair_days: int = 0  # time in repair does not count against the warranty (Q-04)
+    longest_repair_days: int = 0  # one repair over the limit opens exchange or return (3B-04)
 
 
 NO_HISTORY = History()
@@ -345,14 +346,25 @@ def _judge_window(
 
 
 def _repeated_repairs(ctx: Context) -> bool:
-    failed = ctx.request.history.failed_repairs
-    if failed >= ctx.rules.failed_repairs_before_exchange:
+    """三包: repairs that failed repeatedly (3B-03) or one that took too long (3B-04) open
+    exchange and return whatever their windows say."""
+    history = ctx.request.history
+    if history.failed_repairs >= ctx.rules.failed_repairs_before_exchange:
         ctx.note(
             "repeated_repairs",
             ctx.source("repeated_repairs"),
             "pass",
             "{failed} failed repairs: exchange or return regardless of the window",
-            failed=failed,
+            failed=history.failed_repairs,
+        )
+        return True
+    if history.longest_repair_days > ctx.rules.long_repair_days:
+        ctx.note(
+            "long_repair",
+            ctx.source("long_repair"),
+            "pass",
+            "a repair took {days} days: exchange or return regardless of the window",
+            days=history.longest_repair_days,
         )
         return True
     return False

@@ -61,6 +61,8 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "quality_clock": _r("Q-04", start="later_of_delivery_and_installation"),
     "warranty": _r("3B-02", default_months={"electronics": 12, "appliances": 12}),
     "repeated_repairs": _r("3B-03", failed_repairs_before_exchange=2),
+    # A repair that took longer than this through the repairer's fault: exchange or return.
+    "long_repair": _r("3B-04", days=30),
     "refund_before_shipment": _r("TB-01", approval="automatic"),
     "refund_in_transit": _r("TB-02", approval="merchant"),
     # 仅退款 after delivery without sending goods back: no source for a general right (PDD-01),
@@ -213,6 +215,7 @@ class Rules(_Strict):
     quality_clock: QualityClock
     warranty: Warranty
     repeated_repairs: RepeatedRepairs
+    long_repair: Days
     refund_before_shipment: Approval
     refund_in_transit: Approval
     refund_without_return: RefundWithoutReturn
@@ -269,6 +272,7 @@ KNOBS: dict[str, tuple[str, str]] = {
     "rules.quality_exchange.days": (MORE, "3B-01"),
     "rules.warranty.default_months": (MORE, "3B-02"),
     "rules.repeated_repairs.failed_repairs_before_exchange": (LESS, "3B-03"),
+    "rules.long_repair.days": (LESS, "3B-04"),
     "rules.refund_without_return.enabled": (MORE, "PDD-01"),
     "rules.price_protection.days": (FREE, "JD-04"),
     "rules.price_protection.start": (FREE, "JD-04"),
