@@ -130,35 +130,41 @@ REVIEW = (
     Deadline("platform_review", "platform_ruling", then="escalate", remind_before_hours=24),
 )
 
-REFUND_ONLY = Flow(
-    name="refund_only",
-    states=(
-        "requested",
-        "approved",
-        "refunded",
-        "rejected",
-        "platform_review",
-        "withdrawn",
-        "closed",
-    ),
-    terminal=frozenset({"refunded", "withdrawn", "closed"}),
-    transitions=(
-        T("requested", "approve", "approved", by=MS),
-        # No withdraw from `approved`: the refund follows the approval at once (on_enter).
-        T("approved", "refund", "refunded", by=MS),
-        *_common(),
-    ),
-    deadlines=(
-        *REVIEW,
-        # The merchant refunds promptly once approved (NR-08 counts 7 days; platforms pay at
-        # once): the system refunds when the merchant does not.
-        Deadline("approved", "merchant_refund_after_receipt", then="refund"),
-    ),
-    resume={"requested": "approved"},
-    remedied=frozenset({"approved", "refunded"}),
-    # Agreeing to a refund-only request is agreeing to pay it: the refund follows at once.
-    on_enter={"approved": ("refund", "TB-01")},
-)
+
+def _money_back(name: str, rule: str) -> Flow:
+    """Refund only and price protection: nothing goes back, money comes back. Agreeing to the
+    request is agreeing to pay it, so the refund follows the approval at once (`rule`)."""
+    return Flow(
+        name=name,
+        states=(
+            "requested",
+            "approved",
+            "refunded",
+            "rejected",
+            "platform_review",
+            "withdrawn",
+            "closed",
+        ),
+        terminal=frozenset({"refunded", "withdrawn", "closed"}),
+        transitions=(
+            T("requested", "approve", "approved", by=MS),
+            # No withdraw from `approved`: the refund follows the approval at once (on_enter).
+            T("approved", "refund", "refunded", by=MS),
+            *_common(),
+        ),
+        deadlines=(
+            *REVIEW,
+            # Should the automatic refund not go through, the system retries it: the merchant
+            # pays promptly once approved (NR-08 counts 7 days).
+            Deadline("approved", "merchant_refund_after_receipt", then="refund"),
+        ),
+        resume={"requested": "approved"},
+        remedied=frozenset({"approved", "refunded"}),
+        on_enter={"approved": ("refund", rule)},
+    )
+
+
+REFUND_ONLY = _money_back("refund_only", "TB-01")
 
 RETURN_STEPS = (
     T("requested", "approve", "approved", by=MS),
@@ -381,31 +387,7 @@ REISSUE = Flow(
     remedied=frozenset({"approved", "replacement_shipped", "completed"}),
 )
 
-PRICE_PROTECTION = Flow(
-    name="price_protection",
-    states=(
-        "requested",
-        "approved",
-        "refunded",
-        "rejected",
-        "platform_review",
-        "withdrawn",
-        "closed",
-    ),
-    terminal=frozenset({"refunded", "withdrawn", "closed"}),
-    transitions=(
-        T("requested", "approve", "approved", by=MS),
-        T("approved", "refund", "refunded", by=MS),
-        *_common(),
-    ),
-    deadlines=(
-        *REVIEW,
-        Deadline("approved", "merchant_refund_after_receipt", then="refund"),
-    ),
-    resume={"requested": "approved"},
-    remedied=frozenset({"approved", "refunded"}),
-    on_enter={"approved": ("refund", "JD-04")},
-)
+PRICE_PROTECTION = _money_back("price_protection", "JD-04")
 
 FLOWS: dict[str, Flow] = {
     flow.name: flow

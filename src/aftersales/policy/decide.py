@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from aftersales.core.calendar import BusinessCalendar, CalendarUnknown
@@ -370,46 +371,36 @@ def _repeated_repairs(ctx: Context) -> bool:
     return False
 
 
-def check_return_window(ctx: Context) -> None:
-    if ctx.fault:
-        if _repeated_repairs(ctx):
-            return
-        _judge_window(
-            ctx,
-            start=_quality_clock_start(ctx),
-            days=ctx.rules.quality_return_days,
-            rule="quality_return",
-            window="quality_return",
-        )
-    else:
-        _judge_window(
-            ctx,
-            start=ctx.request.line.signed_at,
-            days=ctx.rules.no_reason_days,
-            rule="no_reason_window",
-            window="no_reason",
-        )
+def _goods_window(quality_rule: str) -> Check:
+    """The window of a return or an exchange: the no-reason window (NR-02; a no-reason exchange
+    runs on it too, TB-05), or for a seller's fault the quality window from the quality clock
+    (Q-01 for returns, 3B-01 for exchanges) — open regardless after repeated or long repairs."""
+    quality_days = attrgetter(f"{quality_rule}_days")
+
+    def check(ctx: Context) -> None:
+        if not ctx.fault:
+            _judge_window(
+                ctx,
+                start=ctx.request.line.signed_at,
+                days=ctx.rules.no_reason_days,
+                rule="no_reason_window",
+                window="no_reason",
+            )
+        elif not _repeated_repairs(ctx):
+            _judge_window(
+                ctx,
+                start=_quality_clock_start(ctx),
+                days=quality_days(ctx.rules),
+                rule=quality_rule,
+                window=quality_rule,
+            )
+
+    check.__name__ = f"check_{quality_rule}_window"
+    return check
 
 
-def check_exchange_window(ctx: Context) -> None:
-    if ctx.fault:
-        if _repeated_repairs(ctx):
-            return
-        _judge_window(
-            ctx,
-            start=_quality_clock_start(ctx),
-            days=ctx.rules.quality_exchange_days,
-            rule="quality_exchange",
-            window="quality_exchange",
-        )
-    else:  # a no-reason exchange runs on the no-reason window (TB-05)
-        _judge_window(
-            ctx,
-            start=ctx.request.line.signed_at,
-            days=ctx.rules.no_reason_days,
-            rule="no_reason_window",
-            window="no_reason",
-        )
+check_return_window = _goods_window("quality_return")
+check_exchange_window = _goods_window("quality_exchange")
 
 
 def check_statutory_exclusions(ctx: Context) -> None:
