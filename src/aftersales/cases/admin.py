@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline, Evidence
+from aftersales.core.admin import ReadOnlyAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,19 +79,10 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ("case", "seq", "at", "actor_label", "action", "from_state", "to_state", "rule")
     list_filter = ("action", "actor_kind")
     search_fields = ("=case__id",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Deadline)

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from aftersales.accounts.actors import actor_for_user
+from aftersales.core.admin import ReadOnlyAdmin
 from aftersales.core.errors import DomainError
 from aftersales.policy import loading
 from aftersales.policy.models import PolicyDraft, PolicyVersion
@@ -16,7 +17,7 @@ from aftersales.policy.services import publish_policy
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ("label", "published_at", "published_by", "note")
     list_filter = ("name",)
     readonly_fields = ("name", "number", "published_at", "published_by", "note", "pretty")
@@ -35,15 +36,6 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             name=version.name, defaults={"document": copy.deepcopy(version.document)}
         )
         self.message_user(request, f"The draft of {version.name} now holds {version.label}.")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PolicyDraft)
