@@ -89,7 +89,8 @@ def actor_for_token(raw: str) -> Actor | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("merchant", "buyer", "user")
+        # Only a user-scoped token reads its user; the others need no more than the ids.
+        ApiToken.objects.select_related("user")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
         .first()
     )

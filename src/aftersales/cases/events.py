@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max
-
 from aftersales.accounts.actors import Actor
 from aftersales.cases.models import Case, CaseEvent
 from aftersales.core import clock
@@ -25,12 +23,20 @@ def record_event(
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
     seq: int | None = None,
+    counted: bool = False,
 ) -> CaseEvent:
     """Append one event. Without from/to it records a step that changes no state (evidence
     added, a reminder sent). `at` is when the step happened (the action's time, which the
-    deadline worker may set); `seq` may be given when known (1 for the opening event)."""
+    deadline worker may set). `case` must have been read under its row lock: its
+    `last_event_seq` gives the event's seq (or `seq` is given, 1 for the opening event).
+    `counted`: the caller saves the case's `last_event_seq` itself (the service's transition
+    writes it with the rest of the case); otherwise it is written here."""
     if seq is None:
-        seq = (case.events.aggregate(last=Max("seq"))["last"] or 0) + 1
+        seq = case.last_event_seq + 1
+    if case.last_event_seq != seq:
+        case.last_event_seq = seq
+        if not counted:
+            Case.objects.filter(pk=case.pk).update(last_event_seq=seq)
     return CaseEvent.objects.create(
         case=case,
         merchant_id=case.merchant_id,

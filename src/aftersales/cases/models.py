@@ -22,6 +22,9 @@ class Case(models.Model):
     state = models.CharField(max_length=32)
     # Bumped by every transition: two actions on one case cannot both win.
     version = models.PositiveIntegerField(default=1)
+    # The seq of the case's last event: the next event takes +1 (under the case's row lock),
+    # without reading the log. Steps that change no state (evidence, reminders) count too.
+    last_event_seq = models.PositiveIntegerField(default=0)
     policy_version = models.CharField(max_length=80)
     decision = models.JSONField()
     # What the case engine remembers between steps (the rejection point, the ruling, counts).

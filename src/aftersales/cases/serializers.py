@@ -34,8 +34,23 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
+def _lines(case: Case):
+    # `open_case` leaves the lines it wrote on the case (with their order lines): no read back.
+    written = getattr(case, "written_lines", None)
+    return written if written is not None else case.lines.select_related("order_line")
+
+
+def _open_deadlines(case: Case) -> list[Deadline]:
+    # A step (or `open_case`) cancels every pending deadline and schedules the new state's, in
+    # the transaction that returned this case: the ones it left on the case are the open ones.
+    scheduled = getattr(case, "scheduled_deadlines", None)
+    if scheduled is None:
+        return deadlines.open_deadlines(case)
+    return sorted((d for d in scheduled if not d.reminder), key=lambda d: d.due_at)
+
+
 def case_out(case: Case, actor: Actor) -> dict[str, Any]:
-    lines = case.lines.select_related("order_line")
+    lines = _lines(case)
     return {
         **case_summary(case),
         "buyer": case.buyer.external_id,
@@ -57,7 +72,7 @@ def case_out(case: Case, actor: Actor) -> dict[str, Any]:
         ],
         "deadlines": [
             {"kind": d.kind, "due_at": _local(d.due_at), "then": d.action, "rule": d.rule}
-            for d in deadlines.open_deadlines(case)
+            for d in _open_deadlines(case)
         ],
         "next_actions": services.allowed_actions(case, actor),
     }

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
@@ -61,7 +61,8 @@ def open_case(
     from aftersales.orders.selectors import order_for
 
     require(actor, "cases.open")
-    order_row = order_for(actor, order, merchant)
+    # The lines are read once below, locked; payments are not needed to judge a line.
+    order_row = order_for(actor, order, merchant, prefetch=("shipments",))
     if not lines:
         raise InvalidInput.on_field("lines", "name at least one line")
     seen = set()
@@ -73,6 +74,7 @@ def open_case(
     order_lines = {ln.line_id: ln for ln in order_row.lines.select_for_update()}
     policy = loading.current(order_row.merchant.settings.get("policy", loading.DEFAULT_POLICY))
     at = at or clock.now()
+    histories = _histories([order_lines[c.line_id] for c in lines if c.line_id in order_lines])
     decisions, case_lines = [], []
     for i, claim in enumerate(lines):
         line = order_lines.get(claim.line_id)
@@ -85,7 +87,7 @@ def open_case(
                 f"lines[{i}].quantity",
                 f"the line has {line.quantity}; {claim.quantity} cannot be claimed",
             )
-        history = _history(line)
+        history = histories[line.pk]
         if claim.quantity > line.quantity - history.claimed_quantity:
             raise Conflict.on_field(
                 f"lines[{i}].quantity",
@@ -106,33 +108,30 @@ def open_case(
             raise InvalidInput.on_field(
                 f"lines[{i}].new_unit_price", "price protection needs the lowered price"
             )
+        facts = facts_from_stored(order_row, line)
         try:
-            decision = judge_line(
-                facts_from_stored(order_row, line), question, policy, history=history
-            )
+            decision = judge_line(facts, question, policy, history=history)
         except InvalidInput as exc:  # name the line the problem belongs to
             raise InvalidInput(
                 exc.detail,
                 errors=[FieldError(f"lines[{i}].{e.field}", e.message) for e in exc.errors],
             ) from None
         decisions.append(decision)
-        case_lines.append((line, claim, decision))
-    refused = [(c.line_id, d) for (_, c, d) in case_lines if not d.eligible]
+        case_lines.append((line, claim, decision, facts))
+    refused = [(c.line_id, d) for (_, c, d, _) in case_lines if not d.eligible]
     if refused:
         raise PolicyRefused(
             "Not eligible: "
             + "; ".join(f"line {lid}: {r.message('en')}" for lid, d in refused for r in d.reasons),
             errors=[
                 FieldError(f"lines[{i}]", r.message("en"))
-                for i, (_, c, d) in enumerate(case_lines)
+                for i, (_, c, d, _) in enumerate(case_lines)
                 for r in d.reasons
             ],
             decisions={lid: d.as_json() for lid, d in refused},
         )
     combined = _combine(decisions)
-    shipped = any(
-        d for (ln, _, _) in case_lines for d in [facts_from_stored(order_row, ln).shipped_at]
-    )
+    shipped = any(facts.shipped_at for (_, _, _, facts) in case_lines)
     case = Case.objects.create(
         merchant=order_row.merchant,
         buyer=order_row.buyer,
@@ -141,6 +140,7 @@ def open_case(
         reason=reason,
         description=description,
         state="requested",
+        last_event_seq=1,  # the opening event's
         policy_version=policy.label,
         decision=combined,
         currency=order_row.currency,
@@ -148,7 +148,7 @@ def open_case(
         opened_at=at,
         updated_at=at,
     )
-    CaseLine.objects.bulk_create(
+    written_lines = CaseLine.objects.bulk_create(
         [
             CaseLine(
                 case=case,
@@ -159,7 +159,7 @@ def open_case(
                 decision=decision.as_json(),
                 refundable_amount=decision.refundable_amount,
             )
-            for line, claim, decision in case_lines
+            for line, claim, decision, _ in case_lines
         ]
     )
     record_event(
@@ -172,23 +172,51 @@ def open_case(
         payload={"policy_version": policy.label, "lines": [c.line_id for c in lines]},
         at=at,
         seq=1,
+        counted=True,
     )
+    case.written_lines = written_lines  # read by `refundable` and case_out, not read back
     flow = flow_for(type)
-    deadlines.schedule(case, flow, "requested", now=at)
     rule = _automatic_approval(case, decisions)
-    if rule:  # the caller gets the case as the automatic steps left it
-        case = act(case=case, actor=SYSTEM_ACTOR, action="approve", rule=rule, at=at)
+    if rule:
+        # The caller gets the case as the automatic steps left it. The case was created in this
+        # transaction (nobody else sees it: no lock to take) and has no deadlines yet: only the
+        # state it comes to rest in schedules any.
+        case = _act_locked(
+            case,
+            SYSTEM_ACTOR,
+            "approve",
+            ActionBody(),
+            rule=rule,
+            timer=None,
+            at=at,
+            seq=2,
+            has_pending=False,
+        )
+    else:
+        case.scheduled_deadlines = deadlines.schedule(case, flow, "requested", now=at)
     return case
 
 
-def _history(line) -> History:
-    """What earlier cases hold on this line: quantity still claimed, amount refunded, repairs."""
-    holding = CaseLine.objects.filter(order_line=line, holds_quantity=True)
-    claimed = holding.aggregate(total=Sum("quantity"))["total"] or 0
-    refunded = Case.objects.filter(lines__order_line=line, state="refunded").aggregate(
-        total=Sum("refund_amount")
-    )["total"] or Decimal("0.00")
-    return History(claimed_quantity=claimed, refunded_amount=refunded)
+def _histories(lines) -> dict[int, History]:
+    """What earlier cases hold on each of these order lines (by pk): quantity still claimed,
+    amount refunded. One grouped query for all of them."""
+    found = {
+        row["order_line_id"]: row
+        for row in CaseLine.objects.filter(order_line__in=[ln.pk for ln in lines])
+        .values("order_line_id")
+        .annotate(
+            claimed=Sum("quantity", filter=Q(holds_quantity=True)),
+            refunded=Sum("case__refund_amount", filter=Q(case__state="refunded")),
+        )
+    }
+    out = {}
+    for line in lines:
+        row = found.get(line.pk) or {}
+        out[line.pk] = History(
+            claimed_quantity=row.get("claimed") or 0,
+            refunded_amount=row.get("refunded") or Decimal("0.00"),
+        )
+    return out
 
 
 def _combine(decisions) -> dict[str, Any]:
@@ -291,7 +319,11 @@ def require_known_action(action: str) -> None:
 
 
 def refundable(case: Case) -> Decimal:
-    return sum((ln.refundable_amount for ln in case.lines.all()), Decimal("0.00"))
+    # `open_case` leaves the lines it has just written on the case (their amounts never change).
+    lines = getattr(case, "written_lines", None)
+    if lines is None:
+        lines = case.lines.all()
+    return sum((ln.refundable_amount for ln in lines), Decimal("0.00"))
 
 
 def act(
@@ -303,42 +335,90 @@ def act(
     rule: str = "",
     timer: Any = None,
     at: datetime | None = None,
+    locked: bool = False,
 ) -> Case:
     """Apply `action` to the case as `actor`. Raises NotAllowed (409, naming the allowed
     actions) when the flow has no such step now or not for this actor; InvalidInput naming the
-    missing or wrong field; Conflict when `expected_version` is stale."""
+    missing or wrong field; Conflict when `expected_version` is stale.
+
+    `locked=True`: the caller holds the case row locked in its open transaction and read `case`
+    after taking the lock (the deadline worker); it is used as it is — no re-select, no
+    savepoint: an error rolls back the caller's transaction."""
     body = body or ActionBody()
+    if locked:
+        return _act_locked(case, actor, action, body, rule=rule, timer=timer, at=at or clock.now())
     with transaction.atomic():
         # Lock the case row only (of="self"): locking the joined merchant too would queue every
         # action on every case of that merchant behind one another.
+        given = case
         case = (
             Case.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=case.pk)
         )
-        if body.expected_version is not None and body.expected_version != case.version:
-            raise Conflict.on_field(
-                "expected_version",
-                f"the case is at version {case.version}; reload it",
-                version=case.version,
-            )
-        flow = flow_for(case.type)
-        transition = flow.transition(case.state, action)
-        party = party_of(actor)
-        if transition is None or not _may(case, transition, party):
-            raise NotAllowed(
-                f"'{action}' is not possible in state '{case.state}' for {actor.role}.",
-                allowed_actions=allowed_actions(case, actor),
-                state=case.state,
-            )
-        _check_requirements(case, transition, body)
-        target = transition.target(
-            {"result": body.result, "ruling": body.ruling},
-            flow.resume,
-            case.facts.get("rejected_from", "requested"),
+        _keep_cached(given, case, ("buyer", "order"))
+        return _act_locked(case, actor, action, body, rule=rule, timer=timer, at=at or clock.now())
+
+
+def _keep_cached(source: Case, target: Case, names: tuple[str, ...]) -> None:
+    """A case's buyer and order never change: what the caller already read need not be read
+    again for the response."""
+    if source is target:
+        return
+    for name in names:
+        descriptor = Case._meta.get_field(name)
+        if descriptor.is_cached(source) and not descriptor.is_cached(target):
+            descriptor.set_cached_value(target, descriptor.get_cached_value(source))
+
+
+def _act_locked(
+    case: Case,
+    actor: Actor,
+    action: str,
+    body: ActionBody,
+    *,
+    rule: str,
+    timer: Any,
+    at: datetime,
+    seq: int | None = None,
+    has_pending: bool = True,
+) -> Case:
+    """The body of `act`, on a case row this transaction holds locked. `seq`: the event's
+    number when the caller knows it; `has_pending`: False when the case can have no pending
+    deadline (just opened, none scheduled)."""
+    if body.expected_version is not None and body.expected_version != case.version:
+        raise Conflict.on_field(
+            "expected_version",
+            f"the case is at version {case.version}; reload it",
+            version=case.version,
         )
-        STEP_EFFECTS.get(action, _no_effect)(case, body)
-        return _move(
-            case, flow, actor, action, target, body, rule=rule, timer=timer, at=at or clock.now()
+    flow = flow_for(case.type)
+    transition = flow.transition(case.state, action)
+    party = party_of(actor)
+    if transition is None or not _may(case, transition, party):
+        raise NotAllowed(
+            f"'{action}' is not possible in state '{case.state}' for {actor.role}.",
+            allowed_actions=allowed_actions(case, actor),
+            state=case.state,
         )
+    _check_requirements(case, transition, body)
+    target = transition.target(
+        {"result": body.result, "ruling": body.ruling},
+        flow.resume,
+        case.facts.get("rejected_from", "requested"),
+    )
+    STEP_EFFECTS.get(action, _no_effect)(case, body)
+    return _move(
+        case,
+        flow,
+        actor,
+        action,
+        target,
+        body,
+        rule=rule,
+        timer=timer,
+        at=at,
+        seq=seq,
+        has_pending=has_pending,
+    )
 
 
 def _check_requirements(case: Case, transition: T, body: ActionBody) -> None:
@@ -377,6 +457,8 @@ def _move(
     rule: str,
     timer: Any,
     at: datetime,
+    seq: int | None,
+    has_pending: bool,
 ) -> Case:
     from_state = case.state
     case.state = target
@@ -384,7 +466,22 @@ def _move(
     case.updated_at = at
     if target in flow.terminal:
         case.closed_at = at
-    case.save()
+    seq = seq or case.last_event_seq + 1  # the row is locked: nobody else appends now
+    case.last_event_seq = seq
+    follow_up = flow.on_enter.get(target) if target != from_state else None
+    if not follow_up:  # an automatic next step saves the case once, as it leaves it
+        # What a step may change (the step effects write facts and refund_amount).
+        case.save(
+            update_fields=[
+                "state",
+                "version",
+                "updated_at",
+                "closed_at",
+                "facts",
+                "refund_amount",
+                "last_event_seq",
+            ]
+        )
     if target in flow.terminal and target not in flow.remedied:
         case.lines.update(holds_quantity=False, outcome=target)
     elif target in flow.remedied and target in flow.terminal:
@@ -392,7 +489,7 @@ def _move(
     payload = body.as_payload()
     if timer is not None:
         payload["timer"] = {"kind": timer.kind, "due_at": timer.due_at.isoformat()}
-    record_event(
+    event = record_event(
         case,
         actor,
         action,
@@ -402,14 +499,31 @@ def _move(
         rule=rule or (timer.rule if timer is not None else ""),
         payload=payload,
         at=at,
+        seq=seq,
+        counted=True,
     )
-    deadlines.cancel_pending(case, now=at)
-    if target not in flow.terminal:
-        deadlines.schedule(case, flow, target, now=at)
-    follow_up = flow.on_enter.get(target)
-    if follow_up and target != from_state:
+    if follow_up:
+        # The automatic next step, on the case this transaction already holds: its deadlines
+        # are those of the state the case comes to rest in, so `target`'s are never scheduled
+        # (the follow-up would only cancel them); the pending ones are cancelled there.
         next_action, next_rule = follow_up
-        return act(case=case, actor=SYSTEM_ACTOR, action=next_action, rule=next_rule, at=at)
+        return _act_locked(
+            case,
+            SYSTEM_ACTOR,
+            next_action,
+            ActionBody(),
+            rule=next_rule,
+            timer=None,
+            at=at,
+            seq=event.seq + 1,
+            has_pending=has_pending,
+        )
+    if has_pending:
+        deadlines.cancel_pending(case, now=at)
+    # After the cancel, the pending deadlines are exactly the ones scheduled here.
+    case.scheduled_deadlines = (
+        deadlines.schedule(case, flow, target, now=at) if target not in flow.terminal else []
+    )
     return case
 
 

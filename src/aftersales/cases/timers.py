@@ -131,7 +131,7 @@ def _fire_one(
     try:
         with transaction.atomic(durable=True):
             # The case first, then the deadline: the order every action locks them in.
-            case = _locked(Case.objects.filter(pk=case_id)).first()
+            case = _locked(Case.objects.filter(pk=case_id).select_related("merchant")).first()
             if case is None:
                 return None
             row = _locked(
@@ -158,7 +158,10 @@ def _fire_one(
             # this one is not pending any more. Both commit together or not at all.
             row.fired_at = at
             row.save(update_fields=["fired_at"])
-            services.act(case=case, actor=SYSTEM_ACTOR, action=row.action, timer=row, at=at)
+            # The case is locked (above) and read after the lock: no need to read it again.
+            services.act(
+                case=case, actor=SYSTEM_ACTOR, action=row.action, timer=row, at=at, locked=True
+            )
             logger.debug("%s fired deadline %s (%s) of case %s", worker, row.pk, row.kind, case_id)
             return FIRED
     except (OperationalError, InterfaceError):

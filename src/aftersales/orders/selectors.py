@@ -22,16 +22,21 @@ def orders_visible_to(actor: Actor) -> QuerySet[Order]:
     return Order.objects.none()
 
 
-def order_for(actor: Actor, external_id: str, merchant_code: str | None = None) -> Order:
-    """One order with its lines, payments and shipments. Someone else's order does not exist
-    for the actor (404). An external_id that several merchants used needs `merchant_code`."""
+def order_for(
+    actor: Actor,
+    external_id: str,
+    merchant_code: str | None = None,
+    *,
+    prefetch: tuple[str, ...] = ("lines", "payments", "shipments"),
+) -> Order:
+    """One order with its lines, payments and shipments (`prefetch`: those of them the caller
+    reads). Someone else's order does not exist for the actor (404). An external_id that
+    several merchants used needs `merchant_code`."""
     orders = orders_visible_to(actor).filter(external_id=external_id)
     if merchant_code is not None:
         orders = orders.filter(merchant__code=merchant_code)
     found = list(
-        orders.select_related("merchant", "buyer")
-        .prefetch_related("lines", "payments", "shipments")
-        .order_by("pk")[:2]
+        orders.select_related("merchant", "buyer").prefetch_related(*prefetch).order_by("pk")[:2]
     )
     if not found:
         raise NotFound(f"No order {external_id!r}.")
