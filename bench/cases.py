@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,12 +88,12 @@ def make_order(external_id: str, n: int, rng: random.Random) -> tuple[dict, dict
     type_, shipped, signed, reason = MIX[n % len(MIX)]
     now = datetime.now(UTC)
     paid = (now - timedelta(days=3)).isoformat()
-    lines, total = [], 0.0
+    lines, total = [], Decimal("0.00")
     for i, (sku, title, category, price) in enumerate(
         rng.sample(PRODUCTS, rng.randint(1, 3)), start=1
     ):
         qty = rng.choice((1, 1, 2))
-        total += float(price) * qty
+        total += Decimal(price) * qty
         lines.append(
             {
                 "line_id": str(i),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from aftersales.accounts.models import Buyer, Merchant, Role
@@ -77,7 +78,7 @@ def order(
     now = clock.now()
     ago = {d: (now - timedelta(days=d)).isoformat() for d in (1, 2, 3)}
     lines = lines or [line_json("1", quantity=quantity, **line_overrides)]
-    total = sum(int(ln["quantity"]) * float(ln["unit_price"]) for ln in lines)
+    total = sum((int(ln["quantity"]) * Decimal(ln["unit_price"]) for ln in lines), Decimal(0))
     buyer_id = buyer or f"b-ct-{next(_seq)}"
     data = order_json(
         f"CT{next(_seq):08d}",
