@@ -24,10 +24,13 @@ OPEN_STATEMENTS = 11
 # Token, the case (API read), the case locked, its update, the event, the deadlines cancelled and
 # scheduled, the lines for the response; BEGIN/COMMIT.
 ACT_STATEMENTS = 10
-# Per deadline fired (approve, then the refund TB-01 chains): the case and the row locked,
-# fired_at, the case, both events (one INSERT), the lines read and updated, the pending deadlines
-# cancelled; BEGIN/COMMIT.
-FIRE_STATEMENTS = 10
+# Per batch of fired deadlines, however many rows (approve, then the refund TB-01 chains): the
+# cases locked (one scan, by due time), their due rows locked, the lines (refundable amount),
+# fired_at, the cases, all events (one INSERT), the pending deadlines cancelled, the lines'
+# outcome; BEGIN/COMMIT.
+FIRE_BATCH_STATEMENTS = 10
+# A round that finds nothing due: BEGIN, the scan, COMMIT.
+EMPTY_ROUND_STATEMENTS = 3
 
 
 def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
@@ -71,15 +74,33 @@ def test_an_action_costs_a_fixed_number_of_statements():
     assert len(queries) == ACT_STATEMENTS
 
 
-def test_firing_a_deadline_costs_a_fixed_number_of_statements_per_deadline():
+def _due_refund_only_cases(n: int) -> None:
     s = b.shop()
-    for _ in range(3):
+    for _ in range(n):
         _open(s, b.order(s, signed=False), 1)
     due = Deadline.objects.filter(action="approve", fired_at__isnull=True)
     Deadline.objects.exclude(pk__in=due).update(cancelled_at=clock.now())
     due.update(due_at=clock.now() - timedelta(minutes=1))
+
+
+def _fire(batch: int) -> tuple[timers.FireResult, int]:
     with CaptureQueriesContext(connection) as queries:
-        result = timers.fire_due()
-    assert result.fired == 3
+        result = timers.fire_due(batch=batch)
     assert set(Case.objects.values_list("state", flat=True)) == {"refunded"}
-    assert len(queries) == 1 + 3 * FIRE_STATEMENTS  # the scan, then each row
+    return result, len(queries)
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_firing_a_batch_of_deadlines_costs_the_same_statements_however_many_rows(n):
+    _due_refund_only_cases(n)
+    result, statements = _fire(batch=10)
+    assert result.fired == n
+    assert statements == FIRE_BATCH_STATEMENTS  # a short batch is the last: no second scan
+
+
+def test_firing_deadlines_costs_statements_per_batch_not_per_row():
+    _due_refund_only_cases(6)
+    result, statements = _fire(batch=2)
+    assert result.fired == 6
+    # Three full batches; a full batch may not be the last, so one more round finds nothing.
+    assert statements == 3 * FIRE_BATCH_STATEMENTS + EMPTY_ROUND_STATEMENTS

@@ -463,6 +463,25 @@ def plan_action(
     return plan
 
 
+def plan_notice(
+    case: Case,
+    action: str,
+    *,
+    note: str,
+    rule: str,
+    payload: dict[str, Any],
+    at: datetime,
+) -> Plan:
+    """A step that changes no state (a reminder, an escalation): only an event, by `system`,
+    counted on the locked case."""
+    seq = case.last_event_seq + 1
+    case.last_event_seq = seq
+    event = build_event(
+        case, SYSTEM_ACTOR, action, seq=seq, note=note, rule=rule, payload=payload, at=at
+    )
+    return Plan(case=case, at=at, events=[event])
+
+
 def _plan_step(
     plan: Plan,
     actor: Actor,
