@@ -255,7 +255,7 @@ def test_after_step_hooks_get_a_list_of_one_from_a_single_action(clock, monkeypa
 
     services.act(case=case, actor=actor_of(case, "merchant"), action="approve")
 
-    [[(hooked, body, event)]] = calls
+    [[(hooked, _, event)]] = calls
     assert (hooked.pk, hooked.state, event.action, event.rule) == (
         case.pk,
         "refunded",
