@@ -303,10 +303,12 @@ def test_a_single_act_and_the_batch_leave_the_same_case_events_and_deadlines(
 ):
     alone, batched = case_in(state, type, **options), case_in(state, type, **options)
     alone_row, batched_row = due_now(alone, action=action), due_now(batched, action=action)
+    company = case_in("requested", "return_refund")  # a batch of more than one case
+    due_now(company, action="approve")
     clock.move_to(NOW)
 
     services.act(case=alone, actor=SYSTEM_ACTOR, action=action, timer=alone_row, at=NOW)
-    assert timers.fire_due(batch=50).fired == 1  # only `batched`'s row is left due
+    assert timers.fire_due(batch=50).fired == 2  # `alone`'s row went with its step
 
     one, many = _snapshot(alone, alone_row), _snapshot(batched, batched_row)
     assert one["case"]["state"] != state
