@@ -147,11 +147,17 @@ def bulk_due_deadlines(
     type: str = "refund_only",
     merchants: int = 1,
     due_before: datetime | None = None,
+    state: str = "requested",
+    action: str = "approve",
+    kind: str = "merchant_review",
+    rule: str = "TB-02",
+    reminder: bool = False,
 ) -> list[int]:
-    """For load: `n` cases of `type` waiting in `requested` with their review deadline already
-    past (approve, TB-02), written straight to the ORM in bulk — no services, so thousands take
-    a second. Spread round-robin over `merchants` merchants, one order each. Returns the
-    deadline ids, in due order (contiguous)."""
+    """For load: `n` cases of `type` waiting in `state` (default `requested`) with a deadline
+    already past (default their review deadline: approve, TB-02), written straight to the ORM
+    in bulk — no services, so thousands take a second. `reminder`: the due rows are the
+    reminders of that deadline, which itself is a day away. Spread round-robin over `merchants`
+    merchants, one order each. Returns the due rows' ids, in due order (contiguous)."""
     from aftersales.cases.models import CaseLine, Deadline
     from aftersales.policy import loading
 
@@ -169,7 +175,7 @@ def bulk_due_deadlines(
             order=order,
             type=type,
             reason="no_reason",
-            state="requested",
+            state=state,
             policy_version=label,
             decision={"approval": "merchant"},
             facts={"shipped": True, "fault": False},
@@ -193,12 +199,26 @@ def bulk_due_deadlines(
         Deadline(
             case=case,
             merchant_id=case.merchant_id,
-            kind="merchant_review",
+            kind=kind,
             due_at=due_before - timedelta(seconds=n - i),
-            action="approve",
-            guard_state="requested",
-            rule="TB-02",
+            action="remind" if reminder else action,
+            guard_state=state,
+            rule=rule,
+            reminder=reminder,
         )
         for i, case in enumerate(cases)
     )
+    if reminder:
+        Deadline.objects.bulk_create(
+            Deadline(
+                case=case,
+                merchant_id=case.merchant_id,
+                kind=kind,
+                due_at=due_before + timedelta(days=1),
+                action=action,
+                guard_state=state,
+                rule=rule,
+            )
+            for case in cases
+        )
     return [d.pk for d in deadlines]

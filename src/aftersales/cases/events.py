@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales.accounts.actors import Actor
+from aftersales.cases import bulksql
 from aftersales.cases.models import Case, CaseEvent
 from aftersales.core import clock
 
@@ -50,9 +51,7 @@ def build_event(
 def write_events(events: list[CaseEvent]) -> list[CaseEvent]:
     """Insert built events in one statement. The one door to the event table: a bulk outbox
     write for the same events belongs here."""
-    if not events:
-        return events
-    return CaseEvent.objects.bulk_create(events)
+    return bulksql.insert_rows(CaseEvent, events)
 
 
 def record_event(

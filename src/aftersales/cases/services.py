@@ -12,12 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
-from aftersales.cases import deadlines
+from aftersales.cases import bulksql, deadlines
 from aftersales.cases.events import build_event, record_event, write_events
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
@@ -641,7 +641,7 @@ def apply_plans(plans: list[Plan]) -> None:
     # After the cancel, the pending deadlines are exactly the ones scheduled here.
     new = [row for plan in plans for row in plan.schedule]
     if new:
-        Deadline.objects.bulk_create(new)
+        bulksql.insert_rows(Deadline, new)
     outcomes: dict[tuple[bool, str], list[int]] = {}
     for plan in plans:
         if plan.moved:
@@ -663,41 +663,8 @@ def apply_plans(plans: list[Plan]) -> None:
 def _write_cases(cases: list[Case]) -> None:
     if len(cases) == 1:
         cases[0].save(update_fields=CASE_FIELDS)
-        return
-    for start in range(0, len(cases), CASES_PER_UPDATE):
-        _update_cases(cases[start : start + CASES_PER_UPDATE])
-
-
-# Rows per UPDATE: 8 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
-CASES_PER_UPDATE = 1000
-
-
-def _update_cases(cases: list[Case]) -> None:
-    """`UPDATE case SET … FROM (VALUES (id, state, …), …)`: the changed fields of many cases in
-    one statement. Django's `bulk_update` says the same with a CASE WHEN per row and field and
-    spends ~9 ms per case building it (measured, docs/performance.md). Both databases name the
-    VALUES columns column1, column2, …; PostgreSQL needs their types (a column of NULLs is
-    text), SQLite takes them as they come."""
-    fields = [Case._meta.get_field(name) for name in CASE_FIELDS]
-    quote = connection.ops.quote_name
-    typed = connection.vendor == "postgresql"
-    sets = ", ".join(
-        f"{quote(f.column)} = v.column{i}" + (f"::{f.db_type(connection)}" if typed else "")
-        for i, f in enumerate(fields, start=2)
-    )
-    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-    table = quote(Case._meta.db_table)
-    # Only quoted names from the model and placeholders go into the text; values are parameters.
-    sql = (
-        f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(cases))}) AS v "  # noqa: S608
-        f"WHERE {table}.{quote('id')} = v.column1"
-    )
-    params: list[Any] = []
-    for case in cases:
-        params.append(case.pk)
-        params.extend(f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    else:
+        bulksql.update_rows(Case, cases, CASE_FIELDS)
 
 
 # --- What each step remembers ---------------------------------------------------------------
