@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import prefetch_related_objects
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.cases import services
@@ -199,7 +198,7 @@ def _fire_batch(
         # What the steps read: the lines (the refundable amount), and the deadline each
         # reminder warns of — once for the batch, not per row.
         acting = [cases[r.case_id] for r in due if not r.reminder and r.action not in NOTICES]
-        prefetch_related_objects(list({c.pk: c for c in acting}.values()), "lines")
+        services.read_refundable(list({c.pk: c for c in acting}.values()))
         warned = _warned_deadlines([r for r in due if r.reminder])
 
         plans, fired, cancelled, failures, moved = [], [], [], [], set()
