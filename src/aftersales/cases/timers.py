@@ -131,9 +131,12 @@ def fire_due(
         result.fired += done.fired
         result.skipped += done.skipped
         result.failed += done.failed
-        # A short round was the last one due; a round of nothing but rows others hold ends this
-        # call (the next sweep comes back for them).
-        if claim.cases < size or not done:
+        # A short round was the last one due: rows others hold are passed over by the scan, so
+        # they make a round short too (the next sweep comes back for them). A full round that
+        # fired nothing goes on: its scan read rows another worker fired and committed just
+        # before this one locked their cases (the lock re-checks the case row, not the
+        # deadline's), and the next scan sees past them.
+        if claim.cases < size:
             break
     return result
 
