@@ -7,7 +7,7 @@ conflicting actions cannot both win. Each action also has its own named function
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
-from aftersales.cases import deadlines
+from aftersales.cases import deadlines, logistics
 from aftersales.cases.events import record_event
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseLine
@@ -265,6 +265,16 @@ class ActionBody:
 
     def get(self, name: str) -> Any:
         return getattr(self, name, None) or self.extra.get(name)
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> ActionBody:
+        """From the API's fields: the ones named here, the rest (a context's own: pickup,
+        inspections, variant …) into `extra` when given."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(
+            **{k: v for k, v in data.items() if k in known},
+            extra={k: v for k, v in data.items() if k not in known and v not in (None, [], {})},
+        )
 
     def as_payload(self) -> dict[str, Any]:
         out = {
@@ -580,15 +590,31 @@ def _on_appeal(case: Case, body: ActionBody) -> None:
     case.facts["appeal_reason"] = body.reason
 
 
+def _and_batch(
+    effect: Callable[[Case, ActionBody], None], batch: Callable[[list], None]
+) -> Callable[[Case, ActionBody], None]:
+    """The step's own effect, then a context's batch service on a batch of one (until the
+    after-step hooks call it once per batch)."""
+
+    def run(case: Case, body: ActionBody) -> None:
+        effect(case, body)
+        batch([(case, body, None)])
+
+    return run
+
+
 STEP_EFFECTS: dict[str, Callable[[Case, ActionBody], None]] = {
     "reject": _on_reject,
     "appeal": _on_appeal,
-    "inspect": _on_inspect,
+    "inspect": _and_batch(_on_inspect, logistics.after_inspect),
     "rule": _on_rule,
     "refund": _on_refund,
-    "ship_return": _on_ship("return_shipment"),
-    "ship_replacement": _on_ship("replacement_shipment"),
+    "ship_return": _and_batch(_on_ship("return_shipment"), logistics.after_ship_return),
+    "ship_replacement": _and_batch(
+        _on_ship("replacement_shipment"), logistics.after_ship_replacement
+    ),
     "repair": _on_repair,
+    "confirm_receipt": _and_batch(_no_effect, logistics.after_confirm_receipt),
 }
 
 
