@@ -178,6 +178,7 @@ RETURN_STEPS = (
     T("return_delivered", "confirm_receipt", "return_received", by=MS),
 )
 
+
 # The receipt deadline starts at delivery; a return no carrier ever reports delivered keeps
 # the count from shipment (what it was before tracking), so nobody waits for ever.
 def _receipt_deadlines(then: str) -> tuple[Deadline, ...]:
@@ -185,7 +186,6 @@ def _receipt_deadlines(then: str) -> tuple[Deadline, ...]:
         Deadline("return_shipped", "merchant_confirm_receipt", then=then, remind_before_hours=24),
         Deadline("return_delivered", "merchant_confirm_receipt", then=then, remind_before_hours=24),
     )
-
 
 
 RETURN_REFUND = Flow(
