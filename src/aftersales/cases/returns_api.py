@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from aftersales.accounts.selectors import merchant_by_code
 from aftersales.cases import logistics
@@ -119,7 +119,7 @@ def intercept(request: HttpRequest, case_id: int, payload: InterceptionIn):
     """拦截: the merchant asks the carrier to bring back a refund-only case's parcel."""
     case = case_for(request.auth, case_id)
     row = logistics.request_interception(actor=request.auth, case=case, note=payload.note)
-    return 201, row
+    return Status(201, row)
 
 
 def _settings_out(code: str, row) -> dict[str, Any]:
