@@ -33,7 +33,7 @@ def test_a_webhook_signed_with_the_wrong_secret_is_401_and_changes_nothing():
 
 
 def test_a_webhook_without_a_signature_is_401():
-    c, number = rb.shipped()
+    _c, number = rb.shipped()
     assert_problem(rb.post_scans([rb.scan(number, "delivered")], secret=""), 401)
 
 
@@ -57,7 +57,7 @@ def test_a_body_changed_after_signing_is_401():
 
 
 def test_a_carrier_without_a_configured_secret_cannot_post():
-    c, number = rb.shipped()
+    _c, number = rb.shipped()
     assert_problem(rb.post_scans([rb.scan(number, "delivered")], carrier="sf"), 401)
 
 
@@ -97,7 +97,7 @@ def test_an_event_id_seen_before_with_other_content_is_409_and_changes_nothing()
 
 
 def test_an_unknown_status_is_refused_naming_the_event_field():
-    c, number = rb.shipped()
+    _c, number = rb.shipped()
     response = rb.post_scans([rb.scan(number, "teleported")])
     assert_problem(response, 422, "events[0].status")
 
@@ -117,7 +117,7 @@ def test_a_delivery_starts_the_receipt_deadline_counted_from_delivery():
 
 
 def test_a_return_no_carrier_reports_keeps_the_receipt_deadline_from_shipment():
-    c, number = rb.shipped()
+    c, _number = rb.shipped()
     deadline = Deadline.objects.get(
         case_id=c.id, kind="merchant_confirm_receipt", reminder=False, cancelled_at=None
     )
