@@ -167,3 +167,9 @@ def test_the_return_view_shows_the_tracking_timeline():
     (shipment,) = rb.return_of(c, "buyer")["shipments"]
     assert [e["status"] for e in shipment["timeline"]] == ["in_transit", "delivered"]
     assert shipment["status"] == "delivered"
+
+
+def test_the_platform_reads_a_merchants_return_address_masked():
+    s = rb.shop_with_address()
+    seen = s.platform_api.get(f"/merchants/{s.code}/return-settings").json()
+    assert (seen["contact_phone"], seen["address"]) == ("139****4321", "广东省深圳市****")

@@ -142,7 +142,7 @@ def after_inspect(steps: Sequence[Step]) -> None:
                 raise InvalidInput.on_field(
                     "evidence_ids", _("a failed inspection needs photos as evidence")
                 )
-            case.facts["inspection"]["evidence_ids"] = top_ids
+            case.facts.setdefault("inspection", {})["evidence_ids"] = top_ids
             continue
         by_line = lines.get(case.pk, {})
         inspections = _line_inspections(items, by_line)
@@ -153,7 +153,7 @@ def after_inspect(steps: Sequence[Step]) -> None:
             inspections, refundable=refundable, evidence_of_case=of_case, prefix="inspections"
         )
         _check_inspection_adds_up(case, body, inspections, refundable)
-        case.facts["inspection"]["evidence_ids"] = sorted(
+        case.facts.setdefault("inspection", {})["evidence_ids"] = sorted(
             {e for ln in inspections for e in ln.evidence_ids}
         )
         # Who inspected: the step's event names them (as a step effect it is not written yet).

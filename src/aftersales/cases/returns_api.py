@@ -122,12 +122,16 @@ def intercept(request: HttpRequest, case_id: int, payload: InterceptionIn):
     return Status(201, row)
 
 
-def _settings_out(code: str, row) -> dict[str, Any]:
+def _settings_out(request: HttpRequest, code: str, row) -> dict[str, Any]:
+    # In full to the merchant's own side; the platform sees it masked, as in the return view.
+    address = returns_selectors.address_json(
+        row.contact_name, row.contact_phone, row.address, full=request.auth.is_merchant_side
+    )
     return {
         "merchant": code,
-        "contact_name": row.contact_name,
-        "contact_phone": row.contact_phone,
-        "address": row.address,
+        "contact_name": address["name"],
+        "contact_phone": address["phone"],
+        "address": address["address"],
         "carriers": row.carriers,
         "pickup_carrier": row.pickup_carrier,
     }
@@ -141,7 +145,7 @@ def get_return_settings(request: HttpRequest, code: str):
         from aftersales.core.errors import NotFound
 
         raise NotFound(f"Merchant {code!r} has no return address yet.")
-    return _settings_out(code, row)
+    return _settings_out(request, code, row)
 
 
 @router.post("/merchants/{code}/return-settings", response=ReturnSettingsOut)
@@ -151,7 +155,7 @@ def set_return_settings(request: HttpRequest, code: str, payload: ReturnSettings
     row = returns_services.set_return_settings(
         actor=request.auth, merchant_id=merchant.pk, **payload.model_dump()
     )
-    return _settings_out(code, row)
+    return _settings_out(request, code, row)
 
 
 @router.post("/carriers/{carrier}/events", response=WebhookReceiptOut, auth=None)

@@ -273,7 +273,7 @@ class ActionBody:
         known = {f.name for f in fields(cls)} - {"extra"}
         return cls(
             **{k: v for k, v in data.items() if k in known},
-            extra={k: v for k, v in data.items() if k not in known and v not in (None, [], {})},
+            extra={k: v for k, v in data.items() if k not in known and v not in (None, "", [], {})},
         )
 
     def as_payload(self) -> dict[str, Any]:
