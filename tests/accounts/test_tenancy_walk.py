@@ -106,6 +106,8 @@ PATH_VALUES = {
     "case_id": lambda a: a["case"].pk,
     "action": lambda a: "approve",
     "evidence_id": lambda a: a["evidence"].pk,
+    "shipment_id": lambda a: 1,  # behind the case: another tenant never reaches it
+    "carrier": lambda a: "fake",  # the webhook: without the carrier's signature, 401
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -132,6 +134,18 @@ BODIES = {
     # JSON, not multipart: refused before the case is looked up (tests/cases/test_evidence.py
     # walks the real multipart upload as another tenant).
     ("post", "/api/v1/cases/{case_id}/evidence"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/cases/{case_id}/return/pickup"): lambda a: {
+        "carrier": "fake",
+        "slot_start": "2030-01-01T10:00:00+08:00",
+        "slot_end": "2030-01-01T12:00:00+08:00",
+    },
+    ("post", "/api/v1/cases/{case_id}/return/interception"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/merchants/{code}/return-settings"): lambda a: {
+        "contact_name": "抢注",
+        "contact_phone": "13800000000",
+        "address": "别处",
+    },
+    ("post", "/api/v1/carriers/{carrier}/events"): lambda a: {"events": []},
 }
 
 

@@ -214,3 +214,22 @@ def assert_problem(response, status: int, field: str | None = None) -> dict[str,
         fields = [e["field"] for e in body.get("errors", [])]
         assert field in fields, body
     return body
+
+
+def photo(case_id: int) -> int:
+    """A photo on the case, written straight to the table (a failed inspection needs one; the
+    upload itself is tests/cases/test_evidence.py's business). Returns its evidence id."""
+    from aftersales.cases.models import Case, Evidence
+
+    case = Case.objects.get(pk=case_id)
+    return Evidence.objects.create(
+        case=case,
+        merchant_id=case.merchant_id,
+        uploaded_by_role="merchant_integration",
+        uploaded_by_label="merchant",
+        kind="image",
+        content_type="image/jpeg",
+        storage_key=f"evidence/{case_id}/inspection.jpg",
+        size=1,
+        sha256="0" * 64,
+    ).pk

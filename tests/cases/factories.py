@@ -29,7 +29,11 @@ _REJECT = ("reject", "merchant", {"reason": "影响二次销售"})
 _SHIP_RETURN = ("ship_return", "buyer", SHIPPED)
 _RECEIVE = ("confirm_receipt", "merchant", {})
 _INSPECT = ("inspect", "merchant", {"result": "pass"})
-_SHIP_REPLACEMENT = ("ship_replacement", "merchant", {"carrier": "sf", "tracking_no": "SF2"})
+_SHIP_REPLACEMENT = (
+    "ship_replacement",
+    "merchant",
+    {"carrier": "sf", "tracking_no": "SF0000000002"},
+)
 for _type in ("refund_only", "return_refund", "exchange", "repair", "reissue", "price_protection"):
     _PATHS[_type] = {
         "requested": [],

@@ -78,6 +78,8 @@ def body_for(case: Case, action: str, data) -> services.ActionBody:
         if value == "partial":
             cents = data.draw(st.integers(1, int(limit * 100)), label="amount cents")
             fields["amount"] = Decimal(cents) / 100
+        if action == "inspect" and value == "fail":  # a failed inspection needs a photo
+            fields["extra"] = {"evidence_ids": [b.photo(case.pk)]}
     return services.ActionBody(**fields)
 
 

@@ -254,7 +254,13 @@ def walk_inspection_fail() -> list[Opened]:
         c = b.open_case(type=type_)
         c.act("merchant", "approve")
         back_through_return(c)
-        c.act("merchant", "inspect", result="fail", note="有明显使用痕迹")
+        c.act(
+            "merchant",
+            "inspect",
+            result="fail",
+            note="有明显使用痕迹",
+            evidence_ids=[b.photo(c.id)],
+        )
         assert c.case["state"] == "rejected"
         reject_event = c.events()[-1]
         assert reject_event["payload"]["result"] == "fail"
@@ -433,6 +439,30 @@ def walk_system_steps() -> list[Opened]:
     return out
 
 
+def walk_delivery_scans() -> list[Opened]:
+    """The carrier reports the return delivered (the webhook acts as the system: see
+    tests/returns for the webhook itself); the merchant confirms, or stays silent and the
+    receipt deadline, counted from delivery, refunds."""
+    out = []
+    for type_ in ("return_refund", "exchange", "repair"):
+        c = b.open_case(type=type_)
+        c.act("merchant", "approve")
+        c.act("buyer", "ship_return", **SHIPPED)
+        system(c, "deliver_return")
+        assert c.case["state"] == "return_delivered"
+        c.act("merchant", "confirm_receipt")
+        assert c.case["state"] == "return_received"
+        out.append(c)
+    silent = b.open_case(type="return_refund")
+    silent.act("merchant", "approve")
+    silent.act("buyer", "ship_return", **SHIPPED)
+    system(silent, "deliver_return")
+    system(silent, "refund")  # TB-04, counted from delivery
+    assert silent.case["state"] == "refunded"
+    out.append(silent)
+    return out
+
+
 def test_silent_buyer_after_approval_lets_the_system_close_the_return():
     c = b.open_case(type="return_refund")
     c.act("merchant", "approve")
@@ -460,6 +490,7 @@ WALKS = [
     walk_repair_failures,
     walk_withdrawals,
     walk_system_steps,
+    walk_delivery_scans,
 ]
 
 

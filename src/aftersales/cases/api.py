@@ -57,7 +57,7 @@ def take_action(request: HttpRequest, case_id: int, action: str, payload: Action
     """Take one of the flow's actions; 409 names the actions allowed now when this one is not."""
     case = selectors.case_for(request.auth, case_id)
     services.require_known_action(action)
-    body = services.ActionBody(**payload.model_dump())
+    body = services.ActionBody.of(payload.model_dump())
     case = services.act(case=case, actor=request.auth, action=action, body=body)
     return case_out(case, request.auth)
 

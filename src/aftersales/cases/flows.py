@@ -171,8 +171,22 @@ RETURN_STEPS = (
     T("approved", "ship_return", "return_shipped", by=B, requires=("carrier", "tracking_no")),
     T("approved", "withdraw", "withdrawn", by=B),
     T("approved", "close", "closed", by=S),  # the buyer never shipped (TB-03)
+    # The carrier's delivery scan (the tracking webhook, as the system): the receipt deadline
+    # counts from here. The merchant may confirm receipt before any scan arrives.
+    T("return_shipped", "deliver_return", "return_delivered", by=S),
     T("return_shipped", "confirm_receipt", "return_received", by=MS),
+    T("return_delivered", "confirm_receipt", "return_received", by=MS),
 )
+
+
+# The receipt deadline starts at delivery; a return no carrier ever reports delivered keeps
+# the count from shipment (what it was before tracking), so nobody waits for ever.
+def _receipt_deadlines(then: str) -> tuple[Deadline, ...]:
+    return (
+        Deadline("return_shipped", "merchant_confirm_receipt", then=then, remind_before_hours=24),
+        Deadline("return_delivered", "merchant_confirm_receipt", then=then, remind_before_hours=24),
+    )
+
 
 RETURN_REFUND = Flow(
     name="return_refund",
@@ -180,6 +194,7 @@ RETURN_REFUND = Flow(
         "requested",
         "approved",
         "return_shipped",
+        "return_delivered",
         "return_received",
         "inspected",
         "refunded",
@@ -193,6 +208,7 @@ RETURN_REFUND = Flow(
         *RETURN_STEPS,
         # The merchant silent on a delivered return: refunded without inspection (TB-04).
         T("return_shipped", "refund", "refunded", by=S),
+        T("return_delivered", "refund", "refunded", by=S),
         T(
             "return_received",
             "inspect",
@@ -208,14 +224,21 @@ RETURN_REFUND = Flow(
     deadlines=(
         *REVIEW,
         Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
-        Deadline(
-            "return_shipped", "merchant_confirm_receipt", then="refund", remind_before_hours=24
-        ),
+        *_receipt_deadlines("refund"),
         Deadline("return_received", "merchant_refund_after_receipt", then="refund"),
         Deadline("inspected", "merchant_refund_after_receipt", then="refund"),
     ),
     resume={"requested": "approved", "return_received": "inspected"},
-    remedied=frozenset({"approved", "return_shipped", "return_received", "inspected", "refunded"}),
+    remedied=frozenset(
+        {
+            "approved",
+            "return_shipped",
+            "return_delivered",
+            "return_received",
+            "inspected",
+            "refunded",
+        }
+    ),
 )
 
 EXCHANGE = Flow(
@@ -224,6 +247,7 @@ EXCHANGE = Flow(
         "requested",
         "approved",
         "return_shipped",
+        "return_delivered",
         "return_received",
         "inspected",
         "replacement_shipped",
@@ -257,12 +281,7 @@ EXCHANGE = Flow(
     deadlines=(
         *REVIEW,
         Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
-        Deadline(
-            "return_shipped",
-            "merchant_confirm_receipt",
-            then="confirm_receipt",
-            remind_before_hours=24,
-        ),
+        *_receipt_deadlines("confirm_receipt"),
         Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
     ),
     resume={"requested": "approved", "return_received": "inspected"},
@@ -270,6 +289,7 @@ EXCHANGE = Flow(
         {
             "approved",
             "return_shipped",
+            "return_delivered",
             "return_received",
             "inspected",
             "replacement_shipped",
@@ -284,6 +304,7 @@ REPAIR = Flow(
         "requested",
         "approved",
         "return_shipped",
+        "return_delivered",
         "return_received",
         "diagnosed",
         "repaired",
@@ -331,12 +352,7 @@ REPAIR = Flow(
     deadlines=(
         *REVIEW,
         Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
-        Deadline(
-            "return_shipped",
-            "merchant_confirm_receipt",
-            then="confirm_receipt",
-            remind_before_hours=24,
-        ),
+        *_receipt_deadlines("confirm_receipt"),
         Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
     ),
     resume={"requested": "approved"},
@@ -344,6 +360,7 @@ REPAIR = Flow(
         {
             "approved",
             "return_shipped",
+            "return_delivered",
             "return_received",
             "diagnosed",
             "repaired",

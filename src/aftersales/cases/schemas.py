@@ -32,6 +32,30 @@ class CaseIn(_Strict):
     lines: list[LineClaimIn] = Field(min_length=1, max_length=100)
 
 
+class PickupIn(_Strict):
+    slot_start: Instant
+    slot_end: Instant
+    address: str = Field(default="", max_length=500, description="default: the buyer's")
+    phone: str = Field(default="", max_length=32, description="default: the buyer's")
+
+
+class InspectionLineIn(_Strict):
+    line_id: str = Field(min_length=1, max_length=64)
+    result: Literal["pass", "partial", "fail"]
+    grade: Literal["as_new", "good", "fair", "damaged"]
+    disposition: Literal["restock", "refurbish", "scrap", "return_to_buyer"]
+    deduction: Amount | None = Field(default=None, description="partial: deducted from refund")
+    reason: str = Field(default="", max_length=500, description="required for partial and fail")
+    evidence_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class VariantIn(_Strict):
+    line_id: str = Field(default="", max_length=64, description="default: the case's first")
+    sku: str = Field(min_length=1, max_length=128)
+    title: str = Field(default="", max_length=500)
+    unit_price: Amount
+
+
 class ActionIn(_Strict):
     note: str = Field(default="", max_length=2000)
     reason: str = Field(default="", max_length=500, description="required to reject or appeal")
@@ -45,6 +69,20 @@ class ActionIn(_Strict):
     )
     ruling: Literal["", "for_buyer", "for_merchant", "partial"] = ""
     expected_version: int | None = Field(default=None, description="refuse if the case moved")
+    # Return logistics (docs/returns.md).
+    method: Literal["", "self_ship", "pickup"] = Field(
+        default="", description="ship_return: self_ship (default) or a pickup booked elsewhere"
+    )
+    pickup: PickupIn | None = Field(default=None, description="ship_return by pickup: the slot")
+    inspections: list[InspectionLineIn] | None = Field(
+        default=None, max_length=100, description="inspect: the result of each returned line"
+    )
+    evidence_ids: list[int] | None = Field(
+        default=None, max_length=50, description="inspect: photos (the case's evidence ids)"
+    )
+    variant: VariantIn | None = Field(
+        default=None, description="ship_replacement of an exchange: the variant sent"
+    )
 
 
 class DeadlineOut(Schema):

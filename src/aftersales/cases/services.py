@@ -20,18 +20,19 @@ step is taken (the refund ledger on `refund`, return logistics on `ship_return`,
 
 The contract: `apply_plans` calls each hook ONCE per apply with every (case, body, event) that
 took that action in it — a list of one for a single `act`, up to a batch for the worker — in the
-caller's transaction, after the case engine's own rows are written (the cases as they now are,
-their events with ids, their deadlines). A hook writes in bulk (a statement per call, not per
-case), does not change the case (step effects do, in planning) and sends nothing itself (after
-commit or the outbox). Checks belong in planning (a guard, a step effect), not in a hook: an
-error a hook raises rolls back the whole action, or the whole batch, which the worker then
-retries row by row. Register from the context's `AppConfig.ready()`, so that every process (web,
-worker, `aftersales deadlines run`) has the hooks; there are none by default."""
+caller's transaction, before the case engine's own rows are written: the cases are as the plans
+left them in memory, and what a hook still sets of their `CASE_FIELDS` (a fact, the refund
+amount) is written with them; the events are built but not yet inserted (no ids). A hook reads
+and writes in bulk (a statement per call, not per case) and sends nothing itself (after commit
+or the outbox). A hook may refuse (a 422 naming the field): that rolls back the whole action,
+or the whole batch, which the worker then retries row by row, so the refused row backs off
+alone. Register from the context's `AppConfig.ready()`, so that every process (web, worker,
+`aftersales deadlines run`) has the hooks; there are none by default."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -289,6 +290,16 @@ class ActionBody:
 
     def get(self, name: str) -> Any:
         return getattr(self, name, None) or self.extra.get(name)
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> ActionBody:
+        """From the API's fields: the ones named here, the rest (a context's own: pickup,
+        inspections, variant …) into `extra` when given."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(
+            **{k: v for k, v in data.items() if k in known},
+            extra={k: v for k, v in data.items() if k not in known and v not in (None, "", [], {})},
+        )
 
     def as_payload(self) -> dict[str, Any]:
         out = {
@@ -664,12 +675,20 @@ def _move(
 
 def apply_plans(plans: list[Plan]) -> None:
     """Write what `plans` decided, in the caller's transaction (each case locked by it), in a
-    fixed number of statements however many plans: the cases, the events, the left states'
-    pending deadlines cancelled, the new ones, the lines' outcomes (one per outcome), then the
-    `after_step` hooks once per action. A case may appear in several plans (notices before the
+    fixed number of statements however many plans: the `after_step` hooks once per action, then
+    the cases, the events, the left states' pending deadlines cancelled, the new ones, the
+    lines' outcomes (one per outcome). A case may appear in several plans (notices before the
     step that moves it); it is written once, as the last plan left it."""
     if not plans:
         return
+    # The other contexts' rows first: a hook may still set a fact the case is written with.
+    taken: dict[str, list[tuple[Case, ActionBody, CaseEvent]]] = {}
+    for plan in plans:
+        for step in plan.steps:
+            taken.setdefault(step.action, []).append((plan.case, step.body, step.event))
+    for action, items in taken.items():
+        for hook in AFTER_STEP.get(action, ()):
+            hook(items)
     cases = list({plan.case.pk: plan.case for plan in plans}.values())
     _write_cases(cases)
     write_events([event for plan in plans for event in plan.events])
@@ -692,13 +711,6 @@ def apply_plans(plans: list[Plan]) -> None:
     for (release, outcome), case_ids in outcomes.items():
         changes = {"holds_quantity": False, "outcome": outcome} if release else {"outcome": outcome}
         CaseLine.objects.filter(case_id__in=case_ids).update(**changes)
-    taken: dict[str, list[tuple[Case, ActionBody, CaseEvent]]] = {}
-    for plan in plans:
-        for step in plan.steps:
-            taken.setdefault(step.action, []).append((plan.case, step.body, step.event))
-    for action, items in taken.items():
-        for hook in AFTER_STEP.get(action, ()):
-            hook(items)
 
 
 def _write_cases(cases: list[Case]) -> None:

@@ -12,6 +12,7 @@ from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.auth import api_auth
 from aftersales.cases.api import router as cases_router
 from aftersales.cases.evidence_api import router as evidence_router
+from aftersales.cases.returns_api import router as returns_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
 from aftersales.orders.api import router as orders_router
@@ -94,3 +95,4 @@ api.add_router("/", orders_router)
 api.add_router("/", policy_router)
 api.add_router("/", evidence_router)
 api.add_router("/", cases_router)
+api.add_router("/", returns_router)

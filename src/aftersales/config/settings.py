@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.orders",
     "aftersales.policy",
+    "aftersales.returns",
     "aftersales.cases",
     "aftersales.web",
     "aftersales.config",
@@ -216,6 +217,11 @@ AFTERSALES_EVIDENCE_MAX_VIDEO_BYTES = env.int(
 AFTERSALES_EVIDENCE_MAX_PDF_BYTES = env.int(
     "AFTERSALES_EVIDENCE_MAX_PDF_BYTES", default=20 * 1024 * 1024
 )
+# Carriers sign their tracking webhooks with these (carrier code → secret): "sf=…,jd=…".
+# Outside production the built-in fake carrier has a known secret, so the demo can post.
+AFTERSALES_CARRIER_WEBHOOK_SECRETS = env.dict("AFTERSALES_CARRIER_WEBHOOK_SECRETS", default={})
+if not PRODUCTION:
+    AFTERSALES_CARRIER_WEBHOOK_SECRETS.setdefault("fake", "fake-carrier-development-secret")
 AFTERSALES_IDEMPOTENCY_RETENTION_HOURS = env.int(
     "AFTERSALES_IDEMPOTENCY_RETENTION_HOURS", default=48
 )

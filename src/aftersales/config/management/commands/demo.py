@@ -19,6 +19,7 @@ from faker import Faker
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.accounts.models import Buyer, Merchant, Role, User
+from aftersales.cases import demo_logistics
 from aftersales.core import clock
 from aftersales.core.money import CENT
 
@@ -235,6 +236,7 @@ class Command(BaseCommand):
             created += was_created
             updated += not was_created
         cases = self._cases()
+        cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
