@@ -19,15 +19,15 @@ from tests.orders.factories import line_json
 pytestmark = pytest.mark.django_db
 
 # Token, order, shipments, the lines (locked), their history; the case, its lines, its event,
-# its deadlines; BEGIN/COMMIT (savepoints under the test's transaction).
-OPEN_STATEMENTS = 11
-# Token, the case (API read), the case locked, its update, the event, the deadlines cancelled and
-# scheduled, the lines for the response; BEGIN/COMMIT.
-ACT_STATEMENTS = 10
+# its deadlines, its outbox message; BEGIN/COMMIT (savepoints under the test's transaction).
+OPEN_STATEMENTS = 12
+# Token, the case (API read), the case locked, its update, the event and its outbox message, the
+# deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
+ACT_STATEMENTS = 11
 # Per deadline fired (approve, then the refund TB-01 chains): the case and the row locked,
-# fired_at, the case, two events, the lines read and updated, the pending deadlines cancelled;
-# BEGIN/COMMIT.
-FIRE_STATEMENTS = 11
+# fired_at, the case, two events and their outbox messages (and the order's external_id they
+# name), the lines read and updated, the pending deadlines cancelled; BEGIN/COMMIT.
+FIRE_STATEMENTS = 14
 
 
 def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
@@ -55,8 +55,9 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     _open(s, b.order(s, shipped=False, signed=False), 1)
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
-    # + approve and refund: one UPDATE of the case, two events, the lines' outcome.
-    assert n == OPEN_STATEMENTS + 3
+    # + approve and refund: one UPDATE of the case, two events and their outbox messages, the
+    # lines' outcome.
+    assert n == OPEN_STATEMENTS + 5
 
 
 def test_an_action_costs_a_fixed_number_of_statements():

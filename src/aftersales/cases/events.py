@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales.accounts.actors import Actor
+from aftersales.cases.announce import announce
 from aftersales.cases.models import Case, CaseEvent
 from aftersales.core import clock
 
@@ -30,14 +31,15 @@ def record_event(
     deadline worker may set). `case` must have been read under its row lock: its
     `last_event_seq` gives the event's seq (or `seq` is given, 1 for the opening event).
     `counted`: the caller saves the case's `last_event_seq` itself (the service's transition
-    writes it with the rest of the case); otherwise it is written here."""
+    writes it with the rest of the case); otherwise it is written here. The outbox message of
+    the event (announce.py) is written in the same transaction."""
     if seq is None:
         seq = case.last_event_seq + 1
     if case.last_event_seq != seq:
         case.last_event_seq = seq
         if not counted:
             Case.objects.filter(pk=case.pk).update(last_event_seq=seq)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         merchant_id=case.merchant_id,
         seq=seq,
@@ -53,3 +55,5 @@ def record_event(
         rule=rule,
         payload=payload or {},
     )
+    announce(case, event)
+    return event
