@@ -81,7 +81,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tokens.create": frozenset({R.ADMIN, R.MERCHANT_ADMIN, SYSTEM}),
     # Webhook endpoints of a merchant (selectors scope them), or platform-wide ones.
     "webhooks.manage": frozenset(
-        {PLATFORM_INTEGRATION, MERCHANT_INTEGRATION, R.MERCHANT_ADMIN, R.ADMIN}
+        {PLATFORM_INTEGRATION, MERCHANT_INTEGRATION, R.MERCHANT_ADMIN, R.ADMIN, SYSTEM}
     ),
     # Everyone reads their own inbox (integrations have none: an empty list).
     "inbox.read": frozenset(
