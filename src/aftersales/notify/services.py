@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 
 from aftersales.accounts.actors import Actor
+from aftersales.accounts.models import Merchant
 from aftersales.accounts.permissions import require
-from aftersales.accounts.selectors import merchant_by_code
 from aftersales.core import audit, clock
 from aftersales.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from aftersales.notify import selectors, webhooks
@@ -20,26 +20,22 @@ from aftersales.notify.models import InboxMessage, Preference, WebhookDelivery, 
 LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
 
-def _merchant_for(actor: Actor, code: str | None):
+def _merchant_for(actor: Actor, code: str | None) -> Merchant | None:
     """The merchant an endpoint belongs to: the actor's own, or for the platform the one named
     (none named: a platform-wide endpoint). Another tenant's code is 404."""
     if actor.is_merchant_side:
-        if code is not None:
-            merchant = merchant_by_code(actor, code)  # another merchant's code: 404
-            return merchant
-        return merchant_by_code(actor, _own_code(actor))
+        merchant = Merchant.objects.filter(pk=actor.merchant_id).first()
+        if merchant is None or (code is not None and code != merchant.code):
+            raise NotFound(f"No merchant {code!r}.")
+        return merchant
     if not actor.is_platform:
         raise PermissionDenied(f"{actor.role} may not manage webhooks.")
-    return merchant_by_code(actor, code) if code else None
-
-
-def _own_code(actor: Actor) -> str:
-    from aftersales.accounts.models import Merchant
-
-    code = Merchant.objects.filter(pk=actor.merchant_id).values_list("code", flat=True).first()
     if code is None:
-        raise NotFound("No such merchant.")
-    return code
+        return None
+    merchant = Merchant.objects.filter(code=code).first()
+    if merchant is None:
+        raise NotFound(f"No merchant {code!r}.")
+    return merchant
 
 
 def _checked_types(event_types: list[str] | None) -> list[str]:
