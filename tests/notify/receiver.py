@@ -1,5 +1,6 @@
 """A real local HTTP receiver for webhook tests: records every request; the path says how it
-answers (`/ok` 200, `/fail` 503, `/hang` holds the request until released)."""
+answers (`/ok` 200, `/fail` 503, `/hang` holds the request until released, `/hold-first`
+holds only the first request it gets)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ class Receiver:
                     owner.received.append(
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
-                if self.path.startswith("/hang"):
+                if self.path.startswith("/hang") or (
+                    self.path.startswith("/hold-first") and owner._first(self.path)
+                ):
                     owner.release.wait(30)
                 status = 503 if self.path.startswith("/fail") else 200
                 answer = b'{"ok": false}' if status >= 500 else b"thanks"
@@ -68,6 +71,10 @@ class Receiver:
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def _first(self, path: str) -> bool:
+        with self._lock:
+            return sum(r.path == path for r in self.received) == 1
 
     def url(self, path: str = "/ok") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
