@@ -7,7 +7,9 @@ from aftersales.notify import delivery, services, webhooks
 from aftersales.notify.models import WebhookEndpoint
 
 
-def endpoint(merchant, url: str, event_types: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
+def endpoint(
+    merchant, url: str, event_types: list[str] | None = None
+) -> tuple[WebhookEndpoint, str]:
     """An endpoint of `merchant` registered through the service, and its secret."""
     from tests.cases.factories import merchant_actor
 

@@ -83,8 +83,11 @@ def test_a_reminder_goes_to_whoever_must_act_and_is_urgent():
         locked,
         SYSTEM_ACTOR,
         "remind",
-        payload={"kind": "merchant_review", "due_at": "2026-03-05T10:00:00+08:00",
-                 "action": "approve"},
+        payload={
+            "kind": "merchant_review",
+            "due_at": "2026-03-05T10:00:00+08:00",
+            "action": "approve",
+        },
     )
     delivery.drain_outbox()
     reminder = InboxMessage.objects.get(topic="case.reminder")
@@ -162,8 +165,9 @@ def test_another_buyers_message_cannot_be_marked_read(api):
 
 def test_an_unknown_language_preference_is_422_naming_the_field():
     opened = b.open_case(type="return_refund")
-    b.assert_problem(opened.buyer_api.post("/inbox/preferences", {"language": "fr"}), 422,
-                     "language")
+    b.assert_problem(
+        opened.buyer_api.post("/inbox/preferences", {"language": "fr"}), 422, "language"
+    )
 
 
 def test_fanning_out_twice_writes_each_message_once():

@@ -28,7 +28,9 @@ TIMEOUT = 300  # seconds for the whole run; it takes a fraction of that
 def start_worker(env, log):
     with log.open("w") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "aftersales", "worker"], env=env, stdout=out,
+            [sys.executable, "-m", "aftersales", "worker"],
+            env=env,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
 
@@ -68,8 +70,10 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_resends_with_the_same_id
         receiver.release.set()
         survivor = start_worker(env, tmp_path / "survivor.log")
         wait_for(
-            lambda: not WebhookDelivery.objects.exclude(state="succeeded").exists()
-            and WebhookDelivery.objects.count() == N,
+            lambda: (
+                not WebhookDelivery.objects.exclude(state="succeeded").exists()
+                and WebhookDelivery.objects.count() == N
+            ),
             "delivery of everything",
             survivor,
         )

@@ -50,8 +50,14 @@ def test_production_refuses_a_plain_http_destination(api):
 @override_settings(**PRODUCTION_RULES)
 @pytest.mark.parametrize(
     "url",
-    ["https://10.1.2.3/hook", "https://192.168.1.1/hook", "https://169.254.169.254/latest",
-     "https://127.0.0.1/hook", "https://[::1]/hook", "https://localhost/hook"],
+    [
+        "https://10.1.2.3/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest",
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+    ],
 )
 def test_production_refuses_private_loopback_and_link_local_destinations(api, url):
     _, client = merchant_api(api)

@@ -138,6 +138,7 @@ TOPICS: dict[str, Topic] = {
                 "url": "string",
                 "failures": "integer: consecutive failed attempts",
                 "failing_since": "string: ISO 8601",
+                "platform": "boolean: a platform-wide endpoint (its owner is the platform)",
             },
             webhook=False,
         ),

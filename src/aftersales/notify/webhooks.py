@@ -25,7 +25,7 @@ import secrets
 import socket
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -50,6 +50,7 @@ MAX_ATTEMPTS = 17
 JITTER = 0.2  # ± this share of each delay, so retries of one outage do not arrive in step
 SNIPPET_CHARS = 500
 USER_AGENT = "Aftersales-Webhooks/1"
+FLUSH_SECONDS = 0.1  # outcomes are written in batches at most this far apart
 
 
 def new_secret() -> str:
@@ -267,7 +268,9 @@ def _request(row: WebhookDelivery, now: datetime) -> Request:
 
 
 def send_due(*, rounds: int = 10) -> SendResult:
-    """Send what is due, a pool's worth of claims per round, until none is due or `rounds` ran."""
+    """Send what is due, a pool's worth of claims per round, until none is due or `rounds` ran.
+    Outcomes are written as they come in, a batch per transaction every FLUSH_SECONDS, so a
+    receiver that hangs delays only its own record."""
     result = SendResult()
     size = settings.AFTERSALES_WEBHOOK_CONCURRENCY
     with ThreadPoolExecutor(max_workers=size, thread_name_prefix="webhook") as pool:
@@ -275,28 +278,40 @@ def send_due(*, rounds: int = 10) -> SendResult:
             requests = claim_due(batch=size * 4, now=clock.now())
             if not requests:
                 break
-            futures = {pool.submit(post, r): r for r in requests}
-            for future in as_completed(futures):
-                outcome = future.result()
-                record(futures[future].delivery_id, outcome, now=clock.now())
-                if outcome.ok:
-                    result.succeeded += 1
-                else:
-                    result.failed += 1
+            pending = {pool.submit(post, r): r for r in requests}
+            while pending:
+                done, _ = wait(pending, timeout=FLUSH_SECONDS)
+                outcomes = [(pending.pop(f).delivery_id, f.result()) for f in done]
+                if outcomes:
+                    record_many(outcomes, now=clock.now())
+                for _, outcome in outcomes:
+                    if outcome.ok:
+                        result.succeeded += 1
+                    else:
+                        result.failed += 1
     return result
 
 
 def record(delivery_id: int, outcome: Outcome, *, now: datetime) -> WebhookDelivery | None:
-    """Write an attempt's outcome: delivered, retried later, or given up; the endpoint's streak."""
-    with transaction.atomic():
-        row = (
-            WebhookDelivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if row is None:  # the endpoint was deleted meanwhile
-            return None
+    return record_many([(delivery_id, outcome)], now=now).get(delivery_id)
+
+
+@transaction.atomic
+def record_many(
+    outcomes: list[tuple[int, Outcome]], *, now: datetime
+) -> dict[int, WebhookDelivery]:
+    """Write attempts' outcomes: delivered, retried later, or given up; the endpoints' streaks."""
+    rows = {
+        row.pk: row
+        for row in WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .filter(pk__in=[pk for pk, _ in outcomes])
+    }  # a row missing: its endpoint was deleted meanwhile
+    healthy: set[int] = set()
+    for pk, outcome in outcomes:
+        row = rows.get(pk)
+        if row is None:
+            continue
         row.last_status = outcome.status
         row.last_latency_ms = outcome.latency_ms
         row.last_response = outcome.snippet
@@ -304,29 +319,31 @@ def record(delivery_id: int, outcome: Outcome, *, now: datetime) -> WebhookDeliv
         if outcome.ok:
             row.state = WebhookDelivery.State.SUCCEEDED
             row.delivered_at = now
-            WebhookEndpoint.objects.filter(pk=row.endpoint_id).exclude(
-                consecutive_failures=0, failing_since=None, disabled_at=None
-            ).update(
-                consecutive_failures=0, failing_since=None, disabled_at=None, disabled_reason=""
-            )
+            healthy.add(row.endpoint_id)
         else:
             if row.attempts >= MAX_ATTEMPTS:
                 row.state = WebhookDelivery.State.FAILED
             else:
                 row.next_attempt_at = now + retry_delay(row.attempts)
             _count_failure(row.endpoint, now)
-        row.save(
-            update_fields=[
-                "state",
-                "delivered_at",
-                "next_attempt_at",
-                "last_status",
-                "last_latency_ms",
-                "last_response",
-                "last_error",
-            ]
-        )
-        return row
+    WebhookDelivery.objects.bulk_update(
+        list(rows.values()),
+        [
+            "state",
+            "delivered_at",
+            "next_attempt_at",
+            "last_status",
+            "last_latency_ms",
+            "last_response",
+            "last_error",
+        ],
+    )
+    if healthy:
+        # A success ends a failing streak (and turns a disabled endpoint back on).
+        WebhookEndpoint.objects.filter(pk__in=healthy).exclude(
+            consecutive_failures=0, failing_since=None, disabled_at=None
+        ).update(consecutive_failures=0, failing_since=None, disabled_at=None, disabled_reason="")
+    return rows
 
 
 def _count_failure(endpoint: WebhookEndpoint, now: datetime) -> None:
