@@ -90,12 +90,24 @@ def tenant_a():
         size=1,
         sha256="0" * 64,
     )
+    # A webhook endpoint of A with a delivery, and an inbox message of A's buyer.
+    from aftersales.notify import delivery as notify_delivery
+    from aftersales.notify import services as notify_services
+    from aftersales.notify.models import InboxMessage
+
+    endpoint, _ = notify_services.register_endpoint(
+        actor=SYSTEM_ACTOR, url="http://127.0.0.1:9/hook", merchant=merchant.code
+    )
+    notify_delivery.drain_outbox()
     return {
         "merchant": merchant,
         "order": order,
         "order_json": order_json,
         "case": case,
         "evidence": evidence,
+        "webhook": endpoint,
+        "delivery": endpoint.deliveries.first(),
+        "inbox": InboxMessage.objects.filter(buyer__external_id="buyer-of-a").first(),
     }
 
 
@@ -108,6 +120,9 @@ PATH_VALUES = {
     "evidence_id": lambda a: a["evidence"].pk,
     "shipment_id": lambda a: 1,  # behind the case: another tenant never reaches it
     "carrier": lambda a: "fake",  # the webhook: without the carrier's signature, 401
+    "webhook_id": lambda a: a["webhook"].pk,
+    "delivery_id": lambda a: a["delivery"].pk,
+    "message_id": lambda a: a["inbox"].pk,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -146,7 +161,19 @@ BODIES = {
         "address": "别处",
     },
     ("post", "/api/v1/carriers/{carrier}/events"): lambda a: {"events": []},
+    ("post", "/api/v1/webhooks"): lambda a: {
+        "url": "https://1.1.1.1/steal",
+        "merchant": a["merchant"].code,
+    },
+    ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"): lambda a: {},
+    ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): lambda a: {},
+    ("post", "/api/v1/inbox/{message_id}/read"): lambda a: {},
+    ("post", "/api/v1/inbox/preferences"): lambda a: {"language": "en"},
 }
+
+# Routes about the caller's own settings: another tenant's caller succeeds with their own
+# (nothing of A is named, read or written).
+OWN_SETTINGS = {("post", "/api/v1/inbox/preferences")}
 
 
 def writes_to(a: dict) -> tuple[int, int, int]:
@@ -212,7 +239,9 @@ def test_every_route_hides_tenant_a_from_everyone_else(tenant_a, api):
             text = response.content.decode()
             for secret in (SECRET_TITLE, SECRET_BUYER_NAME, SECRET_PHONE):
                 assert secret not in text, f"{who}: {method.upper()} {path} leaks {secret}"
-            if method == "get" and "{" not in path and response.status_code == 200:
+            if (method, path) in OWN_SETTINGS and response.status_code == 200:
+                pass
+            elif method == "get" and "{" not in path and response.status_code == 200:
                 # A list answers with the caller's own rows: none may be tenant A's.
                 items = json.loads(text)["items"]
                 assert not [i for i in items if i.get("merchant") == "shop-a"], (

@@ -19,16 +19,17 @@ from tests.orders.factories import line_json
 pytestmark = pytest.mark.django_db
 
 # Token, order, shipments, the lines (locked), their history; the case, its lines, its event,
-# its deadlines; BEGIN/COMMIT (savepoints under the test's transaction).
-OPEN_STATEMENTS = 11
-# Token, the case (API read), the case locked, its update, the event, the deadlines cancelled and
-# scheduled, the lines for the response; BEGIN/COMMIT.
-ACT_STATEMENTS = 10
+# its deadlines, its outbox message; BEGIN/COMMIT (savepoints under the test's transaction).
+OPEN_STATEMENTS = 12
+# Token, the case (API read), the case locked, its update, the event and its outbox message, the
+# deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
+ACT_STATEMENTS = 11
 # Per batch of fired deadlines, however many rows (approve, then the refund TB-01 chains): the
 # cases locked (one scan, by due time), their due rows locked, the lines (refundable amount),
-# fired_at, the cases, all events (one INSERT), the pending deadlines cancelled, the lines'
-# outcome; BEGIN/COMMIT.
-FIRE_BATCH_STATEMENTS = 10
+# fired_at, the cases, all events (one INSERT), their outbox messages (one INSERT, after one
+# read of the merchants' codes and orders' external ids they name), the pending deadlines
+# cancelled, the lines' outcome; BEGIN/COMMIT.
+FIRE_BATCH_STATEMENTS = 12
 # A round that finds nothing due: BEGIN, the scan, COMMIT.
 EMPTY_ROUND_STATEMENTS = 3
 
@@ -58,9 +59,9 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     _open(s, b.order(s, shipped=False, signed=False), 1)
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
-    # + approve and refund: one UPDATE of the case, both events in one INSERT, the lines'
-    # outcome; no deadlines (the case ends), so one INSERT fewer than a case left to review.
-    assert n == OPEN_STATEMENTS + 2
+    # + approve and refund: one UPDATE of the case, both events in one INSERT and their outbox
+    # messages in another, the lines' outcome; no deadlines (the case ends).
+    assert n == OPEN_STATEMENTS + 3
 
 
 def test_an_action_costs_a_fixed_number_of_statements():

@@ -79,6 +79,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A merchant's own rules (their merchant only; selectors and services check the tenant).
     "policy.override": frozenset({R.MERCHANT_ADMIN, R.MANAGER, R.ADMIN, SYSTEM}),
     "tokens.create": frozenset({R.ADMIN, R.MERCHANT_ADMIN, SYSTEM}),
+    # Webhook endpoints of a merchant (selectors scope them), or platform-wide ones.
+    "webhooks.manage": frozenset(
+        {PLATFORM_INTEGRATION, MERCHANT_INTEGRATION, R.MERCHANT_ADMIN, R.ADMIN, SYSTEM}
+    ),
+    # Everyone reads their own inbox (integrations have none: an empty list).
+    "inbox.read": frozenset(
+        {
+            PLATFORM_INTEGRATION,
+            MERCHANT_INTEGRATION,
+            R.MERCHANT_ADMIN,
+            R.MERCHANT_STAFF,
+            R.BUYER,
+            *PLATFORM_DESK,
+        }
+    ),
 }
 
 

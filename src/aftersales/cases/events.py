@@ -12,6 +12,7 @@ from typing import Any
 
 from aftersales.accounts.actors import Actor
 from aftersales.cases import bulksql
+from aftersales.cases.announce import announce_many
 from aftersales.cases.models import Case, CaseEvent
 from aftersales.core import clock
 
@@ -49,9 +50,11 @@ def build_event(
 
 
 def write_events(events: list[CaseEvent]) -> list[CaseEvent]:
-    """Insert built events in one statement. The one door to the event table: a bulk outbox
-    write for the same events belongs here."""
-    return bulksql.insert_rows(CaseEvent, events)
+    """Insert built events in one statement, and their outbox messages (announce.py) in one
+    more, in the same transaction. The one door to the event table."""
+    written = bulksql.insert_rows(CaseEvent, events)
+    announce_many([(event.case, event) for event in written])
+    return written
 
 
 def record_event(
@@ -73,7 +76,8 @@ def record_event(
     deadline worker may set). `case` must have been read under its row lock: its
     `last_event_seq` gives the event's seq (or `seq` is given, 1 for the opening event).
     `counted`: the caller saves the case's `last_event_seq` itself (the service's transition
-    writes it with the rest of the case); otherwise it is written here."""
+    writes it with the rest of the case); otherwise it is written here. The outbox message of
+    the event (announce.py) is written in the same transaction."""
     if seq is None:
         seq = case.last_event_seq + 1
     if case.last_event_seq != seq:

@@ -15,6 +15,8 @@ from aftersales.cases.evidence_api import router as evidence_router
 from aftersales.cases.returns_api import router as returns_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
+from aftersales.notify.api import inbox_router
+from aftersales.notify.api import router as webhooks_router
 from aftersales.orders.api import router as orders_router
 from aftersales.policy.api import router as policy_router
 
@@ -96,3 +98,5 @@ api.add_router("/", policy_router)
 api.add_router("/", evidence_router)
 api.add_router("/", cases_router)
 api.add_router("/", returns_router)
+api.add_router("/", webhooks_router)
+api.add_router("/", inbox_router)

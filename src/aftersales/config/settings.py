@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "aftersales.policy",
     "aftersales.returns",
     "aftersales.cases",
+    "aftersales.notify",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -234,6 +235,48 @@ if PRODUCTION:
 else:
     AFTERSALES_PII_KEYS = env.list("AFTERSALES_PII_KEYS", default=[])
     AFTERSALES_PII_HASH_KEY = env.str("AFTERSALES_PII_HASH_KEY", default="")
+
+# --- Notifications: email through Django's backends, SMS through an adapter, signed webhooks.
+# EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…, smtp+ssl://…) selects SMTP; otherwise
+# AFTERSALES_EMAIL_BACKEND: console (development default) or file (var/mail/).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
+elif env.str("AFTERSALES_EMAIL_BACKEND", default="console") == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env.int("AFTERSALES_EMAIL_TIMEOUT_SECONDS", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Aftersales <noreply@localhost>")
+AFTERSALES_SMS_BACKEND = env.str(
+    "AFTERSALES_SMS_BACKEND", default="aftersales.notify.channels.FakeSms"
+)
+AFTERSALES_SMS_MAX_CHARS = env.int("AFTERSALES_SMS_MAX_CHARS", default=70)
+AFTERSALES_SMS_SIGNATURE = env.str("AFTERSALES_SMS_SIGNATURE", default="【售后】")
+AFTERSALES_QUIET_HOURS = env.str("AFTERSALES_QUIET_HOURS", default="22:00-08:00")
+AFTERSALES_WEBHOOK_REQUIRE_HTTPS = env.bool("AFTERSALES_WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+AFTERSALES_WEBHOOK_ALLOW_LOOPBACK = env.bool(
+    "AFTERSALES_WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTION
+)
+AFTERSALES_WEBHOOK_ALLOW_PRIVATE = env.bool(
+    "AFTERSALES_WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION
+)
+AFTERSALES_WEBHOOK_TIMEOUT_SECONDS = env.float("AFTERSALES_WEBHOOK_TIMEOUT_SECONDS", default=10)
+AFTERSALES_WEBHOOK_MAX_RESPONSE_BYTES = env.int(
+    "AFTERSALES_WEBHOOK_MAX_RESPONSE_BYTES", default=65_536
+)
+AFTERSALES_WEBHOOK_CONCURRENCY = env.int("AFTERSALES_WEBHOOK_CONCURRENCY", default=8)
+AFTERSALES_WEBHOOK_LEASE_SECONDS = env.float("AFTERSALES_WEBHOOK_LEASE_SECONDS", default=60)
+AFTERSALES_WEBHOOK_SECRET_OVERLAP_HOURS = env.int(
+    "AFTERSALES_WEBHOOK_SECRET_OVERLAP_HOURS", default=24
+)
+AFTERSALES_WEBHOOK_DISABLE_AFTER_FAILURES = env.int(
+    "AFTERSALES_WEBHOOK_DISABLE_AFTER_FAILURES", default=10
+)
+AFTERSALES_WEBHOOK_DISABLE_AFTER_HOURS = env.float(
+    "AFTERSALES_WEBHOOK_DISABLE_AFTER_HOURS", default=72
+)
 
 # --- Production hardening: `manage.py check --deploy` is clean with AFTERSALES_ENV=production.
 if PRODUCTION:

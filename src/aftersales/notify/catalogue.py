@@ -1,0 +1,155 @@
+"""The event catalogue: every topic the outbox carries, its payload version and fields. The
+webhook API accepts only these names; docs/api.md lists them (a test keeps the two in step)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    version: int
+    summary: str
+    fields: dict[str, str]  # payload field → its type and meaning
+    webhook: bool = True  # offered to webhook endpoints (internal notices are not)
+
+
+_CASE = {
+    "case_id": "integer: the case",
+    "merchant": "string: the merchant's code",
+    "order": "string: the order's external_id",
+    "type": "string: the request type (refund_only, return_refund, …)",
+    "state": "string: the case's state after the event",
+    "at": "string: ISO 8601 time of the step",
+}
+
+TOPICS: dict[str, Topic] = {
+    t.name: t
+    for t in (
+        Topic(
+            "case.created",
+            1,
+            "A buyer (or the desk, or an integration) opened a case.",
+            {
+                **_CASE,
+                "reason": "string: the buyer's reason",
+                "policy_version": "string: the policy the case was judged under",
+            },
+        ),
+        Topic(
+            "case.state_changed",
+            1,
+            "A case moved from one state to another: a person's action or the system's.",
+            {
+                **_CASE,
+                "action": "string: the action taken (approve, reject, confirm_receipt, …)",
+                "from_state": "string",
+                "to_state": "string (the same as state)",
+                "actor": "string: buyer, merchant, platform or system",
+                "rule": "string: the policy row or timer behind an automatic step, or empty",
+                "seq": "integer: the event's place in the case's log",
+                "refund_amount": "decimal string or null: the amount granted, when known",
+                "currency": "string",
+            },
+        ),
+        Topic(
+            "case.reminder",
+            1,
+            "A deadline is approaching: whoever must act hears it before the system acts.",
+            {
+                **_CASE,
+                "deadline": "string: the policy duration that runs out (merchant_review, …)",
+                "due_at": "string: ISO 8601",
+                "then": "string: the action the system takes at due_at",
+                "must_act": "list of strings: the parties who can act now",
+            },
+        ),
+        Topic(
+            "case.escalated",
+            1,
+            "A deadline that ends in a notice passed (a late ruling goes to a manager).",
+            {
+                **_CASE,
+                "deadline": "string",
+                "due_at": "string: ISO 8601",
+            },
+        ),
+        Topic(
+            "case.evidence_added",
+            1,
+            "Evidence every side may see was added to a case (one-sided evidence is not told).",
+            {**_CASE, "kinds": "list of strings: image, video or pdf", "count": "integer"},
+        ),
+        Topic(
+            "refund.requested",
+            1,
+            "A refund was sent to the payment provider.",
+            {
+                "refund_id": "integer",
+                "case_id": "integer",
+                "merchant": "string",
+                "order": "string",
+                "amount": "decimal string, two places",
+                "currency": "string",
+                "method": "string: how the money goes back (card, alipay, wechat, …)",
+                "expected_at": "string: ISO 8601, when the money is expected to arrive",
+                "at": "string: ISO 8601",
+            },
+        ),
+        Topic(
+            "refund.succeeded",
+            1,
+            "The provider confirmed the refund: the money is on its way back to the buyer.",
+            {
+                "refund_id": "integer",
+                "case_id": "integer",
+                "merchant": "string",
+                "order": "string",
+                "amount": "decimal string, two places",
+                "currency": "string",
+                "method": "string",
+                "provider_ref": "string: the provider's reference",
+                "expected_at": "string: ISO 8601, when the money is expected to arrive",
+                "at": "string: ISO 8601",
+            },
+        ),
+        Topic(
+            "refund.failed",
+            1,
+            "The provider refused or failed the refund; it will be retried or handled by staff.",
+            {
+                "refund_id": "integer",
+                "case_id": "integer",
+                "merchant": "string",
+                "order": "string",
+                "amount": "decimal string, two places",
+                "currency": "string",
+                "reason": "string: the provider's reason",
+                "at": "string: ISO 8601",
+            },
+        ),
+        Topic(
+            "webhook.endpoint_disabled",
+            1,
+            "An endpoint kept failing and was disabled; its owner is told (inbox and email).",
+            {
+                "endpoint_id": "integer",
+                "url": "string",
+                "failures": "integer: consecutive failed attempts",
+                "failing_since": "string: ISO 8601",
+                "platform": "boolean: a platform-wide endpoint (its owner is the platform)",
+            },
+            webhook=False,
+        ),
+    )
+}
+
+WEBHOOK_TOPICS = frozenset(name for name, t in TOPICS.items() if t.webhook)
+
+
+def topic(name: str) -> Topic:
+    try:
+        return TOPICS[name]
+    except KeyError:
+        raise ValueError(f"unknown topic {name!r}; add it to notify/catalogue.py") from None

@@ -1,0 +1,292 @@
+"""What each audience reads for each event, in zh-Hans and en: the templates (gettext msgids,
+their translations in locale/zh_Hans) and how an event's payload fills them.
+
+Audiences: `buyer` (the case's buyer), `merchant` (the merchant's staff), `merchant_admin`
+(its administrators: endpoint owners), `desk` (the platform's agents and specialists),
+`managers` (escalations), `platform_admin` (owners of platform-wide endpoints)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N
+
+from aftersales.core import clock
+
+BUYER, MERCHANT, MERCHANT_ADMIN, DESK, MANAGERS, PLATFORM_ADMIN = (
+    "buyer",
+    "merchant",
+    "merchant_admin",
+    "desk",
+    "managers",
+    "platform_admin",
+)
+# Who "must act" in a reminder (flows' parties) → the audience told.
+PARTY_AUDIENCE = {"buyer": BUYER, "merchant": MERCHANT, "platform": DESK}
+
+
+@dataclass(frozen=True)
+class Template:
+    title: str  # msgids with {placeholders}
+    body: str
+    urgent: bool = False  # sent at once, quiet hours or not
+    sms: bool = False  # worth a text message (buyers with a phone)
+
+
+T = Template
+
+CREATED = {
+    BUYER: T(
+        N("We have your request #{case_id}"),
+        N(
+            "Your {type_label} request for order {order} is with the merchant. We will tell you "
+            "at every step."
+        ),
+    ),
+    MERCHANT: T(
+        N("New after-sales request #{case_id}"),
+        N("A {type_label} request on order {order} is waiting for your review."),
+    ),
+}
+
+# case.state_changed, by the state the case came to.
+STATE_CHANGED: dict[str, dict[str, Template]] = {
+    "approved": {
+        BUYER: T(
+            N("Request #{case_id} approved"),
+            N(
+                "The merchant approved your {type_label} request. We will guide you through the "
+                "next step."
+            ),
+            sms=True,
+        ),
+    },
+    "rejected": {
+        BUYER: T(
+            N("Request #{case_id} was not approved"),
+            N(
+                "The merchant gave this reason: {reason}. If you disagree, you can ask the "
+                "platform to step in."
+            ),
+            sms=True,
+        ),
+    },
+    "return_shipped": {
+        MERCHANT: T(
+            N("Return on its way for #{case_id}"),
+            N(
+                "The buyer shipped the return ({carrier} {tracking_no}). Please confirm receipt "
+                "when it arrives."
+            ),
+        ),
+        BUYER: T(
+            N("Return shipped for #{case_id}"),
+            N("Thank you. We will tell you when the merchant receives it."),
+        ),
+    },
+    "return_received": {
+        BUYER: T(
+            N("Return received for #{case_id}"),
+            N(
+                "The merchant received your return and is inspecting it. We will tell you the "
+                "result."
+            ),
+            sms=True,
+        ),
+    },
+    "refunded": {
+        BUYER: T(
+            N("Refund granted for #{case_id}"),
+            N(
+                "A refund of {amount} {currency} has been granted. We will tell you when it is "
+                "sent and when to expect it."
+            ),
+        ),
+    },
+    "replacement_shipped": {
+        BUYER: T(
+            N("Your replacement is on its way (#{case_id})"),
+            N(
+                "The merchant shipped your replacement ({carrier} {tracking_no}). Please confirm "
+                "when it arrives."
+            ),
+            sms=True,
+        ),
+    },
+    "platform_review": {
+        BUYER: T(
+            N("The platform is reviewing #{case_id}"),
+            N(
+                "Your appeal reached the service desk. A specialist will look at both sides and "
+                "rule."
+            ),
+        ),
+        MERCHANT: T(
+            N("The buyer appealed #{case_id}"),
+            N("The platform will review the case. Add any evidence you want considered."),
+        ),
+        DESK: T(
+            N("Appeal to rule: #{case_id}"),
+            N("A buyer appealed a rejection on order {order}. It is in the review queue."),
+        ),
+    },
+    "withdrawn": {
+        MERCHANT: T(
+            N("Request #{case_id} withdrawn"),
+            N("The buyer withdrew the request on order {order}. Nothing more to do."),
+        ),
+    },
+}
+# Any other step the buyer lives through: told plainly, so every step reaches the inbox.
+STEP = T(N("Update on request #{case_id}"), N("Your request is now: {state_label}."))
+
+REMINDER = T(
+    N("Please act on #{case_id} by {due}"),
+    N("If nobody acts by {due}, the system will {then_label}."),
+    urgent=True,
+    sms=True,
+)
+ESCALATED = {
+    MANAGERS: T(
+        N("Ruling late on #{case_id}"),
+        N("The platform's ruling was due at {due}. Please see that it is made."),
+        urgent=True,
+    )
+}
+REFUND_SUCCEEDED = {
+    BUYER: T(
+        N("Refund of {amount} {currency} sent"),
+        N(
+            "Your refund for request #{case_id} was sent to your {method_label}. It should "
+            "arrive by {expected}."
+        ),
+        sms=True,
+    ),
+}
+REFUND_FAILED = {
+    MERCHANT: T(
+        N("Refund failed for #{case_id}"),
+        N("The payment provider did not complete the refund of {amount} {currency}: {reason}."),
+        urgent=True,
+    ),
+    DESK: T(
+        N("Refund failed for #{case_id}"),
+        N("The payment provider did not complete the refund of {amount} {currency}: {reason}."),
+    ),
+    BUYER: T(
+        N("Your refund for #{case_id} is delayed"),
+        N(
+            "The payment provider did not complete it yet. We are on it and will tell you when "
+            "it is sent."
+        ),
+    ),
+}
+ENDPOINT_DISABLED = T(
+    N("Webhook endpoint disabled"),
+    N(
+        "{url} failed {failures} times in a row since {since} and was disabled. Fix the receiver, "
+        "then retry a delivery to turn it back on."
+    ),
+)
+
+LABELS = {
+    # request types
+    "refund_only": N("refund only"),
+    "return_refund": N("return and refund"),
+    "exchange": N("exchange"),
+    "repair": N("repair"),
+    "reissue": N("reissue"),
+    "price_protection": N("price protection"),
+    # states
+    "requested": N("waiting for the merchant"),
+    "approved": N("approved"),
+    "rejected": N("not approved"),
+    "return_shipped": N("return on its way"),
+    "return_received": N("return received, being inspected"),
+    "inspected": N("inspected"),
+    "refunded": N("refunded"),
+    "closed": N("closed"),
+    "withdrawn": N("withdrawn"),
+    "platform_review": N("under platform review"),
+    "completed": N("completed"),
+    "replacement_shipped": N("replacement on its way"),
+    "at_service_point": N("at the service point"),
+    "diagnosed": N("diagnosed"),
+    "repaired": N("repaired"),
+    # what the system does when a deadline passes
+    "approve": N("approve the request"),
+    "close": N("close the request"),
+    "refund": N("refund the buyer"),
+    "escalate": N("escalate it to a manager"),
+    # refund methods
+    "card": N("card"),
+    "alipay": N("Alipay account"),
+    "wechat": N("WeChat Pay account"),
+    "balance": N("account balance"),
+}
+
+
+def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
+    """Audience → template for one event (empty: nobody is messaged, webhooks only)."""
+    if topic == "case.created":
+        return CREATED
+    if topic == "case.state_changed":
+        chosen = dict(STATE_CHANGED.get(payload.get("to_state", ""), {}))
+        chosen.setdefault(BUYER, STEP)
+        return chosen
+    if topic == "case.reminder":
+        return {
+            PARTY_AUDIENCE[p]: REMINDER for p in payload.get("must_act", []) if p in PARTY_AUDIENCE
+        }
+    if topic == "case.escalated":
+        return ESCALATED
+    if topic == "refund.succeeded":
+        return REFUND_SUCCEEDED
+    if topic == "refund.failed":
+        return REFUND_FAILED
+    if topic == "webhook.endpoint_disabled":
+        return {PLATFORM_ADMIN if payload.get("platform") else MERCHANT_ADMIN: ENDPOINT_DISABLED}
+    return {}
+
+
+def _when(value: Any, *, date_only: bool = False) -> str:
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = clock.localtime(moment)
+    return f"{local:%Y-%m-%d}" if date_only else f"{local:%Y-%m-%d %H:%M}"
+
+
+def _label(code: Any) -> str:
+    return gettext(LABELS[code]) if code in LABELS else str(code or "")
+
+
+def render(template: Template, payload: dict[str, Any], language: str) -> tuple[str, str]:
+    """(title, body) of `template` in `language`, filled from the payload."""
+    with translation.override(language):
+        params = {
+            **{k: v for k, v in payload.items() if isinstance(v, str | int)},
+            "type_label": _label(payload.get("type")),
+            "state_label": _label(payload.get("state")),
+            "then_label": _label(payload.get("then")),
+            "method_label": _label(payload.get("method")),
+            "due": _when(payload.get("due_at")),
+            "expected": _when(payload.get("expected_at"), date_only=True),
+            "since": _when(payload.get("failing_since")),
+            "reason": payload.get("reason") or "—",
+        }
+        if not params.get("amount") and payload.get("refund_amount"):
+            params["amount"] = payload["refund_amount"]
+        filled = _Blank(params)
+        return gettext(template.title).format_map(filled), gettext(template.body).format_map(filled)
+
+
+class _Blank(dict):
+    """A missing field reads as a dash rather than failing the whole fan-out."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
