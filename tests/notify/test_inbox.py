@@ -26,7 +26,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def test_the_buyer_reads_every_step_of_a_return_in_their_inbox(api):
     opened = b.open_case(type="return_refund")
     opened.act("merchant", "approve")
-    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF0000000001")
     opened.act("merchant", "confirm_receipt")
     work()
     titles = [m["title"] for m in opened.buyer_api.get("/inbox").json()["items"]]
