@@ -99,3 +99,45 @@ def events_visible_to(actor: Actor, case: Case) -> QuerySet:
             action="evidence_added", payload__visibility__in=_HIDDEN_EVIDENCE[side]
         )
     return events
+
+
+def _states_awaiting(party: str) -> tuple[str, ...]:
+    from aftersales.cases.flows import FLOWS
+
+    found = {t.source for flow in FLOWS.values() for t in flow.transitions if party in t.by}
+    return tuple(sorted(found))
+
+
+# The states in which a merchant has a step to take (from the flows, not repeated here).
+MERCHANT_STATES = _states_awaiting("merchant")
+
+
+def merchant_queue(
+    actor: Actor,
+    *,
+    state: str | None = None,
+    type: str | None = None,
+    overdue: bool = False,
+) -> QuerySet[Deadline]:
+    """The merchant's work, soonest due first: one row per case waiting on them — its open
+    deadline of a merchant's duration (`merchant_review`, `merchant_confirm_receipt`, … : the
+    policy names the merchant's durations so). Rows are deadlines, so the order is an index scan
+    on due time."""
+    require(actor, "cases.view")
+    rows = Deadline.objects.filter(
+        reminder=False,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+        kind__startswith="merchant_",
+    )
+    if not actor.is_platform:
+        if not actor.is_merchant_side:
+            return rows.none()
+        rows = rows.filter(merchant_id=actor.merchant_id)
+    if state:
+        rows = rows.filter(guard_state=state)
+    if type:
+        rows = rows.filter(case__type=type)
+    if overdue:
+        rows = rows.filter(due_at__lt=clock.now())
+    return rows.select_related("case", "case__order").order_by("due_at", "id")

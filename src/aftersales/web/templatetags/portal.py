@@ -1,0 +1,48 @@
+"""Template filters of the portal pages: names of states, types and actions in the user's
+language, a dict looked up by a variable key, times as people read them."""
+
+from django import template
+
+from aftersales.web import wording
+
+register = template.Library()
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key, []) if hasattr(mapping, "get") else []
+
+
+@register.filter
+def state_name(value):
+    return wording.label(wording.STATES, value)
+
+
+@register.filter
+def type_name(value):
+    return wording.label(wording.TYPES, value)
+
+
+@register.filter
+def reason_name(value):
+    return wording.label(wording.REASONS, value)
+
+
+@register.filter
+def action_name(value):
+    return wording.label(wording.ACTIONS, value)
+
+
+@register.filter
+def field_name(value):
+    return wording.label(wording.FIELDS, value)
+
+
+@register.filter
+def outcome_name(value):
+    return wording.label(wording.OUTCOMES, value)
+
+
+@register.filter
+def when(value):
+    return wording.when(value) if value else ""

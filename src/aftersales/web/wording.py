@@ -1,0 +1,168 @@
+"""The words the portal pages use for the flows' states, actions and deadlines, in the user's
+language. Only names for what the flows declare; what may happen stays in cases/flows.py."""
+
+from __future__ import annotations
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from aftersales.cases.models import Deadline
+from aftersales.core.clock import localtime
+
+TYPES = {
+    "refund_only": gettext_lazy("Refund only"),
+    "return_refund": gettext_lazy("Return and refund"),
+    "exchange": gettext_lazy("Exchange"),
+    "repair": gettext_lazy("Repair"),
+    "reissue": gettext_lazy("Reissue"),
+    "price_protection": gettext_lazy("Price protection"),
+}
+REASONS = {
+    "no_reason": gettext_lazy("No reason (7-day return)"),
+    "quality_issue": gettext_lazy("Quality issue"),
+    "not_as_described": gettext_lazy("Not as described"),
+    "damaged_in_transit": gettext_lazy("Damaged in transit"),
+    "wrong_item": gettext_lazy("Wrong item"),
+    "missing_parts": gettext_lazy("Missing parts"),
+    "counterfeit": gettext_lazy("Counterfeit"),
+    "not_received": gettext_lazy("Not received"),
+    "price_drop": gettext_lazy("Price drop"),
+}
+CONDITIONS = {
+    "unopened": gettext_lazy("Unopened"),
+    "opened_intact": gettext_lazy("Opened, intact"),
+    "seal_broken": gettext_lazy("Seal broken"),
+    "tags_removed": gettext_lazy("Tags removed"),
+    "used": gettext_lazy("Used"),
+    "damaged": gettext_lazy("Damaged"),
+}
+STATES = {
+    "requested": gettext_lazy("Awaiting the merchant"),
+    "approved": gettext_lazy("Approved"),
+    "return_shipped": gettext_lazy("Return shipped"),
+    "return_received": gettext_lazy("Return received"),
+    "inspected": gettext_lazy("Inspected"),
+    "refunded": gettext_lazy("Refunded"),
+    "rejected": gettext_lazy("Rejected"),
+    "platform_review": gettext_lazy("Platform review"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+    "closed": gettext_lazy("Closed"),
+    "replacement_shipped": gettext_lazy("Replacement shipped"),
+    "completed": gettext_lazy("Completed"),
+    "diagnosed": gettext_lazy("Diagnosed"),
+    "repaired": gettext_lazy("Repaired"),
+}
+ACTIONS = {
+    "open": gettext_lazy("Opened"),
+    "approve": gettext_lazy("Approve"),
+    "reject": gettext_lazy("Reject"),
+    "withdraw": gettext_lazy("Withdraw"),
+    "ship_return": gettext_lazy("Ship the return"),
+    "confirm_receipt": gettext_lazy("Confirm receipt"),
+    "inspect": gettext_lazy("Inspect"),
+    "refund": gettext_lazy("Refund"),
+    "ship_replacement": gettext_lazy("Ship the replacement"),
+    "confirm_replacement": gettext_lazy("Confirm the replacement"),
+    "appeal": gettext_lazy("Appeal"),
+    "rule": gettext_lazy("Rule"),
+    "close": gettext_lazy("Close"),
+    "diagnose": gettext_lazy("Diagnose"),
+    "repair": gettext_lazy("Record the repair"),
+    "evidence_added": gettext_lazy("Evidence added"),
+    "remind": gettext_lazy("Reminder"),
+    "escalate": gettext_lazy("Escalated"),
+}
+# The body fields of actions (the flows' `requires` and outcome fields).
+FIELDS = {
+    "reason": gettext_lazy("Reason"),
+    "note": gettext_lazy("Note"),
+    "carrier": gettext_lazy("Carrier"),
+    "tracking_no": gettext_lazy("Tracking number"),
+    "result": gettext_lazy("Result"),
+    "ruling": gettext_lazy("Ruling"),
+    "amount": gettext_lazy("Amount"),
+    "files": gettext_lazy("Photos"),
+    "lines": gettext_lazy("Items"),
+    "type": gettext_lazy("Type"),
+    "description": gettext_lazy("Description"),
+}
+OUTCOMES = {
+    "pass": gettext_lazy("Passed"),
+    "partial": gettext_lazy("Partly (refund part)"),
+    "fail": gettext_lazy("Failed"),
+    "for_buyer": gettext_lazy("For the buyer"),
+    "for_merchant": gettext_lazy("For the merchant"),
+    "fixed": gettext_lazy("Fixed"),
+    "failed": gettext_lazy("Not fixed"),
+}
+EVIDENCE = {
+    "photos": gettext_lazy("photos of the item"),
+    "package_photos": gettext_lazy("photos of the package"),
+    "authenticity_proof": gettext_lazy("proof of authenticity"),
+    "price_screenshot": gettext_lazy("a screenshot of the lower price"),
+}
+ROLES_OF_ACTORS = {"buyer": gettext_lazy("Buyer"), "system": gettext_lazy("System")}
+
+# Who must act before each deadline (by the policy duration it counts).
+_WHO = {
+    "merchant_review": gettext_lazy("The merchant"),
+    "merchant_review_unshipped": gettext_lazy("The merchant"),
+    "merchant_review_virtual": gettext_lazy("The merchant"),
+    "merchant_quality_review": gettext_lazy("The merchant"),
+    "merchant_confirm_receipt": gettext_lazy("The merchant"),
+    "merchant_refund_after_receipt": gettext_lazy("The merchant"),
+    "buyer_ship_return": gettext_lazy("You"),
+    "buyer_confirm_replacement": gettext_lazy("You"),
+    "appeal_window": gettext_lazy("You"),
+    "platform_ruling": gettext_lazy("The platform"),
+}
+# What the system does when nobody acts in time (the deadline's `then`).
+_THEN = {
+    "approve": gettext_lazy("the system will approve the request automatically"),
+    "close": gettext_lazy("the case will be closed"),
+    "refund": gettext_lazy("the system will refund automatically"),
+    "confirm_replacement": gettext_lazy("the replacement counts as received"),
+    "escalate": gettext_lazy("the case goes to a manager"),
+}
+
+
+def label(table: dict, key: str) -> str:
+    return str(table.get(key, key))
+
+
+def when(value) -> str:
+    """A time as people read it: 11月25日 18:00 / Nov. 25, 18:00, in the local zone."""
+    return formats.date_format(localtime(value), _("n/j H:i"))
+
+
+def deadline_sentence(deadline: Deadline) -> str:
+    """商家将于 11月25日 18:00 前处理，逾期系统将自动同意 — in the user's language."""
+    who = str(_WHO.get(deadline.kind, gettext_lazy("Someone")))
+    then = str(_THEN.get(deadline.action, deadline.action))
+    return _("%(who)s must act by %(when)s; otherwise %(then)s.") % {
+        "who": who,
+        "when": when(deadline.due_at),
+        "then": then,
+    }
+
+
+# The API's problem titles and fixed field messages, so a form shows them in the user's
+# language (messages with values in them stay as the service wrote them).
+API_MESSAGES = (
+    gettext_noop("Invalid input"),
+    gettext_noop("Refused by policy"),
+    gettext_noop("Action not allowed now"),
+    gettext_noop("Conflict"),
+    gettext_noop("Not found"),
+    gettext_noop("Not permitted"),
+    gettext_noop("Unsupported media type"),
+    gettext_noop("Request body too large"),
+    gettext_noop("required for this action"),
+    gettext_noop("name at least one line"),
+    gettext_noop("the same line twice"),
+    gettext_noop("must be at least 1"),
+    gettext_noop("a positive amount with at most two places"),
+    gettext_noop("a partial outcome names the amount refunded"),
+    gettext_noop("price protection needs the lowered price"),
+)
