@@ -42,11 +42,12 @@ TYPES = ("return_refund", "return_refund", "return_refund", "exchange", "refund_
 
 
 def seed(n: int, merchants: int) -> None:
+    from tests import factories
+    from tests.cases.factories import order_for_case
+
     from aftersales.cases.models import Case, CaseLine, Deadline
     from aftersales.core import clock
     from aftersales.policy import loading
-    from tests import factories
-    from tests.cases.factories import order_for_case
 
     now = clock.now()
     label = loading.current().label
@@ -167,9 +168,9 @@ def main() -> int:
         django.setup()
         from django.db import connection
         from django.test import Client
+        from tests import factories
 
         from aftersales.accounts.models import Role
-        from tests import factories
 
         started = time.perf_counter()
         shops = seed(args.cases, args.merchants)
