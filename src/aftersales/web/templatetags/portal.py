@@ -46,3 +46,12 @@ def outcome_name(value):
 @register.filter
 def when(value):
     return wording.when(value) if value else ""
+
+
+@register.filter
+def role_name(value):
+    from aftersales.accounts.models import Role
+
+    return (
+        Role(value).label if value in Role.values else wording.label(wording.ROLES_OF_ACTORS, value)
+    )
