@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, merchant
+from aftersales.web import buyer, desk, merchant, merchant_settings
 
 buyer_urls = (
     [
@@ -24,6 +24,16 @@ merchant_urls = (
         path("bulk-approve/", merchant.bulk_approve, name="bulk_approve"),
         path("cases/<int:case_id>/", merchant.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
+        path("settings/", merchant_settings.settings_page, name="settings"),
+        path("settings/return-address/", merchant_settings.return_address, name="settings_address"),
+        path("settings/approval/", merchant_settings.approval, name="settings_approval"),
+        path("settings/rules/", merchant_settings.rules, name="settings_rules"),
+        path("settings/staff/", merchant_settings.add_staff, name="settings_staff"),
+        path(
+            "settings/staff/<int:user_id>/deactivate/",
+            merchant_settings.deactivate_staff,
+            name="settings_deactivate",
+        ),
     ],
     "merchant",
 )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from aftersales.cases.models import Deadline
 from aftersales.core.clock import localtime
+from aftersales.policy.document import LESS
 
 TYPES = {
     "refund_only": gettext_lazy("Refund only"),
@@ -102,6 +103,27 @@ EVIDENCE = {
     "authenticity_proof": gettext_lazy("proof of authenticity"),
     "price_screenshot": gettext_lazy("a screenshot of the lower price"),
 }
+# Who pays the return shipping (the policy's return_shipping values).
+PAYERS = {"buyer": gettext_lazy("The buyer"), "merchant": gettext_lazy("The merchant")}
+# The rules a shop sets on its settings page (policy.services.MERCHANT_RULE_PATHS).
+RULES = {
+    "rules.no_reason_window.days": gettext_lazy("No-reason return window (days)"),
+    "rules.quality_return.days": gettext_lazy("Return for a quality issue within (days)"),
+    "rules.quality_exchange.days": gettext_lazy("Exchange for a quality issue within (days)"),
+    "rules.return_shipping.no_reason": gettext_lazy("Who pays the shipping of a no-reason return"),
+    "durations.merchant_review.amount": gettext_lazy("You review a request within"),
+    "durations.merchant_confirm_receipt.amount": gettext_lazy(
+        "You confirm a returned parcel within"
+    ),
+    "rules.no_reason_auto_approval.enabled": gettext_lazy(
+        "Approve conforming no-reason returns automatically"
+    ),
+}
+UNITS = {
+    "hours": gettext_lazy("hours"),
+    "days": gettext_lazy("days"),
+    "working_days": gettext_lazy("working days"),
+}
 ROLES_OF_ACTORS = {"buyer": gettext_lazy("Buyer"), "system": gettext_lazy("System")}
 
 # Who must act before each deadline (by the policy duration it counts).
@@ -136,6 +158,29 @@ def when(value) -> str:
     return formats.date_format(localtime(value), _("n/j H:i"))
 
 
+def rule_value(rule, value) -> str:
+    """A rule's value as the settings page shows it: 7 days, The buyer, Yes."""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, str):
+        return label(PAYERS, value)
+    return f"{value} {label(UNITS, rule.unit)}".strip() if rule.unit else str(value)
+
+
+def refusal(rule) -> str:
+    """Why the shop's value was refused: the platform's floor and the row that sets it."""
+    floor = rule_value(rule, rule.platform)
+    if rule.how == LESS:
+        return _(
+            "At most %(floor)s (%(row)s): your rules may be kinder to the buyer than the law, "
+            "never less."
+        ) % {"floor": floor, "row": rule.row}
+    return _(
+        "At least %(floor)s (%(row)s): your rules may be kinder to the buyer than the law, "
+        "never less."
+    ) % {"floor": floor, "row": rule.row}
+
+
 def deadline_sentence(deadline: Deadline) -> str:
     """商家将于 11月25日 18:00 前处理，逾期系统将自动同意 — in the user's language."""
     who = str(_WHO.get(deadline.kind, gettext_lazy("Someone")))
@@ -165,4 +210,12 @@ API_MESSAGES = (
     gettext_noop("a positive amount with at most two places"),
     gettext_noop("a partial outcome names the amount refunded"),
     gettext_noop("price protection needs the lowered price"),
+    gettext_noop("required"),
+    gettext_noop("a mobile or landline number"),
+    gettext_noop("one of the merchant roles"),
+    gettext_noop("this username is taken"),
+    gettext_noop("The return address is incomplete."),
+    gettext_noop("The staff account cannot be created."),
+    gettext_noop("You cannot deactivate your own account."),
+    gettext_noop("not a rule the shop sets here"),
 )

@@ -55,3 +55,8 @@ def role_name(value):
     return (
         Role(value).label if value in Role.values else wording.label(wording.ROLES_OF_ACTORS, value)
     )
+
+
+@register.filter
+def unit_name(value):
+    return wording.label(wording.UNITS, value) if value else ""
