@@ -24,6 +24,7 @@ merchant_urls = (
         path("bulk-approve/", merchant.bulk_approve, name="bulk_approve"),
         path("cases/<int:case_id>/", merchant.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
+        path("metrics/", merchant.metrics, name="metrics"),
         path("settings/", merchant_settings.settings_page, name="settings"),
         path("settings/return-address/", merchant_settings.return_address, name="settings_address"),
         path("settings/approval/", merchant_settings.approval, name="settings_approval"),

@@ -18,6 +18,7 @@ from aftersales.web.portal import for_party
 
 MERCHANT = "merchant"
 PAGE_SIZE = 50
+METRIC_DAYS = 30
 
 
 @for_party(MERCHANT)
@@ -69,6 +70,39 @@ def bulk_approve(request: HttpRequest, actor: Actor) -> HttpResponse:
     for line in refused:
         messages.error(request, line)
     return redirect("merchant:queue")
+
+
+@for_party(MERCHANT)
+def metrics(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The shop's last 30 days as charts (ECharts) over a table that reads without JavaScript."""
+    figures = selectors.merchant_metrics(actor, days=METRIC_DAYS)
+    days = [wording.day(d) for d in figures.days]
+    series = [
+        {"name": wording.label(wording.TYPES, t), "data": counts}
+        for t, counts in figures.opened.items()
+    ]
+    share = figures.automatic_share
+    context = {
+        "figures": figures,
+        "rows": [
+            {"day": day, "counts": [s["data"][i] for s in series]} for i, day in enumerate(days)
+        ],
+        "series_names": [s["name"] for s in series],
+        "share": wording.percent(share) if share is not None else "",
+        "median": wording.duration(figures.median_first_action),
+        "chart": {
+            "days": days,
+            "series": series,
+            "approvals": [
+                {"name": _("Automatically"), "value": figures.automatic_approvals},
+                {
+                    "name": _("By the shop"),
+                    "value": figures.approvals - figures.automatic_approvals,
+                },
+            ],
+        },
+    }
+    return render(request, "web/merchant/metrics.html", context)
 
 
 @for_party(MERCHANT)

@@ -158,6 +158,26 @@ def when(value) -> str:
     return formats.date_format(localtime(value), _("n/j H:i"))
 
 
+def day(value) -> str:
+    """A calendar day, short: 11月25日 / Nov. 25."""
+    return formats.date_format(value, _("n/j"))
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def duration(value) -> str:
+    """How long, as people say it: 3 h 20 min / 3 小时 20 分钟; '—' when there is nothing."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return _("%(days)d days %(hours)d h") % {"days": hours // 24, "hours": hours % 24}
+    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+
+
 def rule_value(rule, value) -> str:
     """A rule's value as the settings page shows it: 7 days, The buyer, Yes."""
     if isinstance(value, bool):
