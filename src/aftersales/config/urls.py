@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, merchant, merchant_settings
+from aftersales.web import buyer, desk, desk_policy, merchant, merchant_settings
 
 buyer_urls = (
     [
@@ -43,6 +43,10 @@ desk_urls = (
         path("", desk.queue, name="queue"),
         path("cases/<int:case_id>/", desk.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", desk.act, name="act"),
+        path("policy/", desk_policy.policy_page, name="policy"),
+        path("policy/draft/", desk_policy.policy_draft, name="policy_draft"),
+        path("calendar/", desk_policy.calendar_page, name="calendar"),
+        path("calendar/day/", desk_policy.calendar_day, name="calendar_day"),
     ],
     "desk",
 )

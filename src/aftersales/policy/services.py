@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from aftersales.policy import loading
 from aftersales.policy.decide import Decision, EligibilityRequest, History, decide
 from aftersales.policy.document import KNOBS, LESS, check_override, validate_document
 from aftersales.policy.facts import facts_from_stored, find_line
-from aftersales.policy.models import PolicyVersion
+from aftersales.policy.models import PolicyDraft, PolicyVersion
 from aftersales.policy.vocabulary import CATEGORIES
 
 
@@ -279,3 +279,62 @@ def judge_line(
     )
     calendar = calendar or business_calendar()
     return decide(request, policy, calendar, clock.local_zone(), explain=explain)
+
+
+# --- Drafts and the business calendar, from the desk ------------------------------------------
+
+
+@transaction.atomic
+def save_policy_draft(*, actor: Actor, name: str, document: dict[str, Any]) -> PolicyDraft:
+    """The editable copy of `name`; nothing decides from it until it is published."""
+    require(actor, "policy.publish")
+    if document.get("name") != name:
+        raise InvalidInput.on_field("name", f"the draft of {name} must keep the name {name}")
+    draft, _ = PolicyDraft.objects.update_or_create(name=name, defaults={"document": document})
+    record(actor=actor, action="policy.draft_saved", subject=draft, payload={"name": name})
+    return draft
+
+
+def publish_draft(*, actor: Actor, name: str, note: str = "") -> PolicyVersion:
+    """Validate the draft and publish it as the next version (refusals name the field)."""
+    require(actor, "policy.publish")
+    draft = PolicyDraft.objects.filter(name=name).first()
+    if draft is None:
+        raise InvalidInput.on_field("name", f"there is no draft of {name}")
+    return publish_policy(actor=actor, document=draft.document, note=note)
+
+
+@transaction.atomic
+def set_calendar_day(
+    *, actor: Actor, day: date, kind: str, name: str = "", in_lieu: bool = False, region: str = "CN"
+):
+    """Correct one day of the business calendar: saved, audited and every process's cached
+    calendar invalidated (core.calendar_data)."""
+    from aftersales.core.calendar_data import save_calendar_day
+    from aftersales.core.models import CalendarDay, CalendarDayKind
+
+    require(actor, "calendar.edit")
+    if kind not in CalendarDayKind.values:
+        raise InvalidInput.on_field("kind", "a holiday or an adjusted working day")
+    if in_lieu and kind != CalendarDayKind.HOLIDAY:
+        raise InvalidInput.on_field("in_lieu", "only a holiday is a rest day in lieu")
+    stored = CalendarDay.objects.filter(region=region, date=day).first()
+    stored = stored or CalendarDay(region=region, date=day)
+    changed = [
+        f
+        for f, v in (("kind", kind), ("name", name), ("in_lieu", in_lieu))
+        if getattr(stored, f) != v
+    ]
+    stored.kind, stored.name, stored.in_lieu = kind, name.strip(), in_lieu
+    stored.source = f"corrected on the desk by {actor.label}"
+    return save_calendar_day(stored, actor=actor, changed=changed)
+
+
+@transaction.atomic
+def remove_calendar_day(*, actor: Actor, day: date, region: str = "CN") -> int:
+    """The day follows the weekday rule again."""
+    from aftersales.core.calendar_data import delete_calendar_days
+    from aftersales.core.models import CalendarDay
+
+    require(actor, "calendar.edit")
+    return delete_calendar_days(CalendarDay.objects.filter(region=region, date=day), actor=actor)

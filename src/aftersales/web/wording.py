@@ -124,6 +124,10 @@ UNITS = {
     "days": gettext_lazy("days"),
     "working_days": gettext_lazy("working days"),
 }
+CALENDAR_KINDS = {
+    "holiday": gettext_lazy("Rest day (holiday)"),
+    "adjusted_workday": gettext_lazy("Working day (调休)"),
+}
 ROLES_OF_ACTORS = {"buyer": gettext_lazy("Buyer"), "system": gettext_lazy("System")}
 
 # Who must act before each deadline (by the policy duration it counts).
@@ -238,4 +242,7 @@ API_MESSAGES = (
     gettext_noop("The staff account cannot be created."),
     gettext_noop("You cannot deactivate your own account."),
     gettext_noop("not a rule the shop sets here"),
+    gettext_noop("a date as 2026-10-01"),
+    gettext_noop("a holiday or an adjusted working day"),
+    gettext_noop("only a holiday is a rest day in lieu"),
 )

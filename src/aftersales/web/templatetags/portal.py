@@ -60,3 +60,17 @@ def role_name(value):
 @register.filter
 def unit_name(value):
     return wording.label(wording.UNITS, value) if value else ""
+
+
+@register.filter
+def calendar_kind(value):
+    return wording.label(wording.CALENDAR_KINDS, value)
+
+
+@register.filter
+def may(user, permission):
+    """Whether the logged-in user holds `permission` (accounts/permissions.py decides)."""
+    from aftersales.accounts.actors import actor_for_user
+    from aftersales.accounts.permissions import has_permission
+
+    return has_permission(actor_for_user(user), permission)
