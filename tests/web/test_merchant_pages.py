@@ -102,3 +102,14 @@ def test_desk_queue_lists_appeals_and_the_ruling_page_rules():
         f"/desk/cases/{opened.id}/actions/rule/", {"ruling": "for_buyer", "reason": "photos"}
     )
     assert Case.objects.get(pk=opened.id).state == "approved"
+
+
+def test_policy_decision_shows_the_window_end_in_local_words_and_the_payer_translated():
+    opened = b.open_case()
+    html = merchant_client(opened.shop, "zh-hans").get(f"/merchant/cases/{opened.id}/").content
+    html = html.decode()
+    block = re.search(r'<span id="window-ends">(.*?)</span>', html).group(1)
+    assert re.search(r"\d+月\d+日 \d\d:\d\d", block)
+    assert "T" not in block.split()[-1]
+    payer = re.search(r'<span id="shipping-payer">(.*?)</span>', html).group(1)
+    assert payer.endswith("买家")

@@ -164,6 +164,10 @@ def case_context(case: Case, actor: Actor) -> dict:
         "evidence": evidence,
         "forms": action_forms(case, actor),
         "decision": case.decision,
+        "window_ends": wording.when_iso(case.decision.get("window_ends_at")),
+        "shipping_payer": wording.label(
+            wording.PAYERS, case.decision.get("return_shipping_paid_by") or ""
+        ),
         "reasons": _reasons(case.decision),
     }
 

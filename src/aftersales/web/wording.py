@@ -162,6 +162,14 @@ def when(value) -> str:
     return formats.date_format(localtime(value), _("n/j H:i"))
 
 
+def when_iso(value: str | None) -> str:
+    """A stored ISO time (a decision's window end) as people read it; '' when there is none."""
+    from django.utils.dateparse import parse_datetime
+
+    parsed = parse_datetime(value) if value else None
+    return when(parsed) if parsed else ""
+
+
 def day(value) -> str:
     """A calendar day, short: 11月25日 / Nov. 25."""
     return formats.date_format(value, _("n/j"))
