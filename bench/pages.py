@@ -100,6 +100,7 @@ def seed(n: int, merchants: int) -> None:
                     Deadline(
                         case=case,
                         merchant_id=case.merchant_id,
+                        case_type=case.type,
                         kind="merchant_review",
                         due_at=now - timedelta(days=15 - old),
                         action="approve",
@@ -113,6 +114,7 @@ def seed(n: int, merchants: int) -> None:
                     Deadline(
                         case=case,
                         merchant_id=case.merchant_id,
+                        case_type=case.type,
                         kind=kind,
                         due_at=now + spread,
                         action=action,

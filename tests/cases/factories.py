@@ -193,6 +193,7 @@ def bulk_due_deadlines(
         Deadline(
             case=case,
             merchant_id=case.merchant_id,
+            case_type=case.type,
             kind="merchant_review",
             due_at=due_before - timedelta(seconds=n - i),
             action="approve",

@@ -113,3 +113,13 @@ def test_policy_decision_shows_the_window_end_in_local_words_and_the_payer_trans
     assert "T" not in block.split()[-1]
     payer = re.search(r'<span id="shipping-payer">(.*?)</span>', html).group(1)
     assert payer.endswith("买家")
+
+
+def test_every_deadline_carries_its_cases_type_for_the_queue_filter():
+    from aftersales.cases.models import Deadline
+
+    opened = b.open_case(b.shop(), "exchange")
+    opened.act("merchant", "approve")
+    rows = Deadline.objects.filter(case_id=opened.id)
+    assert rows.count() >= 2
+    assert set(rows.values_list("case_type", flat=True)) == {"exchange"}

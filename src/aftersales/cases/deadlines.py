@@ -64,6 +64,7 @@ def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None)
             Deadline(
                 case=case,
                 merchant_id=case.merchant_id,
+                case_type=case.type,
                 kind=name,
                 due_at=due,
                 action=deadline.then,
@@ -78,6 +79,7 @@ def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None)
                     Deadline(
                         case=case,
                         merchant_id=case.merchant_id,
+                        case_type=case.type,
                         kind=name,
                         due_at=remind_at,
                         action="remind",

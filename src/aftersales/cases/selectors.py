@@ -141,7 +141,7 @@ def merchant_queue(
     if state:
         rows = rows.filter(guard_state=state)
     if type:
-        rows = rows.filter(case__type=type)
+        rows = rows.filter(case_type=type)
     if overdue:
         rows = rows.filter(due_at__lt=clock.now())
     return rows.select_related("case", "case__order").order_by("due_at", "id")
