@@ -40,6 +40,17 @@ format: $(VENV)/.synced
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Front-end packages: pinned in package.json + package-lock.json (npm registry); the files the
+# pages use are copied into the static folder and committed, so `make run` needs no Node.
+VENDOR := src/aftersales/web/static/web/vendor
+assets:
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/echarts/dist/echarts.common.min.js $(VENDOR)/echarts.common.min.js
+	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE
+	cp node_modules/echarts/LICENSE $(VENDOR)/echarts.LICENSE
+
 ci:
 	CI=true bash .ci/run
 

@@ -203,6 +203,7 @@ def bulk_due_deadlines(
         Deadline(
             case=case,
             merchant_id=case.merchant_id,
+            case_type=case.type,
             kind=kind,
             due_at=due_before - timedelta(seconds=n - i),
             action="remind" if reminder else action,

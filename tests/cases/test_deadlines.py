@@ -273,6 +273,7 @@ def test_a_poison_row_backs_off_and_does_not_block_the_others(clock, caplog):
     poison = Deadline.objects.create(
         case=poisoned,
         merchant_id=poisoned.merchant_id,
+        case_type=poisoned.type,
         kind="merchant_review",
         due_at=T0 + timedelta(hours=1),
         action="refund",

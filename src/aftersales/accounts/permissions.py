@@ -94,6 +94,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             *PLATFORM_DESK,
         }
     ),
+    # A shop's settings (return address) and its staff accounts: the shop's admin, or the
+    # platform's administrator for them (tenancy checked by require_merchant_access).
+    "merchants.configure": frozenset({R.MERCHANT_ADMIN, R.ADMIN, SYSTEM}),
+    "staff.manage": frozenset({R.MERCHANT_ADMIN, R.ADMIN, SYSTEM}),
+    # The business calendar (holidays, 调休): the desk's specialists and up read it, managers
+    # and administrators correct it.
+    "calendar.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
+    "calendar.edit": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
+    "policy.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
 }
 
 

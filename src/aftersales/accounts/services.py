@@ -1,14 +1,22 @@
-"""Every state change of accounts: merchants, staff users, buyers."""
+"""Every state change of accounts: merchants and their settings, staff users, buyers."""
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from aftersales.accounts.actors import Actor
-from aftersales.accounts.models import Buyer, Merchant
-from aftersales.accounts.permissions import require
+from aftersales.accounts.models import MERCHANT_ROLES, Buyer, Merchant, User
+from aftersales.accounts.permissions import require, require_merchant_access
+from aftersales.core import pii
 from aftersales.core.audit import record
-from aftersales.core.errors import Conflict
+from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotFound
+
+# Merchant.settings["return_address"] = {"name", "phone", "address"}, each value encrypted with
+# core.pii (returns/ reads it through selectors.return_address_of).
+RETURN_ADDRESS = "return_address"
+RETURN_ADDRESS_FIELDS = ("name", "phone", "address")
 
 
 @transaction.atomic
@@ -52,3 +60,99 @@ def upsert_buyer(*, external_id: str, name: str = "", phone: str = "", address: 
     if changed:
         buyer.save(update_fields=[*changed, "updated_at"])
     return buyer
+
+
+@transaction.atomic
+def set_return_address(
+    *, actor: Actor, merchant: Merchant, name: str, phone: str, address: str
+) -> Merchant:
+    """Where buyers send returns: stored in the merchant's settings, encrypted at rest; the
+    audit row holds only the masks."""
+    require(actor, "merchants.configure")
+    require_merchant_access(actor, merchant.pk)
+    name, phone, address = name.strip(), phone.strip(), address.strip()
+    errors = [
+        FieldError(f, "required")
+        for f, v in zip(RETURN_ADDRESS_FIELDS, (name, phone, address), strict=True)
+        if not v
+    ]
+    if phone and not 7 <= len(pii.normalise_phone(phone)) <= 12:
+        errors.append(FieldError("phone", "a mobile or landline number"))
+    if errors:
+        raise InvalidInput("The return address is incomplete.", errors=errors)
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    merchant.settings[RETURN_ADDRESS] = {
+        "name": pii.encrypt(name),
+        "phone": pii.encrypt(phone),
+        "address": pii.encrypt(address),
+    }
+    merchant.save(update_fields=["settings"])
+    record(
+        actor=actor,
+        action="merchant.return_address_set",
+        subject=merchant,
+        merchant_id=merchant.pk,
+        payload={
+            "name": pii.mask_name(name),
+            "phone": pii.mask_phone(phone),
+            "address": pii.mask_address(address),
+        },
+    )
+    return merchant
+
+
+@transaction.atomic
+def add_staff_user(
+    *, actor: Actor, merchant: Merchant, username: str, password: str, role: str
+) -> User:
+    """A login for the shop's staff, with one of the merchant roles."""
+    require(actor, "staff.manage")
+    require_merchant_access(actor, merchant.pk)
+    username = username.strip()
+    errors = []
+    if not username:
+        errors.append(FieldError("username", "required"))
+    if role not in MERCHANT_ROLES:
+        errors.append(FieldError("role", "one of the merchant roles"))
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        errors += [FieldError("password", m) for m in exc.messages]
+    if errors:
+        raise InvalidInput("The staff account cannot be created.", errors=errors)
+    if User.objects.filter(username=username).exists():
+        raise Conflict.on_field("username", "this username is taken")
+    user = User.objects.create_user(
+        username=username, password=password, role=role, merchant=merchant
+    )
+    record(
+        actor=actor,
+        action="staff.added",
+        subject=user,
+        merchant_id=merchant.pk,
+        payload={"username": username, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def deactivate_staff_user(*, actor: Actor, merchant: Merchant, user_id: int) -> User:
+    """The account can no longer log in (its history stays); tokens of a user stop with it."""
+    require(actor, "staff.manage")
+    require_merchant_access(actor, merchant.pk)
+    user = User.objects.select_for_update().filter(pk=user_id, merchant=merchant).first()
+    if user is None:
+        raise NotFound(f"No staff user {user_id}.")
+    if user.pk == actor.user_id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record(
+            actor=actor,
+            action="staff.deactivated",
+            subject=user,
+            merchant_id=merchant.pk,
+            payload={"username": user.username, "role": user.role},
+        )
+    return user

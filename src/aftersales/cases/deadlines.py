@@ -69,6 +69,7 @@ def build(case: Case, flow: Flow, state: str, *, now: datetime | None = None) ->
             Deadline(
                 case=case,
                 merchant_id=case.merchant_id,
+                case_type=case.type,
                 kind=name,
                 due_at=due,
                 action=deadline.then,
@@ -83,6 +84,7 @@ def build(case: Case, flow: Flow, state: str, *, now: datetime | None = None) ->
                     Deadline(
                         case=case,
                         merchant_id=case.merchant_id,
+                        case_type=case.type,
                         kind=name,
                         due_at=remind_at,
                         action="remind",

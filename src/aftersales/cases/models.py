@@ -113,6 +113,9 @@ class Deadline(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=64, help_text="the policy duration it counts")
+    # The case's type, copied (a case never changes type): the merchant's queue filtered by
+    # type walks one index in due order instead of joining every pending row to its case.
+    case_type = models.CharField(max_length=32)
     due_at = models.DateTimeField()
     action = models.CharField(max_length=32, help_text="what happens when nobody acts")
     guard_state = models.CharField(max_length=32)
@@ -134,6 +137,18 @@ class Deadline(models.Model):
                 condition=Q(fired_at__isnull=True, cancelled_at__isnull=True),
             ),
             models.Index(fields=["case", "guard_state"]),
+            # The merchant's queue (web/merchant.py): one tenant's pending deadlines by due
+            # time, and the same within one case type.
+            models.Index(
+                fields=["merchant", "due_at"],
+                name="deadline_queue_due",
+                condition=Q(fired_at__isnull=True, cancelled_at__isnull=True, reminder=False),
+            ),
+            models.Index(
+                fields=["merchant", "case_type", "due_at"],
+                name="deadline_queue_type_due",
+                condition=Q(fired_at__isnull=True, cancelled_at__isnull=True, reminder=False),
+            ),
         ]
 
     def __str__(self) -> str:

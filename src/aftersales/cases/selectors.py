@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 
-from aftersales.accounts.actors import Actor
+from aftersales.accounts.actors import MERCHANT_INTEGRATION, Actor
+from aftersales.accounts.models import MERCHANT_ROLE_ORDER
 from aftersales.accounts.permissions import require
-from aftersales.cases.models import Case, Deadline
+from aftersales.cases.models import Case, CaseEvent, Deadline
 from aftersales.core import clock
 from aftersales.core.errors import NotFound
 
@@ -99,3 +103,124 @@ def events_visible_to(actor: Actor, case: Case) -> QuerySet:
             action="evidence_added", payload__visibility__in=_HIDDEN_EVIDENCE[side]
         )
     return events
+
+
+def _states_awaiting(party: str) -> tuple[str, ...]:
+    from aftersales.cases.flows import FLOWS
+
+    found = {t.source for flow in FLOWS.values() for t in flow.transitions if party in t.by}
+    return tuple(sorted(found))
+
+
+# The states in which a merchant has a step to take (from the flows, not repeated here).
+MERCHANT_STATES = _states_awaiting("merchant")
+
+
+def merchant_queue(
+    actor: Actor,
+    *,
+    state: str | None = None,
+    type: str | None = None,
+    overdue: bool = False,
+) -> QuerySet[Deadline]:
+    """The merchant's work, soonest due first: one row per case waiting on them — its open
+    deadline of a merchant's duration (`merchant_review`, `merchant_confirm_receipt`, … : the
+    policy names the merchant's durations so). Rows are deadlines, so the order is an index scan
+    on due time."""
+    require(actor, "cases.view")
+    rows = Deadline.objects.filter(
+        reminder=False,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+        kind__startswith="merchant_",
+    )
+    if not actor.is_platform:
+        if not actor.is_merchant_side:
+            return rows.none()
+        rows = rows.filter(merchant_id=actor.merchant_id)
+    if state:
+        rows = rows.filter(guard_state=state)
+    if type:
+        rows = rows.filter(case_type=type)
+    if overdue:
+        rows = rows.filter(due_at__lt=clock.now())
+    return rows.select_related("case", "case__order").order_by("due_at", "id")
+
+
+# --- The merchant's figures ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MerchantMetrics:
+    """A shop's last `days` days: cases opened per local day and type, how approvals were made,
+    how fast the shop first acted, what is overdue now and what was refunded."""
+
+    days: list[date]
+    opened: dict[str, list[int]]  # type → count per day, in `days` order
+    approvals: int
+    automatic_approvals: int
+    median_first_action: timedelta | None
+    overdue: int
+    refunded: list[tuple[str, Decimal]]  # (currency, total)
+
+    @property
+    def automatic_share(self) -> float | None:
+        return self.automatic_approvals / self.approvals if self.approvals else None
+
+
+def merchant_metrics(actor: Actor, *, days: int = 30) -> MerchantMetrics:
+    """Five aggregate statements whatever the number of cases (the median is taken over one
+    column of the window's cases: SQLite has no percentile aggregate)."""
+    zone = clock.local_zone()
+    today = clock.localtime(clock.now()).date()
+    first_day = today - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=zone)
+    cases = cases_visible_to(actor).filter(opened_at__gte=start)
+    per_day = (
+        cases.annotate(day=TruncDate("opened_at", tzinfo=zone))
+        .values("day", "type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    calendar = [first_day + timedelta(days=i) for i in range(days)]
+    opened: dict[str, list[int]] = {}
+    for row in per_day:
+        opened.setdefault(row["type"], [0] * days)[(row["day"] - first_day).days] += row["n"]
+
+    events = CaseEvent.objects.filter(action="approve", at__gte=start)
+    if not actor.is_platform:
+        events = events.filter(merchant_id=actor.merchant_id)
+    approvals = events.aggregate(
+        total=Count("id"), automatic=Count("id", filter=Q(actor_kind="system"))
+    )
+
+    merchant_side = [*MERCHANT_ROLE_ORDER, MERCHANT_INTEGRATION]
+    first_action = CaseEvent.objects.filter(
+        case=OuterRef("pk"), actor_role__in=merchant_side
+    ).order_by("seq")
+    waits = sorted(
+        first - opened_at
+        for opened_at, first in cases.annotate(first=Subquery(first_action.values("at")[:1]))
+        .filter(first__isnull=False)
+        .values_list("opened_at", "first")
+    )
+    median = None
+    if waits:
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+
+    refunded = (
+        cases.filter(refund_amount__isnull=False)
+        .values("currency")
+        .annotate(total=Sum("refund_amount"))
+        .order_by("currency")
+    )
+    return MerchantMetrics(
+        days=calendar,
+        opened=dict(sorted(opened.items())),
+        approvals=approvals["total"],
+        automatic_approvals=approvals["automatic"],
+        median_first_action=median,
+        overdue=merchant_queue(actor, overdue=True).count(),
+        refunded=[(r["currency"], r["total"]) for r in refunded],
+    )

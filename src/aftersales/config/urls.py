@@ -5,10 +5,58 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
+from aftersales.web import buyer, desk, desk_policy, merchant, merchant_settings
+
+buyer_urls = (
+    [
+        path("", buyer.cases, name="cases"),
+        path("orders/", buyer.orders, name="orders"),
+        path("orders/<int:order_id>/request/", buyer.new_request, name="request"),
+        path("orders/<int:order_id>/eligibility/", buyer.eligibility, name="eligibility"),
+        path("cases/<int:case_id>/", buyer.case, name="case"),
+        path("cases/<int:case_id>/actions/<str:action>/", buyer.act, name="act"),
+    ],
+    "buyer",
+)
+merchant_urls = (
+    [
+        path("", merchant.queue, name="queue"),
+        path("bulk-approve/", merchant.bulk_approve, name="bulk_approve"),
+        path("cases/<int:case_id>/", merchant.case, name="case"),
+        path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
+        path("metrics/", merchant.metrics, name="metrics"),
+        path("settings/", merchant_settings.settings_page, name="settings"),
+        path("settings/return-address/", merchant_settings.return_address, name="settings_address"),
+        path("settings/approval/", merchant_settings.approval, name="settings_approval"),
+        path("settings/rules/", merchant_settings.rules, name="settings_rules"),
+        path("settings/staff/", merchant_settings.add_staff, name="settings_staff"),
+        path(
+            "settings/staff/<int:user_id>/deactivate/",
+            merchant_settings.deactivate_staff,
+            name="settings_deactivate",
+        ),
+    ],
+    "merchant",
+)
+desk_urls = (
+    [
+        path("", desk.queue, name="queue"),
+        path("cases/<int:case_id>/", desk.case, name="case"),
+        path("cases/<int:case_id>/actions/<str:action>/", desk.act, name="act"),
+        path("policy/", desk_policy.policy_page, name="policy"),
+        path("policy/draft/", desk_policy.policy_draft, name="policy_draft"),
+        path("calendar/", desk_policy.calendar_page, name="calendar"),
+        path("calendar/day/", desk_policy.calendar_day, name="calendar_day"),
+    ],
+    "desk",
+)
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("buyer/", include(buyer_urls)),
+    path("merchant/", include(merchant_urls)),
+    path("desk/", include(desk_urls)),
     path("", include("aftersales.web.urls")),
 ]
 

@@ -1,0 +1,42 @@
+"""The platform desk: appeals awaiting a ruling, soonest due first, and the ruling page with
+both sides' evidence and the timeline."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.actors import Actor
+from aftersales.cases import selectors
+from aftersales.web import portal, wording
+from aftersales.web.portal import for_party
+
+PLATFORM = "platform"
+PAGE_SIZE = 50
+
+
+@for_party(PLATFORM)
+def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    rows = list(selectors.review_queue(actor).order_by("due_at", "id")[:PAGE_SIZE])
+    items = [
+        {
+            "case": d.case,
+            "due": wording.when(d.due_at),
+            "appeal_reason": d.case.facts.get("appeal_reason", ""),
+            "rejection_reason": d.case.facts.get("rejection_reason", ""),
+        }
+        for d in rows
+    ]
+    return render(request, "web/desk/queue.html", {"items": items})
+
+
+@for_party(PLATFORM)
+def case(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    return portal.render_case(request, actor, selectors.case_for(actor, case_id))
+
+
+@require_POST
+@for_party(PLATFORM)
+def act(request: HttpRequest, actor: Actor, case_id: int, action: str) -> HttpResponse:
+    return portal.take_action(request, actor, case_id, action)

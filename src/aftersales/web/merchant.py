@@ -1,0 +1,116 @@
+"""The merchant workbench: the queue by due time with filters, bulk approval of conforming
+cases, and the case page with exactly the allowed actions (receipt, inspection with photos)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.actors import Actor
+from aftersales.cases import selectors, services
+from aftersales.core.errors import DomainError
+from aftersales.policy.vocabulary import REQUEST_TYPES
+from aftersales.web import portal, wording
+from aftersales.web.portal import for_party
+
+MERCHANT = "merchant"
+PAGE_SIZE = 50
+METRIC_DAYS = 30
+
+
+@for_party(MERCHANT)
+def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    state = request.GET.get("state", "")
+    type_ = request.GET.get("type", "")
+    overdue = request.GET.get("overdue") == "1"
+    rows = list(
+        selectors.merchant_queue(actor, state=state or None, type=type_ or None, overdue=overdue)[
+            :PAGE_SIZE
+        ]
+    )
+    items = [
+        {
+            "deadline": d,
+            "case": d.case,
+            "due": wording.when(d.due_at),
+            "then": wording.label(wording.ACTIONS, d.action),
+            "bulk": "approve" in services.allowed_actions(d.case, actor),
+        }
+        for d in rows
+    ]
+    context = {
+        "items": items,
+        "states": [(s, wording.label(wording.STATES, s)) for s in selectors.MERCHANT_STATES],
+        "types": [(t, wording.label(wording.TYPES, t)) for t in REQUEST_TYPES],
+        "state": state,
+        "type": type_,
+        "overdue": overdue,
+    }
+    return render(request, "web/merchant/queue.html", context)
+
+
+@require_POST
+@for_party(MERCHANT)
+def bulk_approve(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Approve each ticked case through the same service, one transaction each: a case another
+    hand moved meanwhile is reported, the others go through."""
+    approved, refused = 0, []
+    for raw in request.POST.getlist("case"):
+        try:
+            case = selectors.case_for(actor, int(raw) if raw.isdigit() else -1)
+            services.approve_case(case=case, actor=actor)
+            approved += 1
+        except DomainError as exc:
+            refused.append(f"#{raw}: {portal.form_errors(exc).detail}")
+    if approved:
+        messages.success(request, _("%(count)d cases approved.") % {"count": approved})
+    for line in refused:
+        messages.error(request, line)
+    return redirect("merchant:queue")
+
+
+@for_party(MERCHANT)
+def metrics(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The shop's last 30 days as charts (ECharts) over a table that reads without JavaScript."""
+    figures = selectors.merchant_metrics(actor, days=METRIC_DAYS)
+    days = [wording.day(d) for d in figures.days]
+    series = [
+        {"name": wording.label(wording.TYPES, t), "data": counts}
+        for t, counts in figures.opened.items()
+    ]
+    share = figures.automatic_share
+    context = {
+        "figures": figures,
+        "rows": [
+            {"day": day, "counts": [s["data"][i] for s in series]} for i, day in enumerate(days)
+        ],
+        "series_names": [s["name"] for s in series],
+        "share": wording.percent(share) if share is not None else "",
+        "median": wording.duration(figures.median_first_action),
+        "chart": {
+            "days": days,
+            "series": series,
+            "approvals": [
+                {"name": _("Automatically"), "value": figures.automatic_approvals},
+                {
+                    "name": _("By the shop"),
+                    "value": figures.approvals - figures.automatic_approvals,
+                },
+            ],
+        },
+    }
+    return render(request, "web/merchant/metrics.html", context)
+
+
+@for_party(MERCHANT)
+def case(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    return portal.render_case(request, actor, selectors.case_for(actor, case_id))
+
+
+@require_POST
+@for_party(MERCHANT)
+def act(request: HttpRequest, actor: Actor, case_id: int, action: str) -> HttpResponse:
+    return portal.take_action(request, actor, case_id, action)

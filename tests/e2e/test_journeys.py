@@ -1,0 +1,122 @@
+"""The portals walked in Chromium: each journey as the people in it would click through it."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.accounts.models import Buyer, Role
+from aftersales.cases.models import Case
+from tests import factories
+from tests.cases import builders as b
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _people(s: b.Shop, order: dict):
+    buyer = Buyer.objects.get(external_id=order["buyer"]["external_id"])
+    return (
+        factories.user(Role.BUYER, buyer=buyer),
+        factories.user(Role.MERCHANT_STAFF, merchant=s.merchant),
+    )
+
+
+def _act(page, action: str, fields: dict[str, str] | None = None, choice: str = "") -> None:
+    form = page.locator(f"#action-{action}")
+    for name, value in (fields or {}).items():
+        form.locator(f"[name={name}]").fill(value)
+    if choice:
+        form.locator(f"input[type=radio][value={choice}]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_no_reason_return_from_request_to_refund(open_page, live_server):
+    s = b.shop()
+    order = b.order(s)
+    buyer_user, merchant_user = _people(s, order)
+
+    buyer = open_page(buyer_user, phone=True)
+    screenshot(buyer, "buyer-cases")
+    buyer.click("text=我的订单")
+    screenshot(buyer, "buyer-orders")
+    buyer.click("text=申请售后")
+    buyer.check("#line-1")
+    buyer.select_option("#reason", "no_reason")
+    buyer.wait_for_selector("#eligibility >> text=符合售后条件")  # the live panel (htmx)
+    screenshot(buyer, "buyer-request")
+    buyer.click("#submit-request")
+    buyer.wait_for_selector("#case-state")
+    assert "商家将于" in buyer.inner_text(".deadlines")
+    screenshot(buyer, "buyer-case")
+    case = Case.objects.get(order__external_id=order["external_id"])
+
+    merchant = open_page(merchant_user)
+    screenshot(merchant, "merchant-queue")
+    merchant.click(f"a[href='/merchant/cases/{case.pk}/']")
+    screenshot(merchant, "merchant-case")
+    _act(merchant, "approve")
+    assert merchant.inner_text("#case-state") == "已同意"
+
+    buyer.reload()
+    _act(buyer, "ship_return", {"carrier": "顺丰", "tracking_no": "SF1234567890"})
+    assert buyer.inner_text("#case-state") == "已寄回"
+
+    merchant.reload()
+    _act(merchant, "confirm_receipt")
+    screenshot(merchant, "merchant-inspection")
+    _act(merchant, "inspect", choice="pass")
+    _act(merchant, "refund")
+    assert merchant.inner_text("#case-state") == "已退款"
+
+    buyer.reload()
+    assert buyer.inner_text("#case-state") == "已退款"
+    assert "60.00" in buyer.inner_text("#refund-amount")
+    screenshot(buyer, "buyer-refunded")
+
+
+def test_rejected_case_is_appealed_and_ruled_by_the_desk(open_page):
+    s = b.shop()
+    opened = b.open_case(s)
+    buyer_user, merchant_user = _people(s, opened.order)
+    desk_user = factories.user(Role.SPECIALIST)
+
+    merchant = open_page(merchant_user)
+    merchant.goto(merchant.url.split("/merchant/")[0] + f"/merchant/cases/{opened.id}/")
+    _act(merchant, "reject")  # no reason: refused inline, as the API refuses it
+    assert "此操作必须填写" in merchant.inner_text("#action-reject")
+    _act(merchant, "reject", {"reason": "商品已使用"})
+    assert merchant.inner_text("#case-state") == "已拒绝"
+
+    buyer = open_page(buyer_user, phone=True)
+    buyer.click(f"a[href='/buyer/cases/{opened.id}/']")
+    _act(buyer, "appeal", {"reason": "收到时即有划痕，未使用"})
+    assert buyer.inner_text("#case-state") == "平台审核中"
+
+    desk = open_page(desk_user)
+    screenshot(desk, "desk-queue")
+    desk.click(f"a[href='/desk/cases/{opened.id}/']")
+    assert "商品已使用" in desk.inner_text("main") and "未使用" in desk.inner_text("main")
+    screenshot(desk, "desk-ruling")
+    _act(desk, "rule", {"reason": "买家照片显示商品完好"}, choice="for_buyer")
+    assert desk.inner_text("#case-state") == "已同意"
+
+    buyer.reload()
+    assert buyer.inner_text("#case-state") == "已同意"
+
+
+def test_language_switch_turns_the_pages_into_english_and_back(open_page):
+    s = b.shop()
+    opened = b.open_case(s)
+    buyer_user, _ = _people(s, opened.order)
+    buyer = open_page(buyer_user)
+    assert buyer.inner_text("h1") == "我的售后"
+    buyer.select_option("#language", "en")
+    buyer.click("form.lang button")
+    buyer.wait_for_selector("h1:text('My cases')")
+    buyer.click(f"a[href='/buyer/cases/{opened.id}/']")
+    assert "The merchant must act by" in buyer.inner_text(".deadlines")
+    screenshot(buyer, "buyer-case-en")
+    buyer.select_option("#language", "zh-hans")
+    buyer.click("form.lang button")
+    buyer.wait_for_selector("#case-state:text('待商家处理')")

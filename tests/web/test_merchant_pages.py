@@ -1,0 +1,125 @@
+import re
+
+import pytest
+
+from aftersales.cases.models import Case
+from aftersales.cases.services import allowed_actions
+from aftersales.web.portal import actor_of
+from tests.cases import builders as b
+from tests.web.pages import desk_client, merchant_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _buttons(html: str) -> set[str]:
+    return set(re.findall(r'id="action-([a-z_]+)"', html))
+
+
+def test_merchant_case_page_shows_exactly_the_allowed_actions():
+    opened = b.open_case()
+    client = merchant_client(opened.shop)
+    html = client.get(f"/merchant/cases/{opened.id}/").content.decode()
+    user = client.session["_auth_user_id"]
+    from aftersales.accounts.models import User
+
+    actor = actor_of(type("R", (), {"user": User.objects.get(pk=user)})())
+    assert _buttons(html) == set(allowed_actions(Case.objects.get(pk=opened.id), actor))
+    assert _buttons(html) == {"approve", "reject"}
+
+
+def test_queue_lists_the_merchants_cases_soonest_due_first():
+    s = b.shop()
+    first = b.open_case(s)
+    second = b.open_case(s, "exchange")  # quality review: 48 hours, due before the 5 days
+    other_shop = b.open_case()
+    html = merchant_client(s).get("/merchant/").content.decode()
+    ids = [int(i) for i in re.findall(r'href="/merchant/cases/(\d+)/"', html)]
+    assert ids == [second.id, first.id]
+    assert other_shop.id not in ids
+
+
+def test_queue_filters_by_type():
+    s = b.shop()
+    b.open_case(s)
+    exchange = b.open_case(s, "exchange")
+    html = merchant_client(s).get("/merchant/", {"type": "exchange"}).content.decode()
+    assert re.findall(r'href="/merchant/cases/(\d+)/"', html) == [str(exchange.id)]
+
+
+def test_bulk_approve_approves_the_ticked_cases_through_the_service():
+    s = b.shop()
+    one, two = b.open_case(s), b.open_case(s)
+    response = merchant_client(s).post("/merchant/bulk-approve/", {"case": [one.id, two.id]})
+    assert response.status_code == 302
+    assert set(Case.objects.filter(pk__in=[one.id, two.id]).values_list("state", flat=True)) == {
+        "approved"
+    }
+
+
+def test_bulk_approve_reports_a_case_that_can_no_longer_be_approved():
+    s = b.shop()
+    one, moved = b.open_case(s), b.open_case(s)
+    moved.act("merchant", "reject", reason="used")
+    client = merchant_client(s)
+    response = client.post("/merchant/bulk-approve/", {"case": [one.id, moved.id]}, follow=True)
+    assert Case.objects.get(pk=one.id).state == "approved"
+    assert f"#{moved.id}" in response.content.decode()
+
+
+def test_inspection_form_records_the_result_through_the_service():
+    opened = b.open_case()
+    opened.act("merchant", "approve")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1")
+    opened.act("merchant", "confirm_receipt")
+    client = merchant_client(opened.shop)
+    html = client.get(f"/merchant/cases/{opened.id}/").content.decode()
+    assert "action-inspect" in html and 'name="files"' in html
+    client.post(f"/merchant/cases/{opened.id}/actions/inspect/", {"result": "pass"})
+    assert Case.objects.get(pk=opened.id).state == "inspected"
+
+
+def test_a_partial_inspection_without_an_amount_says_so_inline():
+    opened = b.open_case()
+    opened.act("merchant", "approve")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1")
+    opened.act("merchant", "confirm_receipt")
+    response = merchant_client(opened.shop, "zh-hans").post(
+        f"/merchant/cases/{opened.id}/actions/inspect/", {"result": "partial"}
+    )
+    assert response.status_code == 422
+    assert "部分退款需填写退款金额" in response.content.decode()
+
+
+def test_desk_queue_lists_appeals_and_the_ruling_page_rules():
+    opened = b.open_case()
+    opened.act("merchant", "reject", reason="used")
+    opened.act("buyer", "appeal", reason="it was new")
+    client = desk_client()
+    assert f'href="/desk/cases/{opened.id}/"' in client.get("/desk/").content.decode()
+    html = client.get(f"/desk/cases/{opened.id}/").content.decode()
+    assert _buttons(html) == {"rule"}
+    client.post(
+        f"/desk/cases/{opened.id}/actions/rule/", {"ruling": "for_buyer", "reason": "photos"}
+    )
+    assert Case.objects.get(pk=opened.id).state == "approved"
+
+
+def test_policy_decision_shows_the_window_end_in_local_words_and_the_payer_translated():
+    opened = b.open_case()
+    html = merchant_client(opened.shop, "zh-hans").get(f"/merchant/cases/{opened.id}/").content
+    html = html.decode()
+    block = re.search(r'<span id="window-ends">(.*?)</span>', html).group(1)
+    assert re.search(r"\d+月\d+日 \d\d:\d\d", block)
+    assert "T" not in block.split()[-1]
+    payer = re.search(r'<span id="shipping-payer">(.*?)</span>', html).group(1)
+    assert payer.endswith("买家")
+
+
+def test_every_deadline_carries_its_cases_type_for_the_queue_filter():
+    from aftersales.cases.models import Deadline
+
+    opened = b.open_case(b.shop(), "exchange")
+    opened.act("merchant", "approve")
+    rows = Deadline.objects.filter(case_id=opened.id)
+    assert rows.count() >= 2
+    assert set(rows.values_list("case_type", flat=True)) == {"exchange"}
