@@ -122,7 +122,9 @@ def fire_due(
         except Exception:
             # Something unexpected while writing the batch (a bug, a hook of another context):
             # the batch rolled back; its rows go one by one, so one bad row cannot stall the rest.
-            logger.exception("a batch of %s deadlines raised; firing them one by one", claim.cases)
+            logger.exception(
+                "a batch of %s deadlines raised; firing them one by one", len(claim.rows)
+            )
             done = FireResult()
             for deadline_id, case_id in claim.rows:
                 outcome = _fire_one(deadline_id, case_id, cutoff=cutoff, at=now, worker=worker)
