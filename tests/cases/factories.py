@@ -17,6 +17,7 @@ from aftersales.core import clock
 from aftersales.orders.services import upsert_order
 from tests import factories
 from tests.orders.factories import order_json
+from tests.refunds.factories import record_drop
 
 _seq = itertools.count(1)
 
@@ -96,6 +97,8 @@ def order_for_case(merchant: Merchant, *, shipped: bool = True, **overrides: Any
     )
     data.update(overrides)
     order, _ = upsert_order(actor=SYSTEM_ACTOR, data=data)
+    for line in order.lines.all():  # a price-protection claim is paid against a recorded drop
+        record_drop(merchant.pk, line.sku)
     return order
 
 

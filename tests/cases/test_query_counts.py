@@ -39,6 +39,9 @@ def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
     return response.json(), len(queries)
 
 
+REFUND_GRANT_STATEMENTS = 7
+
+
 def test_opening_a_case_costs_a_fixed_number_of_statements_whatever_its_lines():
     s = b.shop()
     lines = [line_json(str(i)) for i in range(1, 6)]
@@ -55,8 +58,10 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     _open(s, b.order(s, shipped=False, signed=False), 1)
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
-    # + approve and refund: one UPDATE of the case, two events, the lines' outcome.
-    assert n == OPEN_STATEMENTS + 3
+    # + approve and refund: one UPDATE of the case, two events, the lines' outcome; and the
+    # refund granted in the ledger (refunds.services.grant_refunds): the order's lines and
+    # payments locked, what they have refunded summed, refunds, events and lines inserted.
+    assert n == OPEN_STATEMENTS + 3 + REFUND_GRANT_STATEMENTS
 
 
 def test_an_action_costs_a_fixed_number_of_statements():
@@ -81,4 +86,6 @@ def test_firing_a_deadline_costs_a_fixed_number_of_statements_per_deadline():
         result = timers.fire_due()
     assert result.fired == 3
     assert set(Case.objects.values_list("state", flat=True)) == {"refunded"}
-    assert len(queries) == 1 + 3 * FIRE_STATEMENTS  # the scan, then each row
+    # The scan, then each row: its steps, and the refund granted in the ledger, which reads the
+    # case's lines and its order first (the batch path reads them once per batch).
+    assert len(queries) == 1 + 3 * (FIRE_STATEMENTS + REFUND_GRANT_STATEMENTS + 2)

@@ -37,6 +37,10 @@ def record_event(
         case.last_event_seq = seq
         if not counted:
             Case.objects.filter(pk=case.pk).update(last_event_seq=seq)
+    if action == "refund" and getattr(case, "granted_refunds", None):
+        from aftersales.refunds.services import note_maker
+
+        note_maker(case.granted_refunds, actor)  # the maker a second approver must differ from
     return CaseEvent.objects.create(
         case=case,
         merchant_id=case.merchant_id,

@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
-from aftersales.cases import deadlines
+from aftersales.cases import deadlines, refunding
 from aftersales.cases.events import record_event
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseLine
@@ -562,6 +562,7 @@ def _on_refund(case: Case, body: ActionBody) -> None:
     # The amount granted: what the merchant names, or what a partial outcome fixed, or all that
     # is refundable. (The money itself moves through the refund ledger.)
     case.refund_amount = body.amount or case.refund_amount or refundable(case)
+    refunding.grant_for([(case, body, None)])  # the ledger, under lock; 422 naming the limit
 
 
 def _on_ship(field_name: str) -> Callable[[Case, ActionBody], None]:
