@@ -106,6 +106,8 @@ PATH_VALUES = {
     "case_id": lambda a: a["case"].pk,
     "action": lambda a: "approve",
     "evidence_id": lambda a: a["evidence"].pk,
+    "refund_id": lambda a: a["case"].refunds.get().pk,
+    "provider": lambda a: "fake",
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -132,18 +134,34 @@ BODIES = {
     # JSON, not multipart: refused before the case is looked up (tests/cases/test_evidence.py
     # walks the real multipart upload as another tenant).
     ("post", "/api/v1/cases/{case_id}/evidence"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/refunds/{refund_id}/approve"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/price-changes"): lambda a: {
+        "merchant": a["merchant"].code,
+        "sku": "SECRET-1",
+        "price": "1.00",
+        "effective_at": "2026-03-02T10:00:00+08:00",
+    },
+    # Unsigned (the caller's bearer token is no provider signature): refused, nothing moves.
+    ("post", "/api/v1/refunds/providers/{provider}/webhook"): lambda a: {
+        "id": "n-1",
+        "idempotency_key": a["case"].refunds.get().idempotency_key,
+        "status": "failed",
+    },
 }
 
 
-def writes_to(a: dict) -> tuple[int, int, int]:
+def writes_to(a: dict) -> tuple[int, ...]:
     """Every write the platform makes leaves a row in one of these logs, or a new case."""
     from aftersales.cases.models import Case, CaseEvent
+    from aftersales.refunds.models import PriceChange, RefundEvent
 
     merchant = a["merchant"].pk
     return (
         AuditEvent.objects.filter(merchant_id=merchant).count(),
         CaseEvent.objects.filter(merchant_id=merchant).count(),
         Case.objects.filter(merchant_id=merchant).count(),
+        RefundEvent.objects.filter(merchant_id=merchant).count(),
+        PriceChange.objects.filter(merchant_id=merchant).count(),
     )
 
 
