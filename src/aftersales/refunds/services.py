@@ -314,7 +314,7 @@ def approve_refund(*, refund: Refund, actor: Actor, note: str = "") -> Refund:
     who made it, a merchant admin of that merchant or a platform manager/admin."""
     refund = Refund.objects.select_for_update().get(pk=refund.pk)
     require_merchant_access(actor, refund.merchant_id)
-    if actor.kind != "user" or actor.role not in APPROVER_ROLES:
+    if actor.user_id is None or actor.role not in APPROVER_ROLES:
         raise PermissionDenied("Only a merchant admin, a manager or an administrator approves.")
     if refund.state != RefundState.AWAITING_APPROVAL:
         raise NotAllowed(
