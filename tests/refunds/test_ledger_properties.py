@@ -75,9 +75,9 @@ class Ledger(RuleBasedStateMachine):
     @invariant()
     def never_more_than_captured_on_a_payment(self):
         for p in self.order.payments.all():
-            total = Refund.objects.filter(payment=p, state__in=COUNTING).aggregate(
-                s=Sum("amount")
-            )["s"] or Decimal(0)
+            total = Refund.objects.filter(payment=p, state__in=COUNTING).aggregate(s=Sum("amount"))[
+                "s"
+            ] or Decimal(0)
             assert total <= p.amount
 
     @invariant()

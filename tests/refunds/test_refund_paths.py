@@ -79,15 +79,18 @@ def test_a_line_refunded_by_another_case_leaves_only_the_rest(provider):
     from aftersales.refunds.services import LineRequest, RefundRequest, grant_refunds
 
     case = first.json()
-    line_pk = Refund._meta.get_field("order").related_model.objects.get(
-        external_id=data["external_id"]
-    ).lines.get().pk
+    line_pk = (
+        Refund._meta.get_field("order")
+        .related_model.objects.get(external_id=data["external_id"])
+        .lines.get()
+        .pk
+    )
     req = RefundRequest(
         case_id=case["id"],
         merchant_id=s.merchant.pk,
-        order_id=Refund._meta.get_field("order").related_model.objects.get(
-            external_id=data["external_id"]
-        ).pk,
+        order_id=Refund._meta.get_field("order")
+        .related_model.objects.get(external_id=data["external_id"])
+        .pk,
         currency="CNY",
         lines=(LineRequest(line_pk, Decimal("120.00")),),
         amount=Decimal("100.00"),
@@ -144,7 +147,11 @@ def test_gift_not_returned_is_deducted_at_its_marked_price(provider):
     case.save()
     services.act(case=case, actor=_merchant(case), action="refund")
     (rl,) = Refund.objects.get(case=case).lines.all()
-    assert (rl.gross, rl.deducted, rl.amount) == (Decimal("60.00"), Decimal("5.00"), Decimal("55.00"))
+    assert (rl.gross, rl.deducted, rl.amount) == (
+        Decimal("60.00"),
+        Decimal("5.00"),
+        Decimal("55.00"),
+    )
     assert "NR-11" in rl.deduction_reason
 
 

@@ -67,8 +67,7 @@ def _request(case, actor: Actor | None) -> RefundRequest:
         kind="price_protection" if case.type == "price_protection" else "goods",
         # The shipping fee goes back with the whole order when the buyer is not at fault for
         # the return, or nothing was delivered (TB-05; refund only).
-        shipping_fee=whole_order
-        and (case.type == "refund_only" or case.reason in FAULT_REASONS),
+        shipping_fee=whole_order and (case.type == "refund_only" or case.reason in FAULT_REASONS),
         # The merchant bears the return shipping (Q-01, TB-06): the buyer's cost, as recorded.
         return_shipping=Decimal(str(case.facts.get("return_shipping_fee") or "0.00"))
         if paid_by == "merchant" and returned
@@ -80,6 +79,4 @@ def _request(case, actor: Actor | None) -> RefundRequest:
 
 def _covers_whole_order(case, lines) -> bool:
     claimed = {ln.order_line_id: ln.quantity for ln in lines}
-    return all(
-        claimed.get(ol.pk, 0) >= ol.quantity for ol in case.order.lines.all()
-    )
+    return all(claimed.get(ol.pk, 0) >= ol.quantity for ol in case.order.lines.all())

@@ -122,12 +122,15 @@ class RefundLine(models.Model):
     class Meta:
         ordering = ["refund", "id"]
         constraints = [
-            models.CheckConstraint(name="refund_line_amount_not_negative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(
+                name="refund_line_amount_not_negative", condition=Q(amount__gte=0)
+            ),
             models.CheckConstraint(
                 name="refund_line_deducted_not_negative", condition=Q(deducted__gte=0)
             ),
             models.CheckConstraint(
-                name="refund_line_nets_its_deduction", condition=Q(amount=F("gross") - F("deducted"))
+                name="refund_line_nets_its_deduction",
+                condition=Q(amount=F("gross") - F("deducted")),
             ),
             models.CheckConstraint(
                 name="refund_line_goods_name_the_line",
@@ -176,6 +179,9 @@ class ProviderCall(AppendOnlyModel):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.operation} of refund {self.refund_id}: {self.outcome}"
+
 
 class WebhookReceipt(models.Model):
     """A provider's result notification, kept by its id: a replay is seen and changes nothing."""
@@ -192,6 +198,9 @@ class WebhookReceipt(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider} notification {self.notification_id}"
+
 
 class FreightInsuranceClaim(models.Model):
     """运费险: the order was insured, the buyer's return shipping is the insurer's to pay."""
@@ -203,6 +212,9 @@ class FreightInsuranceClaim(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=16, default="filed")
     filed_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"运费险 claim of case {self.case_id} ({self.state})"
 
 
 class PriceChangeKind(models.TextChoices):
@@ -233,10 +245,14 @@ class PriceChange(models.Model):
         constraints = [
             models.CheckConstraint(name="price_change_not_negative", condition=Q(price__gte=0)),
             models.UniqueConstraint(
-                fields=["merchant", "sku", "effective_at", "kind"], name="one_price_change_per_moment"
+                fields=["merchant", "sku", "effective_at", "kind"],
+                name="one_price_change_per_moment",
             ),
         ]
         indexes = [models.Index(fields=["merchant", "sku", "effective_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} at {self.price} from {self.effective_at:%Y-%m-%d %H:%M}"
 
 
 class PriceProtectionClaim(models.Model):
@@ -256,6 +272,9 @@ class PriceProtectionClaim(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"claim on drop {self.price_change_id} for line {self.order_line_id}"
+
 
 class FakeProviderRefund(models.Model):
     """The fake payment provider's own books (demo and tests): one row per idempotency key."""
@@ -268,6 +287,9 @@ class FakeProviderRefund(models.Model):
     state = models.CharField(max_length=16)  # succeeded, failed
     created_at = models.DateTimeField(default=clock.now)
 
+    def __str__(self) -> str:
+        return f"fake refund {self.idempotency_key} ({self.state})"
+
 
 class FakeProviderCall(models.Model):
     """Every call the fake provider received, committed as it arrives (its own connection's
@@ -277,3 +299,6 @@ class FakeProviderCall(models.Model):
     idempotency_key = models.CharField(max_length=64, db_index=True)
     outcome = models.CharField(max_length=24)
     at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"fake {self.operation} {self.idempotency_key}: {self.outcome}"

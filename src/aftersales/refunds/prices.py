@@ -37,11 +37,14 @@ class Drop:
 def recorded_drops(requests, lines, orders, *, at: datetime) -> dict[tuple[int, int], Drop]:
     """For each price-protection line: the deepest protected drop recorded for its SKU after the
     order was placed. None recorded → refused; the deepest already claimed on the line → 409."""
-    wanted = [(r, i, ln) for r in requests if r.kind == "price_protection" for i, ln in
-              enumerate(r.lines)]
+    wanted = [
+        (r, i, ln) for r in requests if r.kind == "price_protection" for i, ln in enumerate(r.lines)
+    ]
     if not wanted:
         return {}
-    skus = {(lines[ln.order_line_id].merchant_id, lines[ln.order_line_id].sku) for _, _, ln in wanted}
+    skus = {
+        (lines[ln.order_line_id].merchant_id, lines[ln.order_line_id].sku) for _, _, ln in wanted
+    }
     changes = list(
         PriceChange.objects.filter(
             merchant_id__in={m for m, _ in skus},

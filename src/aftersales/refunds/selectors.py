@@ -12,7 +12,9 @@ from aftersales.refunds.models import Refund
 
 def refunds_visible_to(actor: Actor) -> QuerySet[Refund]:
     require(actor, "cases.view")
-    refunds = Refund.objects.select_related("merchant", "payment").prefetch_related("lines__order_line")
+    refunds = Refund.objects.select_related("merchant", "payment").prefetch_related(
+        "lines__order_line"
+    )
     if actor.is_platform:
         return refunds
     if actor.is_merchant_side:

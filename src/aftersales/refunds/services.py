@@ -353,8 +353,9 @@ def _record(
     new: bool = False,
 ) -> None:
     """Move each refund to `new_state` (None: the state it is created in, `new=True`, which
-    inserts the rows) and append one RefundEvent each; saves `fields` with the state. Every refund state change goes
-    through here (the place to publish refund.requested / succeeded / failed)."""
+    inserts the rows) and append one RefundEvent each; saves `fields` with the state. Every
+    refund state change goes through here (the place to publish refund.requested / succeeded
+    / failed)."""
     if not refunds:
         return
     at = at or clock.now()

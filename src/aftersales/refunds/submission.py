@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from aftersales.accounts.actors import Actor
 from aftersales.core import clock
@@ -109,7 +110,10 @@ def _transient(refund: Refund, operation: str, error: str) -> None:
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         ProviderCall.objects.create(
-            refund=refund, provider=refund.provider, operation=operation, outcome="error",
+            refund=refund,
+            provider=refund.provider,
+            operation=operation,
+            outcome="error",
             detail={"error": error[:500]},
         )
         if refund.state != RefundState.SUBMITTED:
@@ -117,8 +121,9 @@ def _transient(refund: Refund, operation: str, error: str) -> None:
         refund.last_error = error[:2000]
         refund.next_attempt_at = clock.now() + backoff(refund.attempts)
         refund.save(update_fields=["last_error", "next_attempt_at"])
-    logger.warning("refund %s: provider %s failed (%s); asking again later", refund.pk,
-                   operation, error)
+    logger.warning(
+        "refund %s: provider %s failed (%s); asking again later", refund.pk, operation, error
+    )
 
 
 def apply_answer(refund_id: int, answer: ProviderResult, *, operation: str) -> str:
@@ -143,28 +148,52 @@ def apply_answer(refund_id: int, answer: ProviderResult, *, operation: str) -> s
             refund.settled_at = now
             refund.expected_at = expected_arrival(refund.method, now)
             refund.last_error = ""
-            _record([refund], RefundState.SUCCEEDED, actor=PROVIDER_ACTOR, action=operation,
-                    payload={"reference": refund.provider_ref}, at=now,
-                    fields=[*fields, "settled_at", "expected_at", "last_error"])
+            _record(
+                [refund],
+                RefundState.SUCCEEDED,
+                actor=PROVIDER_ACTOR,
+                action=operation,
+                payload={"reference": refund.provider_ref},
+                at=now,
+                fields=[*fields, "settled_at", "expected_at", "last_error"],
+            )
             return "succeeded"
         if answer.status == "failed":
             refund.settled_at = now
             refund.last_error = answer.reason[:2000]
-            _record([refund], RefundState.FAILED, actor=PROVIDER_ACTOR, action=operation,
-                    payload={"reason": answer.reason}, at=now,
-                    fields=[*fields, "settled_at", "last_error"])
+            _record(
+                [refund],
+                RefundState.FAILED,
+                actor=PROVIDER_ACTOR,
+                action=operation,
+                payload={"reason": answer.reason},
+                at=now,
+                fields=[*fields, "settled_at", "last_error"],
+            )
             return "failed"
         if answer.status == "not_found":
             # The provider never saw this key: sending it now is its first send.
             if refund.attempts >= MAX_ATTEMPTS:
                 refund.last_error = f"gave up after {refund.attempts} attempts"
-                _record([refund], RefundState.FAILED, actor=WORKER_ACTOR, action="give_up",
-                        at=now, fields=[*fields, "last_error"])
+                _record(
+                    [refund],
+                    RefundState.FAILED,
+                    actor=WORKER_ACTOR,
+                    action="give_up",
+                    at=now,
+                    fields=[*fields, "last_error"],
+                )
                 return "failed"
             refund.next_attempt_at = now + backoff(refund.attempts)
-            _record([refund], RefundState.REQUESTED, actor=WORKER_ACTOR, action="resend",
-                    payload={"provider": "not_found"}, at=now,
-                    fields=[*fields, "next_attempt_at"])
+            _record(
+                [refund],
+                RefundState.REQUESTED,
+                actor=WORKER_ACTOR,
+                action="resend",
+                payload={"provider": "not_found"},
+                at=now,
+                fields=[*fields, "next_attempt_at"],
+            )
             return "retry"
         # pending: the provider holds it; its webhook or a later query settles it.
         refund.next_attempt_at = now + backoff(refund.attempts)
@@ -176,8 +205,13 @@ def resolve_in_flight(*, limit: int = 100, now: datetime | None = None) -> int:
     """Ask the provider about refunds sent and not settled past their time (a worker killed
     mid-call, a timeout, a pending answer): adopt what it says; never send again blindly."""
     at = now or clock.now()
+    unanswered_since = at - timedelta(seconds=settings.AFTERSALES_REFUND_SUBMIT_TIMEOUT_SECONDS)
     ids = list(
-        Refund.objects.filter(state=RefundState.SUBMITTED, next_attempt_at__lte=at)
+        Refund.objects.filter(state=RefundState.SUBMITTED)
+        .filter(
+            Q(next_attempt_at__lte=at)
+            | Q(answered_at__isnull=True, submitted_at__lte=unanswered_since)
+        )
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
@@ -254,7 +288,12 @@ def reconcile(*, limit: int | None = None) -> list[Mismatch]:
             out.append(Mismatch(refund.pk, refund.idempotency_key, ledger, answer.status))
         elif answer.reference and refund.provider_ref and answer.reference != refund.provider_ref:
             out.append(
-                Mismatch(refund.pk, refund.idempotency_key, ledger, answer.status,
-                         f"reference {refund.provider_ref} vs {answer.reference}")
+                Mismatch(
+                    refund.pk,
+                    refund.idempotency_key,
+                    ledger,
+                    answer.status,
+                    f"reference {refund.provider_ref} vs {answer.reference}",
+                )
             )
     return out
