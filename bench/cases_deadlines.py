@@ -1,16 +1,20 @@
 """Deadlines fired per second by the deadline worker on PostgreSQL, with one worker process and
 with two, over N due deadlines (default 5,000) each, and the ratio of the two rates.
 
-Each deadline is what the kill test uses: a refund-only case waiting in `requested` whose
-review deadline has passed, so firing it runs the full service (`services.act` approve, then
-the refund TB-01 chains on entering `approved`: two transitions, two events, deadlines scheduled
-and cancelled). Seeding is bulk ORM (not timed). The workers are separate processes that set
-Django up, connect, wait for "go" on stdin, call `timers.fire_due()` until nothing is due and
-report; the rate is N / the wall time from "go" to the last one done. Then one batch is
-profiled with cProfile in this process, with its SQL queries counted.
+`--type refund_only` (default) is what the kill test uses: a refund-only case waiting in
+`requested` whose review deadline has passed, so firing it plans and writes the full step
+(approve, then the refund TB-01 chains on entering `approved`: two transitions, two events, the
+pending deadlines cancelled, the lines' outcome). `return_refund`: approve only, and the
+`approved` state's deadlines scheduled. `mix`: a third each of the refund-only chain, return
+cases in `approved` whose buyer never shipped (close, TB-03) and reminders (an event only).
+Seeding is bulk ORM (not timed). The workers are separate processes that set Django up,
+connect, wait for "go" on stdin, call `timers.fire_due()` until nothing is due and report; the
+rate is N / the wall time from "go" to the last one done. Then one batch is profiled with
+cProfile in this process, with its SQL statements counted.
 
-Run: `.venv/bin/python bench/cases_deadlines.py` (`--deadlines 5000 --merchants 8 --batch 100`).
-It makes and drops its own database, aftersales_bench_deadlines."""
+Run: `.venv/bin/python bench/cases_deadlines.py` (`--deadlines 5000 --merchants 8 --batch 500
+--type refund_only|return_refund|mix`). It makes and drops its own database,
+aftersales_bench_deadlines."""
 
 from __future__ import annotations
 
@@ -66,7 +70,22 @@ TYPE = "refund_only"
 def seed(n: int, merchants: int) -> list[int]:
     from tests.cases.factories import bulk_due_deadlines
 
-    return bulk_due_deadlines(n, type=TYPE, merchants=merchants)
+    if TYPE != "mix":
+        return bulk_due_deadlines(n, type=TYPE, merchants=merchants)
+    third = n // 3
+    return (
+        bulk_due_deadlines(n - 2 * third, type="refund_only", merchants=merchants)
+        + bulk_due_deadlines(
+            third,
+            type="return_refund",
+            merchants=merchants,
+            state="approved",
+            action="close",
+            kind="buyer_ship_return",
+            rule="TB-03",
+        )
+        + bulk_due_deadlines(third, type="return_refund", merchants=merchants, reminder=True)
+    )
 
 
 def run_workers(env: dict[str, str], count: int, batch: int, dbname: str) -> dict:
@@ -129,8 +148,8 @@ def profile_one_batch(batch: int, merchants: int) -> str:
     per = max(result.fired, 1)
     head = (
         f"profiled batch: {result}, {wall * 1000 / per:.2f} ms per deadline (under the "
-        f"profiler), {len(queries.captured_queries) / per:.1f} SQL statements per deadline: "
-        + ", ".join(f"{k} {v / per:.1f}" for k, v in sorted(kinds.items()))
+        f"profiler), {len(queries.captured_queries)} SQL statements for the batch: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
     )
     return head + "\n" + out.getvalue()
 
@@ -141,12 +160,13 @@ def main() -> int:
     parser.add_argument(
         "--merchants", type=int, default=8, help="merchants the cases are spread over"
     )
-    parser.add_argument("--batch", type=int, default=100, help="fire_due's batch")
+    parser.add_argument("--batch", type=int, default=500, help="fire_due's batch")
     parser.add_argument(
         "--type",
         default="refund_only",
-        choices=["refund_only", "return_refund"],
-        help="refund_only: approve + the refund it chains (two transitions); return_refund: one",
+        choices=["refund_only", "return_refund", "mix"],
+        help="refund_only: approve + the refund it chains (two transitions); return_refund: "
+        "approve; mix: a third each of the refund chain, close (TB-03) and reminders",
     )
     parser.add_argument("--no-profile", action="store_true")
     args = parser.parse_args()
@@ -182,13 +202,23 @@ def main() -> int:
                 return 1
             rates[workers] = fired / run["wall"]
             split = " + ".join(str(r["fired"]) for r in run["reports"])
-            worker_cpu = sum(r["cpu"] for r in run["reports"]) / run["wall"]
+            handled = sum(r["fired"] + r["skipped"] + r["failed"] for r in run["reports"])
+            worker_seconds = sum(r["cpu"] for r in run["reports"])
+            worker_cpu = worker_seconds / run["wall"]
+            database_seconds = run["cpu"].database * run["wall"]
             print(
                 f"{workers} worker{'s' if workers > 1 else ''}: {fired} deadlines ({split}) in "
                 f"{run['wall']:.2f} s = {rates[workers]:,.0f} deadlines/s "
                 f"({run['wall'] * 1000 / fired * workers:.2f} ms per deadline per worker); "
                 f"CPU, cores busy: workers {worker_cpu:.2f}, PostgreSQL backends "
-                f"{run['cpu'].database:.2f}, machine {run['cpu'].machine:.2f}"
+                f"{run['cpu'].database:.2f}, machine {run['cpu'].machine:.2f} "
+                f"(others {max(run['cpu'].machine - worker_cpu - run['cpu'].database, 0):.2f})"
+            )
+            print(
+                f"  CPU per deadline: worker {worker_seconds * 1000 / handled:.3f} ms, PostgreSQL "
+                f"{database_seconds * 1000 / handled:.3f} ms → at most "
+                f"{handled / max(worker_seconds + database_seconds, 1e-9):,.0f} deadlines per "
+                "busy core-second"
             )
         print(f"ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x")
         if not args.no_profile:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+from copy import copy
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -150,21 +151,28 @@ def bulk_due_deadlines(
     type: str = "refund_only",
     merchants: int = 1,
     due_before: datetime | None = None,
+    state: str = "requested",
+    action: str = "approve",
+    kind: str = "merchant_review",
+    rule: str = "TB-02",
+    reminder: bool = False,
 ) -> list[int]:
-    """For load: `n` cases of `type` waiting in `requested` with their review deadline already
-    past (approve, TB-02), written straight to the ORM in bulk — no services, so thousands take
-    a second. Spread round-robin over `merchants` merchants, one order each. Returns the
-    deadline ids, in due order (contiguous)."""
+    """For load: `n` cases of `type` waiting in `state` (default `requested`) with a deadline
+    already past (default their review deadline: approve, TB-02), written straight to the ORM
+    in bulk — no services, so thousands take a second. `reminder`: the due rows are the
+    reminders of that deadline, which itself is a day away. Spread round-robin over `merchants`
+    merchants, one order each. Returns the due rows' ids, in due order (contiguous)."""
     from aftersales.cases.models import CaseLine, Deadline
     from aftersales.policy import loading
 
     due_before = due_before or clock.now()
     label = loading.current().label
-    shops = []
+    templates = []
     for _ in range(merchants):
         merchant = factories.merchant()
-        order = order_for_case(merchant)
-        shops.append((merchant, order, order.lines.get()))
+        templates.append((merchant, order_for_case(merchant)))
+    # Each case on its own order (copies of its merchant's): the ledger refunds a line once.
+    shops = _copies([templates[i % merchants] for i in range(n)])
     cases = Case.objects.bulk_create(
         Case(
             merchant=merchant,
@@ -172,36 +180,80 @@ def bulk_due_deadlines(
             order=order,
             type=type,
             reason="no_reason",
-            state="requested",
+            state=state,
             policy_version=label,
             decision={"approval": "merchant"},
             facts={"shipped": True, "fault": False},
             currency="CNY",
         )
-        for merchant, order, _ in (shops[i % merchants] for i in range(n))
+        for merchant, order, _ in shops
     )
-    lines = {merchant.pk: line for merchant, _, line in shops}
     CaseLine.objects.bulk_create(
         CaseLine(
             case=case,
             merchant_id=case.merchant_id,
-            order_line=lines[case.merchant_id],
+            order_line=line,
             quantity=1,
             decision={},
-            refundable_amount=lines[case.merchant_id].paid_amount,
+            refundable_amount=line.paid_amount,
         )
-        for case in cases
+        for case, (_, _, line) in zip(cases, shops, strict=True)
     )
     deadlines = Deadline.objects.bulk_create(
         Deadline(
             case=case,
             merchant_id=case.merchant_id,
-            kind="merchant_review",
+            kind=kind,
             due_at=due_before - timedelta(seconds=n - i),
-            action="approve",
-            guard_state="requested",
-            rule="TB-02",
+            action="remind" if reminder else action,
+            guard_state=state,
+            rule=rule,
+            reminder=reminder,
         )
         for i, case in enumerate(cases)
     )
+    if reminder:
+        Deadline.objects.bulk_create(
+            Deadline(
+                case=case,
+                merchant_id=case.merchant_id,
+                kind=kind,
+                due_at=due_before + timedelta(days=1),
+                action=action,
+                guard_state=state,
+                rule=rule,
+            )
+            for case in cases
+        )
     return [d.pk for d in deadlines]
+
+
+def _copies(templates: list[tuple[Merchant, Any]]) -> list[tuple[Merchant, Any, Any]]:
+    """(merchant, order, its line) for each (merchant, template order): a copy of the order, its
+    line, payments and shipments, written in bulk."""
+    from aftersales.orders.models import Order, OrderLine, Payment, Shipment
+
+    lines = {o.pk: list(o.lines.all()) for _, o in templates}
+    payments = {o.pk: list(o.payments.all()) for _, o in templates}
+    shipments = {o.pk: list(o.shipments.all()) for _, o in templates}
+    orders = []
+    for i, (_, template) in enumerate(templates):
+        order = copy(template)
+        order.pk, order.external_id = None, f"{template.external_id}-{next(_seq)}-{i}"
+        orders.append(order)
+    Order.objects.bulk_create(orders)
+    out, new_lines, rest = [], [], []
+    for (merchant, template), order in zip(templates, orders, strict=True):
+        for row in lines[template.pk]:
+            line = copy(row)
+            line.pk, line.order = None, order
+            new_lines.append(line)
+        out.append((merchant, order, new_lines[-1]))
+        for row in (*payments[template.pk], *shipments[template.pk]):
+            other = copy(row)
+            other.pk, other.order = None, order
+            rest.append(other)
+    OrderLine.objects.bulk_create(new_lines)
+    Payment.objects.bulk_create([r for r in rest if isinstance(r, Payment)])
+    Shipment.objects.bulk_create([r for r in rest if isinstance(r, Shipment)])
+    return out

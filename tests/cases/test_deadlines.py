@@ -249,11 +249,13 @@ def test_an_action_that_raises_leaves_the_row_unfired_and_the_case_unchanged(clo
     case = case_in("requested", "return_refund")
     review = pending(case, action="approve")
 
-    def approve_then_crash(**kwargs):
-        services.act(**kwargs)
+    write = services.apply_plans
+
+    def approve_then_crash(plans):
+        write(plans)
         raise RuntimeError("crash after the action, before the commit")
 
-    monkeypatch.setattr(timers.services, "act", approve_then_crash)
+    monkeypatch.setattr(timers.services, "apply_plans", approve_then_crash)
     clock.move_to(review.due_at)
     assert timers.fire_due().failed == 1
 

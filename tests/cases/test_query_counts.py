@@ -24,10 +24,20 @@ OPEN_STATEMENTS = 11
 # Token, the case (API read), the case locked, its update, the event, the deadlines cancelled and
 # scheduled, the lines for the response; BEGIN/COMMIT.
 ACT_STATEMENTS = 10
-# Per deadline fired (approve, then the refund TB-01 chains): the case and the row locked,
-# fired_at, the case, two events, the lines read and updated, the pending deadlines cancelled;
-# BEGIN/COMMIT.
-FIRE_STATEMENTS = 11
+# Per batch of fired deadlines, however many rows (approve, then the refund TB-01 chains): the
+# cases locked (one scan, by due time), their due rows locked, the lines (refundable amount),
+# fired_at, the cases, all events (one INSERT), the pending deadlines cancelled, the lines'
+# outcome; BEGIN/COMMIT.
+FIRE_BATCH_STATEMENTS = 10
+# A round that finds nothing due: BEGIN, the scan, COMMIT.
+EMPTY_ROUND_STATEMENTS = 3
+# The refund step's grant in the ledger (the `after_step("refund")` hook, cases/refunding.py),
+# once per apply however many cases: the order lines and payments locked, what the ledger counts
+# against them (two sums), the refunds, their events and their lines inserted.
+REFUND_GRANT_STATEMENTS = 7
+# In a deadline batch the hook also reads the orders' lines and shipping fees (whether a case
+# takes back the whole order, and its fee) — one query for the batch; `open_case` holds them.
+BATCH_REFUND_READS = 1
 
 
 def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
@@ -37,9 +47,6 @@ def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
         response = s.merchant_api.post("/cases", body)
     assert response.status_code == 201, response.content
     return response.json(), len(queries)
-
-
-REFUND_GRANT_STATEMENTS = 7
 
 
 def test_opening_a_case_costs_a_fixed_number_of_statements_whatever_its_lines():
@@ -58,10 +65,10 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     _open(s, b.order(s, shipped=False, signed=False), 1)
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
-    # + approve and refund: one UPDATE of the case, two events, the lines' outcome; and the
-    # refund granted in the ledger (refunds.services.grant_refunds): the order's lines and
-    # payments locked, what they have refunded summed, refunds, events and lines inserted.
-    assert n == OPEN_STATEMENTS + 3 + REFUND_GRANT_STATEMENTS
+    # + approve and refund: one UPDATE of the case, both events in one INSERT, the lines'
+    # outcome; no deadlines (the case ends), so one INSERT fewer than a case left to review;
+    # and the refund granted in the ledger.
+    assert n == OPEN_STATEMENTS + 2 + REFUND_GRANT_STATEMENTS
 
 
 def test_an_action_costs_a_fixed_number_of_statements():
@@ -75,17 +82,35 @@ def test_an_action_costs_a_fixed_number_of_statements():
     assert len(queries) == ACT_STATEMENTS
 
 
-def test_firing_a_deadline_costs_a_fixed_number_of_statements_per_deadline():
+def _due_refund_only_cases(n: int) -> None:
     s = b.shop()
-    for _ in range(3):
+    for _ in range(n):
         _open(s, b.order(s, signed=False), 1)
     due = Deadline.objects.filter(action="approve", fired_at__isnull=True)
     Deadline.objects.exclude(pk__in=due).update(cancelled_at=clock.now())
     due.update(due_at=clock.now() - timedelta(minutes=1))
+
+
+def _fire(batch: int) -> tuple[timers.FireResult, int]:
     with CaptureQueriesContext(connection) as queries:
-        result = timers.fire_due()
-    assert result.fired == 3
+        result = timers.fire_due(batch=batch)
     assert set(Case.objects.values_list("state", flat=True)) == {"refunded"}
-    # The scan, then each row: its steps, and the refund granted in the ledger, which reads the
-    # case's lines and its order first (the batch path reads them once per batch).
-    assert len(queries) == 1 + 3 * (FIRE_STATEMENTS + REFUND_GRANT_STATEMENTS + 2)
+    return result, len(queries)
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_firing_a_batch_of_deadlines_costs_the_same_statements_however_many_rows(n):
+    _due_refund_only_cases(n)
+    result, statements = _fire(batch=10)
+    assert result.fired == n
+    # A short batch is the last: no second scan. Its refunds are granted in one go.
+    assert statements == FIRE_BATCH_STATEMENTS + REFUND_GRANT_STATEMENTS + BATCH_REFUND_READS
+
+
+def test_firing_deadlines_costs_statements_per_batch_not_per_row():
+    _due_refund_only_cases(6)
+    result, statements = _fire(batch=2)
+    assert result.fired == 6
+    # Three full batches; a full batch may not be the last, so one more round finds nothing.
+    per_batch = FIRE_BATCH_STATEMENTS + REFUND_GRANT_STATEMENTS + BATCH_REFUND_READS
+    assert statements == 3 * per_batch + EMPTY_ROUND_STATEMENTS

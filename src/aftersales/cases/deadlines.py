@@ -53,6 +53,11 @@ def duration_name(case: Case, name: str) -> str:
 
 def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
     """Create the rows for `state`'s deadlines (and their reminders), due from `now`."""
+    return Deadline.objects.bulk_create(build(case, flow, state, now=now))
+
+
+def build(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
+    """The rows `schedule` writes, not yet written (a batch writes many cases' at once)."""
     now = now or clock.now()
     policy = loading.compiled(case.policy_version)
     rows = []
@@ -86,13 +91,18 @@ def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None)
                         reminder=True,
                     )
                 )
-    return Deadline.objects.bulk_create(rows)
+    return rows
 
 
 def cancel_pending(case: Case, *, now: datetime | None = None) -> int:
     """The case left the state these were guarding: they will never fire."""
+    return cancel_pending_of([case.pk], now=now)
+
+
+def cancel_pending_of(case_ids: list[int], *, now: datetime | None = None) -> int:
+    """`cancel_pending` for many cases in one statement."""
     return Deadline.objects.filter(
-        case=case, fired_at__isnull=True, cancelled_at__isnull=True
+        case_id__in=case_ids, fired_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=now or clock.now())
 
 

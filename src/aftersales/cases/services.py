@@ -17,10 +17,10 @@ from django.db.models import Q, Sum
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
-from aftersales.cases import deadlines, refunding
-from aftersales.cases.events import record_event
+from aftersales.cases import bulksql, deadlines
+from aftersales.cases.events import build_event, record_event, write_events
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
-from aftersales.cases.models import Case, CaseLine
+from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, PolicyRefused
 from aftersales.core.money import CENT
@@ -342,8 +342,8 @@ def act(
     missing or wrong field; Conflict when `expected_version` is stale.
 
     `locked=True`: the caller holds the case row locked in its open transaction and read `case`
-    after taking the lock (the deadline worker); it is used as it is — no re-select, no
-    savepoint: an error rolls back the caller's transaction."""
+    after taking the lock; it is used as it is — no re-select, no savepoint: an error rolls back
+    the caller's transaction."""
     body = body or ActionBody()
     if locked:
         return _act_locked(case, actor, action, body, rule=rule, timer=timer, at=at or clock.now())
@@ -381,9 +381,119 @@ def _act_locked(
     seq: int | None = None,
     has_pending: bool = True,
 ) -> Case:
-    """The body of `act`, on a case row this transaction holds locked. `seq`: the event's
-    number when the caller knows it; `has_pending`: False when the case can have no pending
-    deadline (just opened, none scheduled)."""
+    """The body of `act`, on a case row this transaction holds locked: the plan of one action,
+    applied as a batch of one. `seq`: the event's number when the caller knows it;
+    `has_pending`: False when the case can have no pending deadline (just opened, none
+    scheduled)."""
+    plan = plan_action(
+        case, actor, action, body, rule=rule, timer=timer, at=at, seq=seq, has_pending=has_pending
+    )
+    apply_plans([plan])
+    return plan.case
+
+
+@dataclass
+class Step:
+    """One transition a plan takes: what the `after_step` hooks of its action receive."""
+
+    action: str
+    body: ActionBody
+    event: CaseEvent
+
+
+@dataclass
+class Plan:
+    """What acting on one case does, decided in memory (`plan_action`); `apply_plans` writes it.
+    An automatic follow-up (`on_enter`) adds its step to the same plan. A plan with events and
+    no steps is a notice: the case only counts the event."""
+
+    case: Case
+    at: datetime
+    steps: list[Step] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    cancel_pending: bool = False
+    schedule: list[Deadline] = field(default_factory=list)
+    # (release the lines' quantity, their outcome) when the case ends.
+    lines: tuple[bool, str] | None = None
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.steps)
+
+
+# What a step may change on the case (the step effects write facts and refund_amount).
+CASE_FIELDS = (
+    "state",
+    "version",
+    "updated_at",
+    "closed_at",
+    "facts",
+    "refund_amount",
+    "last_event_seq",
+)
+
+
+def plan_action(
+    case: Case,
+    actor: Actor,
+    action: str,
+    body: ActionBody,
+    *,
+    rule: str,
+    timer: Any,
+    at: datetime,
+    seq: int | None = None,
+    has_pending: bool = True,
+) -> Plan:
+    """Decide `action` on a case this transaction holds locked: every check of the flow, the
+    step effects on the in-memory case, the events, the deadlines to cancel and schedule, the
+    lines' outcome — nothing written. Raises the domain error a person would get, and then
+    leaves the in-memory case as it found it (a batch goes on planning its other rows)."""
+    before = {name: getattr(case, name) for name in CASE_FIELDS}
+    before["facts"] = dict(case.facts)  # step effects only set top-level keys
+    plan = Plan(case=case, at=at)
+    try:
+        _plan_step(
+            plan, actor, action, body, rule=rule, timer=timer, seq=seq, has_pending=has_pending
+        )
+    except BaseException:
+        for name, value in before.items():
+            setattr(case, name, value)
+        raise
+    return plan
+
+
+def plan_notice(
+    case: Case,
+    action: str,
+    *,
+    note: str,
+    rule: str,
+    payload: dict[str, Any],
+    at: datetime,
+) -> Plan:
+    """A step that changes no state (a reminder, an escalation): only an event, by `system`,
+    counted on the locked case."""
+    seq = case.last_event_seq + 1
+    case.last_event_seq = seq
+    event = build_event(
+        case, SYSTEM_ACTOR, action, seq=seq, note=note, rule=rule, payload=payload, at=at
+    )
+    return Plan(case=case, at=at, events=[event])
+
+
+def _plan_step(
+    plan: Plan,
+    actor: Actor,
+    action: str,
+    body: ActionBody,
+    *,
+    rule: str,
+    timer: Any,
+    seq: int | None,
+    has_pending: bool,
+) -> None:
+    case = plan.case
     if body.expected_version is not None and body.expected_version != case.version:
         raise Conflict.on_field(
             "expected_version",
@@ -406,8 +516,8 @@ def _act_locked(
         case.facts.get("rejected_from", "requested"),
     )
     STEP_EFFECTS.get(action, _no_effect)(case, body)
-    return _move(
-        case,
+    _move(
+        plan,
         flow,
         actor,
         action,
@@ -415,7 +525,6 @@ def _act_locked(
         body,
         rule=rule,
         timer=timer,
-        at=at,
         seq=seq,
         has_pending=has_pending,
     )
@@ -447,7 +556,7 @@ def _check_requirements(case: Case, transition: T, body: ActionBody) -> None:
 
 
 def _move(
-    case: Case,
+    plan: Plan,
     flow: Flow,
     actor: Actor,
     action: str,
@@ -456,10 +565,10 @@ def _move(
     *,
     rule: str,
     timer: Any,
-    at: datetime,
     seq: int | None,
     has_pending: bool,
-) -> Case:
+) -> None:
+    case, at = plan.case, plan.at
     from_state = case.state
     case.state = target
     case.version += 1
@@ -468,63 +577,94 @@ def _move(
         case.closed_at = at
     seq = seq or case.last_event_seq + 1  # the row is locked: nobody else appends now
     case.last_event_seq = seq
-    follow_up = flow.on_enter.get(target) if target != from_state else None
-    if not follow_up:  # an automatic next step saves the case once, as it leaves it
-        # What a step may change (the step effects write facts and refund_amount).
-        case.save(
-            update_fields=[
-                "state",
-                "version",
-                "updated_at",
-                "closed_at",
-                "facts",
-                "refund_amount",
-                "last_event_seq",
-            ]
-        )
     if target in flow.terminal and target not in flow.remedied:
-        case.lines.update(holds_quantity=False, outcome=target)
+        plan.lines = (True, target)
     elif target in flow.remedied and target in flow.terminal:
-        case.lines.update(outcome=target)
+        plan.lines = (False, target)
     payload = body.as_payload()
     if timer is not None:
         payload["timer"] = {"kind": timer.kind, "due_at": timer.due_at.isoformat()}
-    event = record_event(
+    event = build_event(
         case,
         actor,
         action,
+        seq=seq,
         from_state=from_state,
         to_state=target,
         note=body.note,
         rule=rule or (timer.rule if timer is not None else ""),
         payload=payload,
         at=at,
-        seq=seq,
-        counted=True,
     )
+    plan.events.append(event)
+    plan.steps.append(Step(action, body, event))
+    follow_up = flow.on_enter.get(target) if target != from_state else None
     if follow_up:
         # The automatic next step, on the case this transaction already holds: its deadlines
         # are those of the state the case comes to rest in, so `target`'s are never scheduled
-        # (the follow-up would only cancel them); the pending ones are cancelled there.
+        # (the follow-up would only cancel them).
         next_action, next_rule = follow_up
-        return _act_locked(
-            case,
+        _plan_step(
+            plan,
             SYSTEM_ACTOR,
             next_action,
             ActionBody(),
             rule=next_rule,
             timer=None,
-            at=at,
-            seq=event.seq + 1,
+            seq=seq + 1,
             has_pending=has_pending,
         )
-    if has_pending:
-        deadlines.cancel_pending(case, now=at)
-    # After the cancel, the pending deadlines are exactly the ones scheduled here.
-    case.scheduled_deadlines = (
-        deadlines.schedule(case, flow, target, now=at) if target not in flow.terminal else []
+        return
+    plan.cancel_pending = has_pending
+    plan.schedule = (
+        deadlines.build(case, flow, target, now=at) if target not in flow.terminal else []
     )
-    return case
+
+
+def apply_plans(plans: list[Plan]) -> None:
+    """Write what `plans` decided, in the caller's transaction (each case locked by it), in a
+    fixed number of statements however many plans: the cases, the events, the left states'
+    pending deadlines cancelled, the new ones, the lines' outcomes (one per outcome), then the
+    `after_step` hooks once per action. A case may appear in several plans (notices before the
+    step that moves it); it is written once, as the last plan left it."""
+    if not plans:
+        return
+    cases = list({plan.case.pk: plan.case for plan in plans}.values())
+    _write_cases(cases)
+    write_events([event for plan in plans for event in plan.events])
+    cancel: dict[datetime, list[int]] = {}
+    for plan in plans:
+        if plan.cancel_pending:
+            cancel.setdefault(plan.at, []).append(plan.case.pk)
+    for at, case_ids in cancel.items():  # one time per batch: one statement
+        deadlines.cancel_pending_of(case_ids, now=at)
+    # After the cancel, the pending deadlines are exactly the ones scheduled here.
+    new = [row for plan in plans for row in plan.schedule]
+    if new:
+        bulksql.insert_rows(Deadline, new)
+    outcomes: dict[tuple[bool, str], list[int]] = {}
+    for plan in plans:
+        if plan.moved:
+            plan.case.scheduled_deadlines = plan.schedule
+        if plan.lines:
+            outcomes.setdefault(plan.lines, []).append(plan.case.pk)
+    for (release, outcome), case_ids in outcomes.items():
+        changes = {"holds_quantity": False, "outcome": outcome} if release else {"outcome": outcome}
+        CaseLine.objects.filter(case_id__in=case_ids).update(**changes)
+    taken: dict[str, list[tuple[Case, ActionBody, CaseEvent]]] = {}
+    for plan in plans:
+        for step in plan.steps:
+            taken.setdefault(step.action, []).append((plan.case, step.body, step.event))
+    for action, items in taken.items():
+        for hook in AFTER_STEP.get(action, ()):
+            hook(items)
+
+
+def _write_cases(cases: list[Case]) -> None:
+    if len(cases) == 1:
+        cases[0].save(update_fields=CASE_FIELDS)
+    else:
+        bulksql.update_rows(Case, cases, CASE_FIELDS)
 
 
 # --- What each step remembers ---------------------------------------------------------------
@@ -562,7 +702,6 @@ def _on_refund(case: Case, body: ActionBody) -> None:
     # The amount granted: what the merchant names, or what a partial outcome fixed, or all that
     # is refundable. (The money itself moves through the refund ledger.)
     case.refund_amount = body.amount or case.refund_amount or refundable(case)
-    refunding.grant_for([(case, body, None)])  # the ledger, under lock; 422 naming the limit
 
 
 def _on_ship(field_name: str) -> Callable[[Case, ActionBody], None]:
@@ -591,6 +730,24 @@ STEP_EFFECTS: dict[str, Callable[[Case, ActionBody], None]] = {
     "ship_replacement": _on_ship("replacement_shipment"),
     "repair": _on_repair,
 }
+
+
+# --- What other contexts write after a step -------------------------------------------------
+
+AfterStep = Callable[[list[tuple[Case, ActionBody, CaseEvent]]], None]
+AFTER_STEP: dict[str, list[AfterStep]] = {}
+
+
+def after_step(action: str) -> Callable[[AfterStep], AfterStep]:
+    """Register a batch effect of `action` (see the module docstring for the contract)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+
+    def register(hook: AfterStep) -> AfterStep:
+        AFTER_STEP.setdefault(action, []).append(hook)
+        return hook
+
+    return register
 
 
 # --- One named function per action ----------------------------------------------------------

@@ -25,14 +25,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import prefetch_related_objects
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.cases import services
-from aftersales.cases.events import record_event
 from aftersales.cases.flows import NOTICES
 from aftersales.cases.models import Case, Deadline
 from aftersales.core import clock
@@ -45,6 +45,10 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 
 FIRED, SKIPPED, FAILED = "fired", "skipped", "failed"
+
+# Rows claimed per batch: statements are per batch, so bigger batches cost less per row, up
+# to the point where one batch holds its cases locked for too long (people wait on them).
+BATCH = 500
 
 
 @dataclass
@@ -80,14 +84,15 @@ def backoff(attempts: int) -> timedelta:
 def fire_due(
     *,
     now: datetime | None = None,
-    batch: int = 100,
+    batch: int = BATCH,
     worker: str | None = None,
     limit: int | None = None,
 ) -> FireResult:
-    """Fire every deadline due at `now` (default: the clock, read again each round), in rounds
+    """Fire every deadline due at `now` (default: the clock, read again each round), in batches
     of up to `batch` rows ordered by due time, until none is left, a round finds only rows that
-    others hold, or `limit` rows were handled. With `now` given, actions are taken at `now`
-    (the command's `--now`); otherwise at the moment each row fires."""
+    others hold, or about `limit` rows were handled (a claimed case's other due rows come along).
+    With `now` given, actions are taken at `now` (the command's `--now`); otherwise at the moment
+    each batch fires."""
     if now is not None:
         clock.require_aware(now, "now")
     worker = worker or worker_name()
@@ -95,24 +100,37 @@ def fire_due(
     while limit is None or result.handled < limit:
         cutoff = now or clock.now()
         size = batch if limit is None else min(batch, limit - result.handled)
-        due = list(
-            Deadline.objects.filter(
-                fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=cutoff
-            )
-            .order_by("due_at", "id")
-            .values_list("id", "case_id")[:size]
-        )
-        progress = False
-        for deadline_id, case_id in due:
-            outcome = _fire_one(deadline_id, case_id, cutoff=cutoff, at=now, worker=worker)
-            if outcome is not None:
-                progress = True
-                setattr(result, outcome, getattr(result, outcome) + 1)
+        claim = _Claim()
+        try:
+            done = _fire_batch(claim, size=size, cutoff=cutoff, at=now, worker=worker)
+        except (OperationalError, InterfaceError):
+            raise  # the database is unwell, not a row: the sweep logs it and runs again
+        except Exception:
+            # Something unexpected while writing the batch (a bug, a hook of another context):
+            # the batch rolled back; its rows go one by one, so one bad row cannot stall the rest.
+            logger.exception("a batch of %s deadlines raised; firing them one by one", claim.cases)
+            done = FireResult()
+            for deadline_id, case_id in claim.rows:
+                outcome = _fire_one(deadline_id, case_id, cutoff=cutoff, at=now, worker=worker)
+                if outcome is not None:
+                    setattr(done, outcome, getattr(done, outcome) + 1)
+        result.fired += done.fired
+        result.skipped += done.skipped
+        result.failed += done.failed
         # A short round was the last one due; a round of nothing but rows others hold ends this
         # call (the next sweep comes back for them).
-        if len(due) < size or not progress:
+        if claim.cases < size or not done:
             break
     return result
+
+
+@dataclass
+class _Claim:
+    """What a batch claimed: the case rows its scan locked, and its due (deadline, case) rows —
+    for the one-by-one retry when the batch rolls back."""
+
+    cases: int = 0
+    rows: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _locked(queryset):
@@ -123,49 +141,161 @@ def _locked(queryset):
     return queryset
 
 
+def _fire_batch(
+    claim: _Claim,
+    *,
+    size: int,
+    cutoff: datetime,
+    at: datetime | None,
+    worker: str,
+    only: int | None = None,
+) -> FireResult:
+    """Claim up to `size` due rows with their cases, plan each through the case executor and
+    write them all in one transaction. `only`: just that deadline (the one-by-one path)."""
+    result = FireResult()
+    pending = {"fired_at__isnull": True, "cancelled_at__isnull": True, "due_at__lte": cutoff}
+    with transaction.atomic(durable=True):
+        # The cases first, then their deadlines: the order every action locks them in. One
+        # scan, by due time, locks the cases of the due rows; SKIP LOCKED passes over a case
+        # another worker or a person holds, and the LIMIT counts only what this worker got.
+        joined = {f"deadlines__{k}": v for k, v in pending.items()}
+        if only is not None:
+            joined["deadlines__pk"] = only
+        scan = Case.objects.filter(**joined)  # one filter(): one join to the deadlines
+        rows = list(
+            _locked(scan.order_by("deadlines__due_at", "deadlines__id").select_related("merchant"))[
+                :size
+            ]
+        )
+        claim.cases = len(rows)
+        if not rows:
+            return result
+        cases: dict[int, Case] = {}
+        for case in rows:  # a case with two due rows comes twice: one object, one lock
+            cases.setdefault(case.pk, case)
+        # Only the cases this transaction holds: their rows nobody else touches now (whoever
+        # writes a deadline holds its case). Re-checked pending and due under the lock.
+        due = Deadline.objects.filter(case_id__in=list(cases), **pending)
+        if only is not None:
+            due = due.filter(pk=only)
+        due = list(_locked(due.order_by("due_at", "id")))
+        claim.rows = [(row.pk, row.case_id) for row in due]
+        at = at or clock.now()
+        # What the steps read: the lines (the refundable amount), and the deadline each
+        # reminder warns of — once for the batch, not per row.
+        acting = [cases[r.case_id] for r in due if not r.reminder and r.action not in NOTICES]
+        prefetch_related_objects(list({c.pk: c for c in acting}.values()), "lines")
+        warned = _warned_deadlines([r for r in due if r.reminder])
+
+        plans, fired, cancelled, failures, moved = [], [], [], [], set()
+        for row in due:
+            case = cases[row.case_id]
+            if case.pk in moved:
+                # An earlier row moved the case: its step cancels this row with the case's
+                # other pending ones, as a person's step would.
+                continue
+            if case.state != row.guard_state:
+                # The case moved on and the transition forgot to cancel this row: it never fires.
+                cancelled.append(row)
+                continue
+            if row.reminder:
+                target = warned.get((row.case_id, row.kind, row.guard_state))
+                if target is None or target[0] <= at:
+                    # Nothing left to warn about, or the deadline itself is due too (the worker
+                    # was down): a warning after the fact would only mislead.
+                    cancelled.append(row)
+                    continue
+                due_at, action = target
+                plans.append(
+                    services.plan_notice(
+                        case,
+                        "remind",
+                        note=f"{row.kind} ends {clock.localtime(due_at):%Y-%m-%d %H:%M}; "
+                        f"then: {action}",
+                        rule=row.rule,
+                        payload={"kind": row.kind, "due_at": due_at.isoformat(), "action": action},
+                        at=at,
+                    )
+                )
+            elif row.action in NOTICES:
+                # A notice, not a step (the desk late on a ruling: escalate): the case stays.
+                plans.append(
+                    services.plan_notice(
+                        case,
+                        row.action,
+                        note=f"{row.kind} passed at {clock.localtime(row.due_at):%Y-%m-%d %H:%M}",
+                        rule=row.rule,
+                        payload={"kind": row.kind, "due_at": row.due_at.isoformat()},
+                        at=at,
+                    )
+                )
+            else:
+                try:
+                    plan = services.plan_action(
+                        case,
+                        SYSTEM_ACTOR,
+                        row.action,
+                        services.ActionBody(),
+                        rule="",
+                        timer=row,
+                        at=at,
+                    )
+                except DomainError as exc:
+                    # Refused now (nothing of it was written): this row backs off, the batch
+                    # goes on.
+                    failures.append((row, exc))
+                    continue
+                plans.append(plan)
+                moved.add(case.pk)
+            fired.append(row)
+
+        # Marked before the steps are written: a step cancels its case's pending deadlines, and
+        # these are not pending any more. All of it commits together or not at all.
+        if fired:
+            Deadline.objects.filter(pk__in=[r.pk for r in fired]).update(fired_at=at)
+        if cancelled:
+            Deadline.objects.filter(pk__in=[r.pk for r in cancelled]).update(cancelled_at=at)
+        for row, exc in failures:
+            _back_off_row(row, exc, at=at, worker=worker, unexpected=False)
+        if plans:
+            services.apply_plans(plans)
+    for row in fired:
+        logger.debug("%s fired deadline %s (%s) of case %s", worker, row.pk, row.kind, row.case_id)
+    result.fired, result.skipped, result.failed = len(fired), len(cancelled), len(failures)
+    return result
+
+
+def _warned_deadlines(reminders: list[Deadline]) -> dict[tuple[int, str, str], tuple]:
+    """For each reminder's (case, kind, state): the due time and action of the pending deadline
+    it warns of, the soonest first."""
+    if not reminders:
+        return {}
+    found: dict[tuple[int, str, str], tuple] = {}
+    rows = (
+        Deadline.objects.filter(
+            case_id__in={r.case_id for r in reminders},
+            reminder=False,
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .order_by("due_at", "id")
+        .values_list("case_id", "kind", "guard_state", "due_at", "action")
+    )
+    for case_id, kind, state, due_at, action in rows:
+        found.setdefault((case_id, kind, state), (due_at, action))
+    return found
+
+
 def _fire_one(
     deadline_id: int, case_id: int, *, cutoff: datetime, at: datetime | None, worker: str
 ) -> str | None:
-    """Fire one row in its own transaction. None when it is not ours to fire now: another
-    worker or a person holds its case, or it was fired, cancelled or rescheduled meanwhile."""
+    """Fire one row in its own transaction: a batch of one. None when it is not ours to fire
+    now: another worker or a person holds its case, or it was fired, cancelled or rescheduled
+    meanwhile."""
     try:
-        with transaction.atomic(durable=True):
-            # The case first, then the deadline: the order every action locks them in.
-            case = _locked(Case.objects.filter(pk=case_id).select_related("merchant")).first()
-            if case is None:
-                return None
-            row = _locked(
-                Deadline.objects.filter(
-                    pk=deadline_id,
-                    fired_at__isnull=True,
-                    cancelled_at__isnull=True,
-                    due_at__lte=cutoff,
-                )
-            ).first()
-            if row is None:
-                return None
-            at = at or clock.now()
-            if case.state != row.guard_state:
-                # The case moved on and the transition forgot to cancel this row: it never fires.
-                row.cancelled_at = at
-                row.save(update_fields=["cancelled_at"])
-                return SKIPPED
-            if row.reminder:
-                return _remind(case, row, at)
-            if row.action in NOTICES:
-                return _notice(case, row, at)
-            # Marked before the action: the action cancels the case's pending deadlines, and
-            # this one is not pending any more. Both commit together or not at all.
-            row.fired_at = at
-            row.save(update_fields=["fired_at"])
-            # The case is locked (above) and read after the lock: no need to read it again.
-            services.act(
-                case=case, actor=SYSTEM_ACTOR, action=row.action, timer=row, at=at, locked=True
-            )
-            logger.debug("%s fired deadline %s (%s) of case %s", worker, row.pk, row.kind, case_id)
-            return FIRED
+        done = _fire_batch(_Claim(), size=1, cutoff=cutoff, at=at, worker=worker, only=deadline_id)
     except (OperationalError, InterfaceError):
-        raise  # the database is unwell, not the row: the sweep logs it and runs again
+        raise
     except DomainError as exc:
         _back_off(deadline_id, exc, at=at or clock.now(), worker=worker, unexpected=False)
         return FAILED
@@ -175,100 +305,55 @@ def _fire_one(
         logger.exception("deadline %s of case %s: the action raised", deadline_id, case_id)
         _back_off(deadline_id, exc, at=at or clock.now(), worker=worker, unexpected=True)
         return FAILED
-
-
-def _remind(case: Case, row: Deadline, at: datetime) -> str:
-    """A warning before the real deadline: an event the notifications context will send; the
-    case does not change."""
-    target = (
-        Deadline.objects.filter(
-            case_id=case.pk,
-            kind=row.kind,
-            guard_state=row.guard_state,
-            reminder=False,
-            fired_at__isnull=True,
-            cancelled_at__isnull=True,
-        )
-        .order_by("due_at")
-        .values_list("due_at", "action")
-        .first()
-    )
-    if target is None or target[0] <= at:
-        # Nothing left to warn about, or the deadline itself is due too (the worker was down):
-        # a warning after the fact would only mislead.
-        row.cancelled_at = at
-        row.save(update_fields=["cancelled_at"])
-        return SKIPPED
-    row.fired_at = at
-    row.save(update_fields=["fired_at"])
-    due_at, action = target
-    record_event(
-        case,
-        SYSTEM_ACTOR,
-        "remind",
-        note=f"{row.kind} ends {clock.localtime(due_at):%Y-%m-%d %H:%M}; then: {action}",
-        rule=row.rule,
-        payload={"kind": row.kind, "due_at": due_at.isoformat(), "action": action},
-        at=at,
-    )
-    return FIRED
-
-
-def _notice(case: Case, row: Deadline, at: datetime) -> str:
-    """A deadline whose outcome is a notice, not a step (the desk late on a ruling: escalate):
-    an event for whoever must hear it; the case stays where it is."""
-    row.fired_at = at
-    row.save(update_fields=["fired_at"])
-    record_event(
-        case,
-        SYSTEM_ACTOR,
-        row.action,
-        note=f"{row.kind} passed at {clock.localtime(row.due_at):%Y-%m-%d %H:%M}",
-        rule=row.rule,
-        payload={"kind": row.kind, "due_at": row.due_at.isoformat()},
-        at=at,
-    )
-    return FIRED
+    for outcome in (FIRED, SKIPPED, FAILED):
+        if getattr(done, outcome):
+            return outcome
+    return None
 
 
 def _back_off(
     deadline_id: int, exc: Exception, *, at: datetime, worker: str, unexpected: bool
 ) -> None:
     """Record the failure and push the row back, in its own transaction (the action's was rolled
-    back); give up after MAX_ATTEMPTS."""
+    back)."""
     with transaction.atomic(durable=True):
         row = (
             Deadline.objects.select_for_update()
             .filter(pk=deadline_id, fired_at__isnull=True, cancelled_at__isnull=True)
             .first()
         )
-        if row is None:
-            return
-        row.attempts += 1
-        row.last_error = f"{at.isoformat()} {worker}: {type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.cancelled_at = at
-            row.last_error = f"gave up after {row.attempts} attempts; last: {row.last_error}"
-            logger.error(
-                "deadline %s (%s → %s) of case %s given up after %s attempts: %s",
-                row.pk,
-                row.kind,
-                row.action,
-                row.case_id,
-                row.attempts,
-                exc,
-            )
-        else:
-            row.due_at = at + backoff(row.attempts)
-            logger.log(
-                logging.ERROR if unexpected else logging.WARNING,
-                "deadline %s (%s → %s) of case %s failed (attempt %s), retry at %s: %s",
-                row.pk,
-                row.kind,
-                row.action,
-                row.case_id,
-                row.attempts,
-                row.due_at.isoformat(),
-                exc,
-            )
-        row.save(update_fields=["attempts", "last_error", "due_at", "cancelled_at"])
+        if row is not None:
+            _back_off_row(row, exc, at=at, worker=worker, unexpected=unexpected)
+
+
+def _back_off_row(row: Deadline, exc: Exception, *, at: datetime, worker: str, unexpected: bool):
+    """Record the failure on a row this transaction holds and push it back; give up after
+    MAX_ATTEMPTS."""
+    row.attempts += 1
+    row.last_error = f"{at.isoformat()} {worker}: {type(exc).__name__}: {exc}"[:2000]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.cancelled_at = at
+        row.last_error = f"gave up after {row.attempts} attempts; last: {row.last_error}"
+        logger.error(
+            "deadline %s (%s → %s) of case %s given up after %s attempts: %s",
+            row.pk,
+            row.kind,
+            row.action,
+            row.case_id,
+            row.attempts,
+            exc,
+        )
+    else:
+        row.due_at = at + backoff(row.attempts)
+        logger.log(
+            logging.ERROR if unexpected else logging.WARNING,
+            "deadline %s (%s → %s) of case %s failed (attempt %s), retry at %s: %s",
+            row.pk,
+            row.kind,
+            row.action,
+            row.case_id,
+            row.attempts,
+            row.due_at.isoformat(),
+            exc,
+        )
+    row.save(update_fields=["attempts", "last_error", "due_at", "cancelled_at"])

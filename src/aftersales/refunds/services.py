@@ -206,7 +206,8 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
 
 def _components(request, lines, left_on_line, drops) -> list[tuple]:
     """(kind, order_line_id, net, deducted, reason) for each line of the request, the net split
-    pro rata when the request names a smaller amount; checked against what each line has left."""
+    pro rata when the request names a smaller amount; checked against what each line has left
+    (a price-protection claim is paid up to the recorded drop; goods in full or not at all)."""
     kind = request.kind
     nets = [max(ln.limit - ln.deducted, ZERO) for ln in request.lines]
     caps = []
@@ -220,6 +221,10 @@ def _components(request, lines, left_on_line, drops) -> list[tuple]:
         if request.amount > limit:
             raise _limit_error(limit)
         shares = allocate(request.amount, caps) if limit > 0 else [ZERO] * len(caps)
+    elif kind == "goods" and limit < sum(nets, ZERO):
+        # The whole of what the case grants, and the lines have less left (another refund paid
+        # part of them): refused, never silently less than the case records.
+        raise _limit_error(limit)
     else:
         shares = caps
     if sum(shares, ZERO) <= 0 and not request.shipping_fee:
@@ -290,19 +295,6 @@ def _line(request, kind, order_line_id, amount, *, deducted=ZERO, reason="") -> 
         amount=amount,
         deduction_reason=reason if deducted else "",
     )
-
-
-def note_maker(refunds: list[Refund], actor: Actor) -> None:
-    """Who made the refunds granted a moment ago in this transaction (the case engine tells it
-    with the step's event): the person a second approver must differ from."""
-    waiting = [r.pk for r in refunds if r.needs_approval and r.maker_user_id is None]
-    if waiting and actor.user_id is not None:
-        Refund.objects.filter(pk__in=waiting).update(
-            maker_label=actor.label, maker_user_id=actor.user_id
-        )
-        for r in refunds:
-            if r.pk in waiting:
-                r.maker_label, r.maker_user_id = actor.label, actor.user_id
 
 
 # --- Maker/checker --------------------------------------------------------------------------
@@ -425,6 +417,5 @@ __all__ = [
     "approve_refund",
     "expected_arrival",
     "grant_refunds",
-    "note_maker",
     "refunded_on_lines",
 ]

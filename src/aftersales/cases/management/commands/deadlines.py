@@ -47,7 +47,7 @@ class Command(BaseCommand):
             "--now",
             help=f"ISO 8601 with offset: fire what is due then (needs {CLOCK_OVERRIDE}=1)",
         )
-        run.add_argument("--batch", type=int, default=100, help="rows read per round")
+        run.add_argument("--batch", type=int, default=timers.BATCH, help="rows claimed per batch")
 
     def handle(self, *args, action: str, now: str | None, batch: int, **options):
         at = parse_now(now) if now else None
