@@ -2,7 +2,7 @@
 one statement each. Only the deadline worker's batches need them; one action uses the ORM.
 
 On PostgreSQL the rows travel as ONE jsonb parameter read back with `jsonb_to_recordset`: the
-ORM's `bulk_update` builds a CASE WHEN per row and field (~9 ms a case at 500 cases) and even
+ORM's `bulk_update` builds a CASE WHEN per row and field (~4 ms a case at 500 cases) and even
 `bulk_create` or a VALUES list pay Python per parameter (~0.1 ms a row at 7–14 columns), where
 one `json.dumps` of the batch costs microseconds a row. SQLite (one worker, no batch target)
 gets a plain `UPDATE … FROM (VALUES …)` and the ORM's `bulk_create`. Only quoted names from

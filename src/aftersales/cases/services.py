@@ -2,7 +2,31 @@
 who may act, validates what the transition requires, moves the state, appends the event,
 reschedules the deadlines — in the caller's one transaction, with the case row locked, so two
 conflicting actions cannot both win. Each action also has its own named function
-(`approve_case`, `reject_case`, …) for code that calls one action."""
+(`approve_case`, `reject_case`, …) for code that calls one action.
+
+The executor is two halves: `plan_action` decides a step on the locked in-memory case (the
+transition, the party, the requirements, the step effects, an `on_enter` follow-up, the
+events, the deadlines to cancel and schedule, the lines' outcome) and writes nothing;
+`apply_plans` writes any number of plans in a fixed number of statements. `act` is the plan of
+one action applied as a batch of one; the deadline worker (timers.py) plans a whole batch and
+applies it once. There is no other copy of the flow's logic.
+
+Batch effects of other contexts (`after_step`). A context that must write its own rows when a
+step is taken (the refund ledger on `refund`, return logistics on `ship_return`,
+`confirm_receipt`, `inspect`, `ship_replacement`) registers a hook:
+
+    @services.after_step("refund")
+    def grant_refunds(taken: list[tuple[Case, ActionBody, CaseEvent]]) -> None: ...
+
+The contract: `apply_plans` calls each hook ONCE per apply with every (case, body, event) that
+took that action in it — a list of one for a single `act`, up to a batch for the worker — in the
+caller's transaction, after the case engine's own rows are written (the cases as they now are,
+their events with ids, their deadlines). A hook writes in bulk (a statement per call, not per
+case), does not change the case (step effects do, in planning) and sends nothing itself (after
+commit or the outbox). Checks belong in planning (a guard, a step effect), not in a hook: an
+error a hook raises rolls back the whole action, or the whole batch, which the worker then
+retries row by row. Register from the context's `AppConfig.ready()`, so that every process (web,
+worker, `aftersales deadlines run`) has the hooks; there are none by default."""
 
 from __future__ import annotations
 
@@ -319,11 +343,28 @@ def require_known_action(action: str) -> None:
 
 
 def refundable(case: Case) -> Decimal:
-    # `open_case` leaves the lines it has just written on the case (their amounts never change).
+    # `open_case` leaves the lines it has just written on the case, a batch the amounts it read
+    # for all its cases (`read_refundable`): a line's amount never changes.
+    known = getattr(case, "refundable_amounts", None)
+    if known is not None:
+        return sum(known, Decimal("0.00"))
     lines = getattr(case, "written_lines", None)
     if lines is None:
         lines = case.lines.all()
     return sum((ln.refundable_amount for ln in lines), Decimal("0.00"))
+
+
+def read_refundable(cases: list[Case]) -> None:
+    """The lines' refundable amounts of many cases in one query, for a batch whose steps may
+    refund (`refundable` reads them then)."""
+    for case in cases:
+        case.refundable_amounts = []
+    by_pk = {case.pk: case for case in cases}
+    rows = CaseLine.objects.filter(case_id__in=list(by_pk)).values_list(
+        "case_id", "refundable_amount"
+    )
+    for case_id, amount in rows:
+        by_pk[case_id].refundable_amounts.append(amount)
 
 
 def act(

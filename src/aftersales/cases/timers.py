@@ -1,24 +1,39 @@
 """Firing due deadlines: the worker claims rows whose time has come and takes their default
-action through the same service a person would use — exactly once, however many workers run.
+action through the same executor a person's action uses — exactly once, however many workers
+run.
+
+A batch (up to BATCH rows, by due time) is one durable transaction:
+- Claim: one statement locks the cases of the due rows (`FOR UPDATE OF case SKIP LOCKED`,
+  ordered by the rows' due time, LIMIT the batch), then one locks those cases' due rows and
+  re-checks them pending and due under the lock. Cases first, then deadlines: the order every
+  action takes (`services.act` locks the case, then cancels the case's deadlines); whoever
+  writes a deadline holds its case, so nobody else holds these rows now.
+- Plan: each row, in due order, on the locked in-memory case: a row whose guard no longer
+  holds is cancelled; a reminder or a notice becomes an event; an action is planned by
+  `services.plan_action`, the code `act` runs. A refusal (a domain error) is caught for that row
+  alone — nothing of it was planned into the batch — and it backs off in this transaction.
+- Apply: `fired_at` and `cancelled_at` of the batch, then `services.apply_plans` (the cases, the
+  events, the deadlines cancelled and scheduled, the lines, the other contexts' `after_step`
+  effects), in a fixed number of statements; COMMIT.
 
 How exactly once holds:
-- Each row is fired in its own short, durable transaction that locks the case first, then the
-  deadline row (the order every action takes: `services.act` locks the case, then cancels the
-  case's deadlines), re-checks that the row is still pending and due, and commits the action
-  together with `fired_at`. A worker killed mid-row leaves the row pending and the action
-  undone; the next worker fires it.
-- On PostgreSQL both locks are taken with SKIP LOCKED: a row another worker (or a person acting
-  on the case) holds right now is left for the next round, never waited for, so any number of
-  workers share the table without blocking each other.
+- A row's action and its `fired_at` commit together or not at all. A worker killed mid-batch
+  leaves every row of the batch pending and every action undone (its locks go with its
+  connection); the next worker fires them.
+- On PostgreSQL the cases are locked with SKIP LOCKED: a case another worker (or a person acting
+  on it) holds right now is passed over, never waited for, and the LIMIT counts only the rows
+  this worker got — any number of workers share the table, each with its own batches, none
+  blocking another. A worker never waits for a lock, so it can be in no deadlock.
 - On SQLite there are no row locks; every transaction takes the database's write lock at BEGIN
-  (IMMEDIATE, see settings), so rows are still fired one at a time and the re-check inside the
+  (IMMEDIATE, see settings), so batches still run one at a time and the re-check inside the
   transaction keeps them exactly once. One worker is the supported setup there (`aftersales
   run`'s embedded worker); a second only queues behind the first.
 
 A row whose action fails with a domain error (the flow refuses it now, say) is not retried at
 once: its `attempts` and `last_error` are recorded and its `due_at` pushed back (1 min, doubling,
-at most an hour); after MAX_ATTEMPTS it is given up (cancelled, logged at ERROR). A poison row
-never blocks the rows behind it."""
+at most an hour); after MAX_ATTEMPTS it is given up (cancelled, logged at ERROR). Anything
+unexpected while a batch is written rolls the batch back, and its rows are then fired one by one
+(each a batch of one in its own transaction), so a poison row never blocks the rows behind it."""
 
 from __future__ import annotations
 
@@ -29,7 +44,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import prefetch_related_objects
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.cases import services
@@ -117,9 +131,12 @@ def fire_due(
         result.fired += done.fired
         result.skipped += done.skipped
         result.failed += done.failed
-        # A short round was the last one due; a round of nothing but rows others hold ends this
-        # call (the next sweep comes back for them).
-        if claim.cases < size or not done:
+        # A short round was the last one due: rows others hold are passed over by the scan, so
+        # they make a round short too (the next sweep comes back for them). A full round that
+        # fired nothing goes on: its scan read rows another worker fired and committed just
+        # before this one locked their cases (the lock re-checks the case row, not the
+        # deadline's), and the next scan sees past them.
+        if claim.cases < size:
             break
     return result
 
@@ -184,7 +201,7 @@ def _fire_batch(
         # What the steps read: the lines (the refundable amount), and the deadline each
         # reminder warns of — once for the batch, not per row.
         acting = [cases[r.case_id] for r in due if not r.reminder and r.action not in NOTICES]
-        prefetch_related_objects(list({c.pk: c for c in acting}.values()), "lines")
+        services.read_refundable(list({c.pk: c for c in acting}.values()))
         warned = _warned_deadlines([r for r in due if r.reminder])
 
         plans, fired, cancelled, failures, moved = [], [], [], [], set()
