@@ -123,6 +123,8 @@ PATH_VALUES = {
     "webhook_id": lambda a: a["webhook"].pk,
     "delivery_id": lambda a: a["delivery"].pk,
     "message_id": lambda a: a["inbox"].pk,
+    "refund_id": lambda a: a["case"].refunds.get().pk,
+    "provider": lambda a: "fake",
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -169,6 +171,19 @@ BODIES = {
     ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): lambda a: {},
     ("post", "/api/v1/inbox/{message_id}/read"): lambda a: {},
     ("post", "/api/v1/inbox/preferences"): lambda a: {"language": "en"},
+    ("post", "/api/v1/refunds/{refund_id}/approve"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/price-changes"): lambda a: {
+        "merchant": a["merchant"].code,
+        "sku": "SECRET-1",
+        "price": "1.00",
+        "effective_at": "2026-03-02T10:00:00+08:00",
+    },
+    # Unsigned (the caller's bearer token is no provider signature): refused, nothing moves.
+    ("post", "/api/v1/refunds/providers/{provider}/webhook"): lambda a: {
+        "id": "n-1",
+        "idempotency_key": a["case"].refunds.get().idempotency_key,
+        "status": "failed",
+    },
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
@@ -176,15 +191,18 @@ BODIES = {
 OWN_SETTINGS = {("post", "/api/v1/inbox/preferences")}
 
 
-def writes_to(a: dict) -> tuple[int, int, int]:
+def writes_to(a: dict) -> tuple[int, ...]:
     """Every write the platform makes leaves a row in one of these logs, or a new case."""
     from aftersales.cases.models import Case, CaseEvent
+    from aftersales.refunds.models import PriceChange, RefundEvent
 
     merchant = a["merchant"].pk
     return (
         AuditEvent.objects.filter(merchant_id=merchant).count(),
         CaseEvent.objects.filter(merchant_id=merchant).count(),
         Case.objects.filter(merchant_id=merchant).count(),
+        RefundEvent.objects.filter(merchant_id=merchant).count(),
+        PriceChange.objects.filter(merchant_id=merchant).count(),
     )
 
 

@@ -15,6 +15,7 @@ from aftersales.core import clock
 from tests import factories
 from tests.conftest import ApiClient
 from tests.orders.factories import line_json, order_json
+from tests.refunds.factories import record_drop
 
 _seq = itertools.count(1)
 
@@ -103,6 +104,8 @@ def order(
     )
     response = s.merchant_api.post("/orders", data)
     assert response.status_code in (200, 201), response.content
+    for ln in lines:  # a price-protection claim is paid against a recorded drop (JD-04)
+        record_drop(s.merchant.pk, ln["sku"])
     return data
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+from copy import copy
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from aftersales.core import clock
 from aftersales.orders.services import upsert_order
 from tests import factories
 from tests.orders.factories import order_json
+from tests.refunds.factories import record_drop
 
 _seq = itertools.count(1)
 
@@ -100,6 +102,8 @@ def order_for_case(merchant: Merchant, *, shipped: bool = True, **overrides: Any
     )
     data.update(overrides)
     order, _ = upsert_order(actor=SYSTEM_ACTOR, data=data)
+    for line in order.lines.all():  # a price-protection claim is paid against a recorded drop
+        record_drop(merchant.pk, line.sku)
     return order
 
 
@@ -167,11 +171,12 @@ def bulk_due_deadlines(
 
     due_before = due_before or clock.now()
     label = loading.current().label
-    shops = []
+    templates = []
     for _ in range(merchants):
         merchant = factories.merchant()
-        order = order_for_case(merchant)
-        shops.append((merchant, order, order.lines.get()))
+        templates.append((merchant, order_for_case(merchant)))
+    # Each case on its own order (copies of its merchant's): the ledger refunds a line once.
+    shops = _copies([templates[i % merchants] for i in range(n)])
     cases = Case.objects.bulk_create(
         Case(
             merchant=merchant,
@@ -185,19 +190,18 @@ def bulk_due_deadlines(
             facts={"shipped": True, "fault": False},
             currency="CNY",
         )
-        for merchant, order, _ in (shops[i % merchants] for i in range(n))
+        for merchant, order, _ in shops
     )
-    lines = {merchant.pk: line for merchant, _, line in shops}
     CaseLine.objects.bulk_create(
         CaseLine(
             case=case,
             merchant_id=case.merchant_id,
-            order_line=lines[case.merchant_id],
+            order_line=line,
             quantity=1,
             decision={},
-            refundable_amount=lines[case.merchant_id].paid_amount,
+            refundable_amount=line.paid_amount,
         )
-        for case in cases
+        for case, (_, _, line) in zip(cases, shops, strict=True)
     )
     deadlines = Deadline.objects.bulk_create(
         Deadline(
@@ -227,3 +231,34 @@ def bulk_due_deadlines(
             for case in cases
         )
     return [d.pk for d in deadlines]
+
+
+def _copies(templates: list[tuple[Merchant, Any]]) -> list[tuple[Merchant, Any, Any]]:
+    """(merchant, order, its line) for each (merchant, template order): a copy of the order, its
+    line, payments and shipments, written in bulk."""
+    from aftersales.orders.models import Order, OrderLine, Payment, Shipment
+
+    lines = {o.pk: list(o.lines.all()) for _, o in templates}
+    payments = {o.pk: list(o.payments.all()) for _, o in templates}
+    shipments = {o.pk: list(o.shipments.all()) for _, o in templates}
+    orders = []
+    for i, (_, template) in enumerate(templates):
+        order = copy(template)
+        order.pk, order.external_id = None, f"{template.external_id}-{next(_seq)}-{i}"
+        orders.append(order)
+    Order.objects.bulk_create(orders)
+    out, new_lines, rest = [], [], []
+    for (merchant, template), order in zip(templates, orders, strict=True):
+        for row in lines[template.pk]:
+            line = copy(row)
+            line.pk, line.order = None, order
+            new_lines.append(line)
+        out.append((merchant, order, new_lines[-1]))
+        for row in (*payments[template.pk], *shipments[template.pk]):
+            other = copy(row)
+            other.pk, other.order = None, order
+            rest.append(other)
+    OrderLine.objects.bulk_create(new_lines)
+    Payment.objects.bulk_create([r for r in rest if isinstance(r, Payment)])
+    Shipment.objects.bulk_create([r for r in rest if isinstance(r, Shipment)])
+    return out

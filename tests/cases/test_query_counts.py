@@ -32,6 +32,14 @@ ACT_STATEMENTS = 11
 FIRE_BATCH_STATEMENTS = 12
 # A round that finds nothing due: BEGIN, the scan, COMMIT.
 EMPTY_ROUND_STATEMENTS = 3
+# The refund step's grant in the ledger (the `after_step("refund")` hook, cases/refunding.py),
+# once per apply however many cases: the order lines and payments locked, what the ledger counts
+# against them (two sums), the refunds, their events and their lines inserted.
+REFUND_GRANT_STATEMENTS = 7
+# In a deadline batch the hook also reads, for the whole batch, the cases' lines and the orders'
+# lines with their shipping fees (whether a case takes back the whole order, and its fee) — one
+# query each; `open_case` holds both.
+BATCH_REFUND_READS = 2
 
 
 def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):
@@ -60,8 +68,9 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
     # + approve and refund: one UPDATE of the case, both events in one INSERT and their outbox
-    # messages in another, the lines' outcome; no deadlines (the case ends).
-    assert n == OPEN_STATEMENTS + 3
+    # messages in another, the lines' outcome; no deadlines (the case ends); and the refund
+    # granted in the ledger.
+    assert n == OPEN_STATEMENTS + 3 + REFUND_GRANT_STATEMENTS
 
 
 def test_an_action_costs_a_fixed_number_of_statements():
@@ -96,7 +105,8 @@ def test_firing_a_batch_of_deadlines_costs_the_same_statements_however_many_rows
     _due_refund_only_cases(n)
     result, statements = _fire(batch=10)
     assert result.fired == n
-    assert statements == FIRE_BATCH_STATEMENTS  # a short batch is the last: no second scan
+    # A short batch is the last: no second scan. Its refunds are granted in one go.
+    assert statements == FIRE_BATCH_STATEMENTS + REFUND_GRANT_STATEMENTS + BATCH_REFUND_READS
 
 
 def test_firing_deadlines_costs_statements_per_batch_not_per_row():
@@ -104,4 +114,5 @@ def test_firing_deadlines_costs_statements_per_batch_not_per_row():
     result, statements = _fire(batch=2)
     assert result.fired == 6
     # Three full batches; a full batch may not be the last, so one more round finds nothing.
-    assert statements == 3 * FIRE_BATCH_STATEMENTS + EMPTY_ROUND_STATEMENTS
+    per_batch = FIRE_BATCH_STATEMENTS + REFUND_GRANT_STATEMENTS + BATCH_REFUND_READS
+    assert statements == 3 * per_batch + EMPTY_ROUND_STATEMENTS

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases.events import record_event
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Evidence
+from aftersales.cases.services import after_step
 from aftersales.core import clock
 from aftersales.core.errors import (
     DomainError,
@@ -59,6 +60,7 @@ def _slot(pickup: dict[str, Any], name: str) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
+@after_step("ship_return")
 def after_ship_return(steps: Sequence[Step]) -> None:
     """The buyer's parcels: checked (carrier known and accepted, tracking number in its
     format — 422 naming `carrier` or `tracking_no`) and recorded with the return address."""
@@ -89,6 +91,7 @@ def after_ship_return(steps: Sequence[Step]) -> None:
         }
 
 
+@after_step("confirm_receipt")
 def after_confirm_receipt(steps: Sequence[Step]) -> None:
     returns.mark_received([case.pk for case, _body, _event in steps])
 
@@ -116,6 +119,7 @@ def _line_inspections(
     return out
 
 
+@after_step("inspect")
 def after_inspect(steps: Sequence[Step]) -> None:
     """验货: per-line results, deductions, grades, dispositions and photos. A failed inspection
     needs evidence of the case (422 naming `evidence_ids`); the lines must add up to the
@@ -190,6 +194,7 @@ def _check_inspection_adds_up(case, body, inspections, refundable) -> None:
             )
 
 
+@after_step("ship_replacement")
 def after_ship_replacement(steps: Sequence[Step]) -> None:
     """The merchant's parcel to the buyer (exchange, repair, reissue), and for an exchange into
     another variant, the variant and the price difference: owed to the buyer → recorded as the

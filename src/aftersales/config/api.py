@@ -12,6 +12,7 @@ from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.auth import api_auth
 from aftersales.cases.api import router as cases_router
 from aftersales.cases.evidence_api import router as evidence_router
+from aftersales.cases.refunds_api import router as case_refunds_router
 from aftersales.cases.returns_api import router as returns_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
@@ -19,6 +20,7 @@ from aftersales.notify.api import inbox_router
 from aftersales.notify.api import router as webhooks_router
 from aftersales.orders.api import router as orders_router
 from aftersales.policy.api import router as policy_router
+from aftersales.refunds.api import router as refunds_router
 
 logger = logging.getLogger("aftersales.api")
 
@@ -100,3 +102,5 @@ api.add_router("/", cases_router)
 api.add_router("/", returns_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", inbox_router)
+api.add_router("/", case_refunds_router)
+api.add_router("/", refunds_router)

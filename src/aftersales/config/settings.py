@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "aftersales.returns",
     "aftersales.cases",
     "aftersales.notify",
+    "aftersales.refunds",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -225,6 +226,27 @@ if not PRODUCTION:
     AFTERSALES_CARRIER_WEBHOOK_SECRETS.setdefault("fake", "fake-carrier-development-secret")
 AFTERSALES_IDEMPOTENCY_RETENTION_HOURS = env.int(
     "AFTERSALES_IDEMPOTENCY_RETENTION_HOURS", default=48
+)
+
+# --- Refunds: maker/checker, arrival times, the payment provider (docs/refunds.md).
+AFTERSALES_REFUND_APPROVAL_THRESHOLD = env.str(
+    "AFTERSALES_REFUND_APPROVAL_THRESHOLD", default="5000.00"
+)
+AFTERSALES_CARD_REFUND_WORKING_DAYS = env.int("AFTERSALES_CARD_REFUND_WORKING_DAYS", default=3)
+AFTERSALES_REFUND_PROVIDER = env.str("AFTERSALES_REFUND_PROVIDER", default="fake")
+AFTERSALES_REFUND_SUBMIT_TIMEOUT_SECONDS = env.int(
+    "AFTERSALES_REFUND_SUBMIT_TIMEOUT_SECONDS", default=60
+)
+AFTERSALES_REFUND_PROVIDER_SECRETS = {
+    "fake": env.str("AFTERSALES_FAKE_PROVIDER_SECRET", default="")
+    or ("" if PRODUCTION else "whsec_fake_" + SECRET_KEY[-16:])
+}
+AFTERSALES_FAKE_PROVIDER_DELAY = env.float("AFTERSALES_FAKE_PROVIDER_DELAY", default=0.0)
+AFTERSALES_FAKE_PROVIDER_FAILURE_RATE = env.float(
+    "AFTERSALES_FAKE_PROVIDER_FAILURE_RATE", default=0.0
+)
+AFTERSALES_FAKE_PROVIDER_TRANSIENT_RATE = env.float(
+    "AFTERSALES_FAKE_PROVIDER_TRANSIENT_RATE", default=0.0
 )
 
 # --- Personal data: Fernet keys (newest first; older ones still decrypt, for rotation) and

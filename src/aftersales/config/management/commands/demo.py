@@ -19,7 +19,7 @@ from faker import Faker
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.accounts.models import Buyer, Merchant, Role, User
-from aftersales.cases import demo_logistics
+from aftersales.cases import demo_logistics, refunds_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
 
@@ -235,7 +235,7 @@ class Command(BaseCommand):
             was_created = self._order(n, rng, people, now)
             created += was_created
             updated += not was_created
-        cases = self._cases()
+        cases = self._cases() + refunds_demo.seed_refunds()
         cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
         self.stdout.write(
             self.style.SUCCESS(
