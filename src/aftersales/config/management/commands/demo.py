@@ -21,6 +21,7 @@ from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.accounts.models import Buyer, Merchant, Role, User
 from aftersales.core import clock
 from aftersales.core.money import CENT
+from aftersales.notify import demo as notify_demo
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - printed for everyone to use; demo data only
 SEED = 20260301
@@ -243,6 +244,7 @@ class Command(BaseCommand):
             )
         )
         self._print_logins(logins)
+        self.stdout.write(notify_demo.register_endpoint())
 
     @transaction.atomic
     def _merchant(self, demo: DemoMerchant) -> Merchant:
