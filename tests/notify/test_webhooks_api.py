@@ -142,3 +142,25 @@ def test_a_platform_endpoint_hears_every_merchants_events(api, receiver):
     case_factories.opened_case()
     work()
     assert len(receiver.received) == 2
+
+
+def test_the_event_types_route_lists_every_webhook_type_with_its_version(api):
+    from aftersales.notify.catalogue import WEBHOOK_TOPICS, topic
+
+    _, client = merchant_api(api)
+    response = client.get("/webhooks/event-types")
+    assert response.status_code == 200, response.content
+    listed = {t["name"]: t["version"] for t in response.json()["items"]}
+    assert listed == {name: topic(name).version for name in WEBHOOK_TOPICS}
+
+
+def test_the_event_types_route_lists_each_types_payload_fields(api):
+    _, client = merchant_api(api)
+    by_name = {t["name"]: t for t in client.get("/webhooks/event-types").json()["items"]}
+    assert by_name["case.state_changed"]["fields"]["to_state"].startswith("string")
+
+
+def test_internal_notices_are_not_offered_as_event_types(api):
+    _, client = merchant_api(api)
+    names = {t["name"] for t in client.get("/webhooks/event-types").json()["items"]}
+    assert "webhook.endpoint_disabled" not in names

@@ -8,8 +8,10 @@ from ninja import Query, Router, Status
 
 from aftersales.core.pagination import PageQuery, page_schema, paginate
 from aftersales.notify import selectors, services
+from aftersales.notify.catalogue import TOPICS, WEBHOOK_TOPICS
 from aftersales.notify.schemas import (
     DeliveryOut,
+    EventTypesOut,
     InboxFilters,
     InboxOut,
     PreferencesIn,
@@ -71,6 +73,19 @@ def inbox_out(m) -> dict:
         "urgent": m.urgent,
         "created_at": m.created_at,
         "read_at": m.read_at,
+    }
+
+
+@router.get("/webhooks/event-types", response=EventTypesOut)
+def list_event_types(request: HttpRequest):
+    """The event catalogue: every type an endpoint may ask for, with its payload version and
+    fields (the same for every caller; docs/api.md lists it too). One page: `items` only."""
+    return {
+        "items": [
+            {"name": t.name, "version": t.version, "summary": t.summary, "fields": t.fields}
+            for name, t in sorted(TOPICS.items())
+            if name in WEBHOOK_TOPICS
+        ]
     }
 
 

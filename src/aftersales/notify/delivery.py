@@ -46,6 +46,9 @@ from aftersales.notify.models import (
 logger = logging.getLogger("aftersales.notify.delivery")
 
 MAX_FAN_OUT_ATTEMPTS = 5
+# Email and SMS that fail: tried again after 1, 5, 15 and 40 minutes — five attempts over about
+# an hour, then given up (recorded on the inbox row; the inbox message itself stays).
+CHANNEL_RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 40))
 ROLES_OF = {
     DESK: (Role.AGENT, Role.SPECIALIST),
     MANAGERS: (Role.MANAGER,),
@@ -280,20 +283,28 @@ def _queue_deliveries(rows: list[OutboxMessage], *, now: datetime) -> None:
 # --- email and SMS, after the inbox -----------------------------------------------------------
 
 
+def channel_retry_delay(attempts: int) -> timedelta | None:
+    """The wait after the `attempts`-th failed try at a row's email or SMS; None: give up."""
+    if attempts > len(CHANNEL_RETRY_DELAYS):
+        return None
+    return CHANNEL_RETRY_DELAYS[attempts - 1]
+
+
 def send_channels(*, batch: int = 100) -> int:
-    """Send the email and SMS of inbox rows whose time has come (quiet hours over)."""
+    """Send the email and SMS of inbox rows whose time has come (quiet hours over, or a failed
+    channel's retry due). A channel that fails is tried again later, alone; the others are not
+    sent twice."""
     with transaction.atomic(durable=True):
+        now = clock.now()
         rows = list(
-            locked(InboxMessage.objects.filter(send_after__lte=clock.now()).order_by("send_after"))[
-                :batch
-            ]
+            locked(InboxMessage.objects.filter(send_after__lte=now).order_by("send_after"))[:batch]
         )
         if not rows:
             return 0
         recipients = _contacts(rows)
         for row in rows:
             person = recipients.get(row.recipient, Recipient(row.recipient))
-            sent, errors = list(row.sent_channels), []
+            sent, failed, errors = list(row.sent_channels), [], []
             for channel in row.pending_channels:
                 try:
                     if channel == "email" and person.email:
@@ -301,15 +312,40 @@ def send_channels(*, batch: int = 100) -> int:
                     elif channel == "sms" and person.phone:
                         channels.send_sms(person.phone, row.title)
                     else:
-                        continue
+                        continue  # the contact is gone: nothing to send it to
                     sent.append(channel)
                 except Exception as exc:  # a provider's outage must not stop the others
+                    failed.append(channel)
                     errors.append(f"{channel}: {type(exc).__name__}: {exc}"[:500])
-                    logger.warning("inbox %s: %s failed: %s", row.pk, channel, exc)
-            row.sent_channels, row.pending_channels, row.send_after = sent, [], None
-            row.channel_error = "; ".join(errors)
+            row.channel_attempts += 1
+            row.sent_channels, row.channel_error = sent, "; ".join(errors)
+            delay = channel_retry_delay(row.channel_attempts) if failed else None
+            if delay is not None:
+                row.pending_channels, row.send_after = failed, now + delay
+                logger.warning(
+                    "inbox %s: %s failed (attempt %s), retried in %s: %s",
+                    row.pk,
+                    ", ".join(failed),
+                    row.channel_attempts,
+                    delay,
+                    row.channel_error,
+                )
+            else:
+                row.pending_channels, row.send_after = [], None
+                if failed:
+                    row.channel_error = (
+                        f"gave up after {row.channel_attempts} attempts: {row.channel_error}"
+                    )
+                    logger.error("inbox %s: %s", row.pk, row.channel_error)
         InboxMessage.objects.bulk_update(
-            rows, ["sent_channels", "pending_channels", "send_after", "channel_error"]
+            rows,
+            [
+                "sent_channels",
+                "pending_channels",
+                "send_after",
+                "channel_attempts",
+                "channel_error",
+            ],
         )
         return len(rows)
 

@@ -72,6 +72,8 @@ class InboxMessage(models.Model):
     pending_channels = models.JSONField(default=list, blank=True)
     send_after = models.DateTimeField(null=True, blank=True)
     sent_channels = models.JSONField(default=list, blank=True)
+    # Attempts at the channels so far; a failed one is retried at `send_after` (delivery.py).
+    channel_attempts = models.PositiveSmallIntegerField(default=0)
     channel_error = models.TextField(blank=True, default="")
 
     class Meta:

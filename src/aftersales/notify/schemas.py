@@ -19,6 +19,17 @@ class WebhookIn(Schema):
     )
 
 
+class EventTypeOut(Schema):
+    name: str = Field(..., description="the dotted type, as in `event_types` and the body's `type`")
+    version: int = Field(..., description="the payload version deliveries carry")
+    summary: str
+    fields: dict[str, str] = Field(..., description="payload field → its type and meaning")
+
+
+class EventTypesOut(Schema):
+    items: list[EventTypeOut]
+
+
 class WebhookOut(Schema):
     id: int
     url: str

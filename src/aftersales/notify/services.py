@@ -52,14 +52,20 @@ def _checked_types(event_types: list[str] | None) -> list[str]:
 
 @transaction.atomic
 def register_endpoint(
-    *, actor: Actor, url: str, event_types: list[str] | None = None, merchant: str | None = None
+    *,
+    actor: Actor,
+    url: str,
+    event_types: list[str] | None = None,
+    merchant: str | None = None,
+    secret: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its secret (returned once; stored encrypted)."""
+    """A new endpoint and its secret (returned once; stored encrypted). `secret` is for the demo
+    only, whose secret is printed; everyone else gets a fresh random one."""
     require(actor, "webhooks.manage")
     owner = _merchant_for(actor, merchant)  # tenancy before anything is resolved or stored
     types = _checked_types(event_types)
     webhooks.check_destination(url)
-    secret = webhooks.new_secret()
+    secret = secret or webhooks.new_secret()
     endpoint = WebhookEndpoint.objects.create(
         merchant=owner,
         url=url,

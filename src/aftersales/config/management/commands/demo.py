@@ -22,6 +22,7 @@ from aftersales.accounts.models import Buyer, Merchant, Role, User
 from aftersales.cases import demo_logistics, refunds_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
+from aftersales.notify import demo as notify_demo
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - printed for everyone to use; demo data only
 SEED = 20260301
@@ -245,6 +246,7 @@ class Command(BaseCommand):
             )
         )
         self._print_logins(logins)
+        self.stdout.write(notify_demo.register_endpoint())
 
     @transaction.atomic
     def _merchant(self, demo: DemoMerchant) -> Merchant:
