@@ -59,7 +59,7 @@ def test_no_reason_return_from_request_to_refund(open_page, live_server):
     assert merchant.inner_text("#case-state") == "已同意"
 
     buyer.reload()
-    _act(buyer, "ship_return", {"carrier": "顺丰", "tracking_no": "SF1234567890"})
+    _act(buyer, "ship_return", {"carrier": "sf", "tracking_no": "SF1234567890"})
     assert buyer.inner_text("#case-state") == "已寄回"
 
     merchant.reload()

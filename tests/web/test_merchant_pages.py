@@ -69,7 +69,7 @@ def test_bulk_approve_reports_a_case_that_can_no_longer_be_approved():
 def test_inspection_form_records_the_result_through_the_service():
     opened = b.open_case()
     opened.act("merchant", "approve")
-    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF0000000001")
     opened.act("merchant", "confirm_receipt")
     client = merchant_client(opened.shop)
     html = client.get(f"/merchant/cases/{opened.id}/").content.decode()
@@ -81,7 +81,7 @@ def test_inspection_form_records_the_result_through_the_service():
 def test_a_partial_inspection_without_an_amount_says_so_inline():
     opened = b.open_case()
     opened.act("merchant", "approve")
-    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF0000000001")
     opened.act("merchant", "confirm_receipt")
     response = merchant_client(opened.shop, "zh-hans").post(
         f"/merchant/cases/{opened.id}/actions/inspect/", {"result": "partial"}
