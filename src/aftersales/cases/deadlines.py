@@ -53,6 +53,11 @@ def duration_name(case: Case, name: str) -> str:
 
 def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
     """Create the rows for `state`'s deadlines (and their reminders), due from `now`."""
+    return Deadline.objects.bulk_create(planned(case, flow, state, now=now))
+
+
+def planned(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
+    """The rows `schedule` writes, unsaved (opening a case writes them with its other rows)."""
     now = now or clock.now()
     policy = loading.compiled(case.policy_version)
     rows = []
@@ -86,7 +91,7 @@ def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None)
                         reminder=True,
                     )
                 )
-    return Deadline.objects.bulk_create(rows)
+    return rows
 
 
 def cancel_pending(case: Case, *, now: datetime | None = None) -> int:
