@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -393,10 +394,26 @@ _DEADLINE_COLUMNS = (
 )  # fmt: skip
 
 
+# Fields whose values the backend adapts (JSON wrapped, datetimes made naive UTC on SQLite, …);
+# the others (text, integers, booleans, ids) go to the driver as they are.
+_ADAPTED = frozenset({"JSONField", "DateTimeField", "DecimalField"})
+
+
+@cache
+def _fields(model, names: tuple[str, ...]) -> tuple[tuple[Any, bool], ...]:
+    fields = (model._meta.get_field(name) for name in names)
+    return tuple((f, f.get_internal_type() in _ADAPTED) for f in fields)
+
+
 def _prepared(model, names: tuple[str, ...], instance) -> list[Any]:
-    """The values as the ORM would send them: each field's own get_db_prep_save."""
-    fields = [model._meta.get_field(name) for name in names]
-    return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    """The values as the ORM would send them: the field's own get_db_prep_save where the
+    backend adapts the type."""
+    return [
+        f.get_db_prep_save(getattr(instance, f.attname), connection)
+        if adapted
+        else getattr(instance, f.attname)
+        for f, adapted in _fields(model, names)
+    ]
 
 
 def _columns(model, names: tuple[str, ...]) -> str:
