@@ -374,25 +374,30 @@ def _money(value: Any) -> Decimal:
 
 # --- Writing the case ---------------------------------------------------------------------------
 
-# Field names, in the INSERTs' column order (the case's id goes first in the children).
+# Field names, in the INSERTs' column order: the values that vary, sent as parameters. A child
+# row (line, event, deadline) starts with the new case's id and merchant.
 _CASE_COLUMNS = (
-    "merchant", "buyer", "order", "type", "reason", "description", "state", "version",
-    "last_event_seq", "policy_version", "decision", "facts", "refund_amount", "currency",
-    "opened_at", "updated_at", "closed_at",
+    "merchant", "buyer", "order", "type", "reason", "description", "policy_version", "decision",
+    "facts", "currency", "opened_at", "updated_at",
 )  # fmt: skip
-_LINE_COLUMNS = (
-    "merchant", "order_line", "quantity", "condition", "decision", "refundable_amount",
-    "holds_quantity", "outcome",
-)  # fmt: skip
+_LINE_COLUMNS = ("order_line", "quantity", "condition", "decision", "refundable_amount")
 _EVENT_COLUMNS = (
-    "merchant", "seq", "at", "actor_kind", "actor_role", "actor_label", "actor_user_id",
-    "action", "from_state", "to_state", "note", "rule", "payload",
+    "at", "actor_kind", "actor_role", "actor_label", "actor_user_id", "note", "payload",
 )  # fmt: skip
 _DEADLINE_COLUMNS = (
-    "merchant", "kind", "due_at", "action", "guard_state", "rule", "reminder", "created_at",
-    "fired_at", "cancelled_at", "attempts", "last_error",
+    "kind", "due_at", "action", "guard_state", "rule", "reminder", "created_at",
 )  # fmt: skip
-
+# What every opening writes alike, as SQL literals (both databases read TRUE and NULL): fewer
+# parameters keep the statement within psycopg's cache of parsed queries (at most 50).
+_CASE_FIXED = {
+    "state": "'requested'", "version": "1", "last_event_seq": "1",  # the opening event's seq
+    "refund_amount": "NULL", "closed_at": "NULL",
+}  # fmt: skip
+_LINE_FIXED = {"holds_quantity": "TRUE", "outcome": "''"}
+_EVENT_FIXED = {
+    "seq": "1", "action": "'open'", "from_state": "''", "to_state": "'requested'", "rule": "''",
+}  # fmt: skip
+_DEADLINE_FIXED = {"fired_at": "NULL", "cancelled_at": "NULL", "attempts": "0", "last_error": "''"}
 
 # Fields whose values the backend adapts (JSON wrapped, datetimes made naive UTC on SQLite, …);
 # the others (text, integers, booleans, ids) go to the driver as they are.
@@ -416,17 +421,14 @@ def _prepared(model, names: tuple[str, ...], instance) -> list[Any]:
     ]
 
 
-def _columns(model, names: tuple[str, ...]) -> str:
-    return ", ".join(model._meta.get_field(name).column for name in names)
-
-
-def _values_sql(model, names: tuple[str, ...], count: int, case_ref: str) -> str:
-    """INSERT of `count` rows into `model`'s table, each row's case_id given by `case_ref`."""
-    row = "(" + ", ".join([case_ref] + ["%s"] * len(names)) + ")"
-    return (
-        f"INSERT INTO {model._meta.db_table} (case_id, {_columns(model, names)}) "  # noqa: S608
-        "VALUES " + ", ".join([row] * count)
-    )
+def _insert_sql(model, names: tuple[str, ...], fixed: dict[str, str], rows: int, lead=()) -> str:
+    """INSERT of `rows` rows into `model`'s table: the `lead` columns (case_id, merchant_id)
+    given as SQL, then `names` as parameters, then the `fixed` literals."""
+    columns = [c for c, _ in lead]
+    columns += [f.column for f, _ in _fields(model, names)] + list(fixed)
+    row = [sql for _, sql in lead] + ["%s"] * len(names) + list(fixed.values())
+    values = ", ".join(["(" + ", ".join(row) + ")"] * rows)
+    return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
 
 
 def _insert(case: Case, actor: Actor, planned: list, *, note: str, claimed: list[str]) -> None:
@@ -448,37 +450,39 @@ def _insert(case: Case, actor: Actor, planned: list, *, note: str, claimed: list
         payload={"policy_version": case.policy_version, "lines": claimed},
     )
     children = [
-        (model, names, [_prepared(model, names, obj) for obj in objs])
-        for model, names, objs in (
-            (CaseLine, _LINE_COLUMNS, case.written_lines),
-            (CaseEvent, _EVENT_COLUMNS, [event]),
-            (Deadline, _DEADLINE_COLUMNS, planned),
+        (model, names, fixed, [_prepared(model, names, obj) for obj in objs])
+        for model, names, fixed, objs in (
+            (CaseLine, _LINE_COLUMNS, _LINE_FIXED, case.written_lines),
+            (CaseEvent, _EVENT_COLUMNS, _EVENT_FIXED, [event]),
+            (Deadline, _DEADLINE_COLUMNS, _DEADLINE_FIXED, planned),
         )
         if objs
     ]
-    case_sql = (
-        f"INSERT INTO {Case._meta.db_table} ({_columns(Case, _CASE_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(_CASE_COLUMNS))}) RETURNING id"
-    )
+    case_sql = _insert_sql(Case, _CASE_COLUMNS, _CASE_FIXED, 1)
     case_values = _prepared(Case, _CASE_COLUMNS, case)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One round trip: every sub-statement of a WITH runs, the children reading the new
-            # case's id from the first.
-            parts, params = [f"new_case AS ({case_sql})"], list(case_values)
-            for n, (model, names, rows) in enumerate(children):
-                sql = _values_sql(model, names, len(rows), "(SELECT id FROM new_case)")
-                parts.append(f"w{n} AS ({sql})")
+            # case's id and merchant from the first.
+            parent = (
+                ("case_id", "(SELECT id FROM new_case)"),
+                ("merchant_id", "(SELECT merchant_id FROM new_case)"),
+            )
+            parts = [f"new_case AS ({case_sql} RETURNING id, merchant_id)"]
+            params = list(case_values)
+            for n, (model, names, fixed, rows) in enumerate(children):
+                parts.append(f"w{n} AS ({_insert_sql(model, names, fixed, len(rows), parent)})")
                 params += [v for row in rows for v in row]
             sql = "WITH " + ", ".join(parts) + " SELECT id FROM new_case"  # noqa: S608
             cursor.execute(sql, params)
             case.pk = cursor.fetchone()[0]
         else:
-            cursor.execute(case_sql, case_values)
+            cursor.execute(case_sql + " RETURNING id", case_values)
             case.pk = cursor.fetchone()[0]
-            for model, names, rows in children:
-                sql = _values_sql(model, names, len(rows), "%s")
-                cursor.execute(sql, [v for row in rows for v in [case.pk, *row]])
+            parent = (("case_id", "%s"), ("merchant_id", "%s"))
+            for model, names, fixed, rows in children:
+                sql = _insert_sql(model, names, fixed, len(rows), parent)
+                cursor.execute(sql, [v for row in rows for v in [case.pk, case.merchant_id, *row]])
     case._state.adding = False
     case._state.db = connection.alias
     for obj in [*case.written_lines, event, *planned]:
