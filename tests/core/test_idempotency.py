@@ -1,4 +1,5 @@
 import json
+import os
 import threading
 from datetime import timedelta
 
@@ -12,8 +13,10 @@ from aftersales.core import clock
 from aftersales.core.idempotency import (
     IdempotencyMiddleware,
     caller_of,
+    fingerprint,
     prune_idempotency_records,
 )
+from aftersales.core.middleware import RequestSizeLimitMiddleware
 from aftersales.core.models import AuditEvent, IdempotencyRecord
 from tests import factories
 
@@ -241,3 +244,32 @@ def test_racing_requests_with_one_key_run_the_view_once():
     assert len(calls) == 1
     assert answers["first"].status_code == 201
     assert answers["second"].status_code == 409
+
+
+def test_an_upload_is_fingerprinted_from_a_copy_on_disk_not_read_into_memory(settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = os.urandom(50_000)
+
+    def upload():
+        return RequestFactory().generic(
+            "POST",
+            "/api/v1/cases/1/evidence",
+            body,
+            content_type="application/octet-stream",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    seen = {}
+
+    def view(request):
+        seen["fingerprint"] = fingerprint(request)
+        seen["in_memory"] = hasattr(request, "_body")
+        seen["on_disk"] = request.spooled_body.file._rolled
+        seen["read"] = request.read()  # what the multipart parser gets
+        return HttpResponse(status=201)
+
+    RequestSizeLimitMiddleware(view)(upload())
+
+    assert seen["fingerprint"] == fingerprint(upload())  # the same digest as from memory
+    assert not seen["in_memory"] and seen["on_disk"]
+    assert seen["read"] == body

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from aftersales.core import clock
 from aftersales.core.errors import FieldError
-from aftersales.core.middleware import is_api
+from aftersales.core.middleware import UPLOAD_CHUNK, is_api
 from aftersales.core.models import IdempotencyRecord
 from aftersales.core.pii import decrypt_bytes, encrypt_bytes
 from aftersales.core.problems import problem_response
@@ -77,9 +77,18 @@ def caller_of(request: HttpRequest) -> str | None:
 
 def fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.get_full_path().encode(), request.body):
+    for part in (request.method.encode(), request.get_full_path().encode()):
         digest.update(len(part).to_bytes(8, "big"))  # length-prefixed: no ambiguous joins
         digest.update(part)
+    spooled = getattr(request, "spooled_body", None)  # an upload (RequestSizeLimitMiddleware)
+    if spooled is None:
+        digest.update(len(request.body).to_bytes(8, "big"))
+        digest.update(request.body)
+    else:  # the same digest, read in chunks, and the copy left at its start for the parser
+        digest.update(spooled.size.to_bytes(8, "big"))
+        while chunk := spooled.file.read(UPLOAD_CHUNK):
+            digest.update(chunk)
+        spooled.file.seek(0)
     return digest.hexdigest()
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from io import BytesIO
+import tempfile
+from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -59,6 +61,17 @@ def _plain_detail(response: HttpResponse) -> str:
 UPLOAD_ROUTE = re.compile(r"^/api/v1/cases/[^/]+/evidence/?$")
 
 
+UPLOAD_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SpooledBody:
+    """An upload's body, copied off the socket: `file` at offset 0, `size` bytes."""
+
+    file: IO[bytes]
+    size: int
+
+
 def is_upload(request: HttpRequest) -> bool:
     return request.method == "POST" and UPLOAD_ROUTE.match(request.path) is not None
 
@@ -94,15 +107,26 @@ class RequestSizeLimitMiddleware:
             return self._too_large(limit)
         # Otherwise the multipart parser streams the files to temporary files and reads no more
         # than Content-Length. With an Idempotency-Key the idempotency fingerprint needs the
-        # whole body, which request.body would refuse past the 1 MB JSON limit: read it here,
-        # bounded by the upload limit, and hand it on as Django's own request.body does.
-        if request.headers.get("Idempotency-Key") is not None:
-            body = request.read(limit + 1)
-            if len(body) > limit:
-                return self._too_large(limit)
-            request._body = body
-            request._stream = BytesIO(body)
-        return self.get_response(request)
+        # whole body: copy it, bounded by the upload limit, in chunks to a spooled temporary
+        # file (on disk past FILE_UPLOAD_MAX_MEMORY_SIZE, never all in memory), which the
+        # fingerprint hashes and the multipart parser then reads in place of the socket.
+        if request.headers.get("Idempotency-Key") is None:
+            return self.get_response(request)
+        spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115 - closed below
+        try:
+            size = 0
+            while chunk := request.read(min(UPLOAD_CHUNK, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    return self._too_large(limit)
+                spool.write(chunk)
+            spool.seek(0)
+            request._stream = spool
+            request._read_started = False  # the parser reads the copy from its start
+            request.spooled_body = SpooledBody(spool, size)
+            return self.get_response(request)
+        finally:
+            spool.close()
 
     def _too_large(self, limit: int) -> HttpResponse:
         return problem_response(

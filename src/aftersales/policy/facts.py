@@ -78,14 +78,15 @@ def find_line(lines: list[Any], *, line_id: str | None, sku: str | None) -> Any:
     return matches[0]
 
 
-def facts_from_stored(order: Any, line: Any) -> LineFacts:
-    """From orders.models (the paid share was allocated when the order was written)."""
+def facts_from_stored(order: Any, line: Any, shipments: list[Any] | None = None) -> LineFacts:
+    """From orders.models (the paid share was allocated when the order was written).
+    `shipments`: the order's, when the caller has read them already."""
     return _facts(
         order.merchant.code,
         line,
         paid_amount=line.paid_amount,
         order=order,
-        shipments=list(order.shipments.all()),
+        shipments=list(order.shipments.all()) if shipments is None else shipments,
     )
 
 
