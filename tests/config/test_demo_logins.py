@@ -25,9 +25,8 @@ def _printed_logins(out: str) -> tuple[str, dict[str, str]]:
     """The password and, for each role, the first username printed with it (the printed role
     is a label in the operator's language, so the role is read from the account)."""
     password = re.search(r"Demo logins \(password for all: (\S+)\)", out).group(1)
-    names = [
-        line.split()[0] for line in out.split("Demo logins", 1)[1].splitlines()[1:] if line.strip()
-    ]
+    block = out.split("Demo logins", 1)[1].split("\n\n", 1)[0]  # the table ends at a blank line
+    names = [line.split()[0] for line in block.splitlines()[1:] if line.strip()]
     roles = dict(User.objects.filter(username__in=names).values_list("username", "role"))
     users: dict[str, str] = {}
     for name in names:
