@@ -84,9 +84,9 @@ def assess(text: str, *, contacts: int, order_total: Decimal | None) -> tuple[st
         signals.append(_signal("repeated_contacts", contacts=contacts))
     if order_total is not None:
         if order_total >= Decimal(settings.AFTERSALES_COMPLAINT_AMOUNT_VERY_HIGH):
-            signals.append(_signal("amount_very_high", amount=str(order_total)))
+            signals.append(_signal("amount_very_high", amount=f"{order_total:.2f}"))
         elif order_total >= Decimal(settings.AFTERSALES_COMPLAINT_AMOUNT_HIGH):
-            signals.append(_signal("amount_high", amount=str(order_total)))
+            signals.append(_signal("amount_high", amount=f"{order_total:.2f}"))
     emotion = emotion_score(text)
     if emotion >= lexicon.EMOTION_STRONG:
         signals.append(_signal("emotion_strong", score=emotion))
