@@ -106,3 +106,14 @@ def test_a_buyer_may_not_change_the_severity(db, api, connector):
         {"severity": "general", "reason": "x"},
     )
     assert response.status_code == 409
+
+
+def test_the_crisis_reaches_the_managers_inbox_in_chinese(db, connector):
+    from aftersales.notify.delivery import drain_outbox
+    from aftersales.notify.models import InboxMessage
+
+    manager = factories.user("manager")
+    complaint = file(connector, customer="c1", text="手机爆炸了").json()
+    drain_outbox()
+    message = InboxMessage.objects.get(user=manager)
+    assert message.title == f"危机投诉 #{complaint['id']}"
