@@ -101,8 +101,12 @@ def tenant_a():
     from aftersales.complaints.services import receive
 
     complaint, _ = receive(
-        actor=factories_platform_actor(), customer="buyer-of-a", channel="hotline",
-        text=SECRET_TITLE, order=order.external_id, merchant=merchant.code,
+        actor=factories_platform_actor(),
+        customer="buyer-of-a",
+        channel="hotline",
+        text=SECRET_TITLE,
+        order=order.external_id,
+        merchant=merchant.code,
     )
     notify_delivery.drain_outbox()
     return {
