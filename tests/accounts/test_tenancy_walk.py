@@ -98,8 +98,19 @@ def tenant_a():
     endpoint, _ = notify_services.register_endpoint(
         actor=SYSTEM_ACTOR, url="http://127.0.0.1:9/hook", merchant=merchant.code
     )
+    from aftersales.complaints.services import receive
+
+    complaint, _ = receive(
+        actor=factories_platform_actor(),
+        customer="buyer-of-a",
+        channel="hotline",
+        text=SECRET_TITLE,
+        order=order.external_id,
+        merchant=merchant.code,
+    )
     notify_delivery.drain_outbox()
     return {
+        "complaint": complaint,
         "merchant": merchant,
         "order": order,
         "order_json": order_json,
@@ -109,6 +120,12 @@ def tenant_a():
         "delivery": endpoint.deliveries.first(),
         "inbox": InboxMessage.objects.filter(buyer__external_id="buyer-of-a").first(),
     }
+
+
+def factories_platform_actor():
+    from aftersales.accounts.actors import PLATFORM_INTEGRATION, Actor
+
+    return Actor(kind="token", role=PLATFORM_INTEGRATION, label="connector")
 
 
 # How each path parameter names tenant A's data.
@@ -125,6 +142,8 @@ PATH_VALUES = {
     "message_id": lambda a: a["inbox"].pk,
     "refund_id": lambda a: a["case"].refunds.get().pk,
     "provider": lambda a: "fake",
+    "complaint_id": lambda a: a["complaint"].pk,
+    "customer": lambda a: "buyer-of-a",
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -184,6 +203,15 @@ BODIES = {
         "idempotency_key": a["case"].refunds.get().idempotency_key,
         "status": "failed",
     },
+    ("post", "/api/v1/complaints"): lambda a: {
+        "customer": "buyer-of-a",
+        "channel": "chat",
+        "text": "joined",
+        "order": a["order"].external_id,
+        "merchant": a["merchant"].code,
+    },
+    ("post", "/api/v1/complaints/{complaint_id}/actions/{action}"): lambda a: {"note": "x"},
+    ("post", "/api/v1/complaints/{complaint_id}/messages"): lambda a: {"text": "taken over"},
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
@@ -194,10 +222,13 @@ OWN_SETTINGS = {("post", "/api/v1/inbox/preferences")}
 def writes_to(a: dict) -> tuple[int, ...]:
     """Every write the platform makes leaves a row in one of these logs, or a new case."""
     from aftersales.cases.models import Case, CaseEvent
+    from aftersales.complaints.models import ComplaintEvent, ComplaintMessage
     from aftersales.refunds.models import PriceChange, RefundEvent
 
     merchant = a["merchant"].pk
     return (
+        ComplaintEvent.objects.filter(merchant_id=merchant).count()
+        + ComplaintMessage.objects.filter(merchant_id=merchant).count(),
         AuditEvent.objects.filter(merchant_id=merchant).count(),
         CaseEvent.objects.filter(merchant_id=merchant).count(),
         Case.objects.filter(merchant_id=merchant).count(),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "aftersales.policy",
     "aftersales.returns",
     "aftersales.cases",
+    "aftersales.complaints",
     "aftersales.notify",
     "aftersales.refunds",
     "aftersales.web",
@@ -338,3 +339,29 @@ LOGGING = {
 AFTERSALES_BENCH_BASELINE = env.bool("AFTERSALES_BENCH_BASELINE", default=False)
 if AFTERSALES_BENCH_BASELINE:
     INSTALLED_APPS.append("bench.baseline")
+
+# Complaints (docs/complaints.md, docs/sla.md).
+AFTERSALES_COMPLAINT_REPEAT_CONTACTS = env.int("AFTERSALES_COMPLAINT_REPEAT_CONTACTS", default=3)
+AFTERSALES_COMPLAINT_REPEAT_WINDOW_DAYS = env.int(
+    "AFTERSALES_COMPLAINT_REPEAT_WINDOW_DAYS", default=7
+)
+AFTERSALES_COMPLAINT_AMOUNT_HIGH = env.str("AFTERSALES_COMPLAINT_AMOUNT_HIGH", default="1000.00")
+AFTERSALES_COMPLAINT_AMOUNT_VERY_HIGH = env.str(
+    "AFTERSALES_COMPLAINT_AMOUNT_VERY_HIGH", default="5000.00"
+)
+# Compensation a role may grant on its own (CNY); above the highest, nobody but an admin.
+AFTERSALES_COMPENSATION_AUTHORITY = {
+    "agent": env.str("AFTERSALES_AUTHORITY_AGENT", default="50.00"),
+    "specialist": env.str("AFTERSALES_AUTHORITY_SPECIALIST", default="500.00"),
+    "manager": env.str("AFTERSALES_AUTHORITY_MANAGER", default="1000000.00"),
+}
+# SLA: the share of a target at which a warning fires; overrides of the default policies.
+AFTERSALES_SLA_WARNING_SHARE = env.float("AFTERSALES_SLA_WARNING_SHARE", default=0.8)
+AFTERSALES_SLA_POLICIES = env.json("AFTERSALES_SLA_POLICIES", default={})
+# Closing the loop, in working days: auto-confirm after, reopen within.
+AFTERSALES_COMPLAINT_AUTO_CONFIRM_WORKING_DAYS = env.int(
+    "AFTERSALES_COMPLAINT_AUTO_CONFIRM_WORKING_DAYS", default=3
+)
+AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS = env.int(
+    "AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS", default=7
+)

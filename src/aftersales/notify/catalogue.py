@@ -142,6 +142,33 @@ TOPICS: dict[str, Topic] = {
             },
             webhook=False,
         ),
+        Topic(
+            "complaint.crisis",
+            1,
+            "A complaint was graded 危机 (crisis): the managers on duty are paged at once.",
+            {
+                "complaint_id": "integer",
+                "severity": "string: crisis",
+                "signals": "list of strings: the signals behind the grade",
+                "channel": "string",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "complaint.sla_breached",
+            1,
+            "A complaint missed an SLA target; it was escalated.",
+            {
+                "complaint_id": "integer",
+                "target": "string: first_response, next_response or resolution",
+                "due_at": "string: ISO 8601",
+                "level": "string: who holds it now (specialist, manager)",
+                "severity": "string",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
     )
 }
 

@@ -230,6 +230,17 @@ LABELS = {
 }
 
 
+COMPLAINT_CRISIS = T(
+    N("Crisis complaint #{complaint_id}"),
+    N("A complaint was graded crisis ({signals_label}). Take it over now."),
+    urgent=True,
+)
+COMPLAINT_SLA_BREACHED = T(
+    N("Complaint #{complaint_id} missed its {target} target"),
+    N("It was due at {due} and is now with a {level}."),
+)
+
+
 def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
     """Audience → template for one event (empty: nobody is messaged, webhooks only)."""
     if topic == "case.created":
@@ -244,6 +255,10 @@ def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
         }
     if topic == "case.escalated":
         return ESCALATED
+    if topic == "complaint.crisis":
+        return {MANAGERS: COMPLAINT_CRISIS}
+    if topic == "complaint.sla_breached":
+        return {MANAGERS: COMPLAINT_SLA_BREACHED}
     if topic == "refund.succeeded":
         return REFUND_SUCCEEDED
     if topic == "refund.failed":
@@ -278,6 +293,7 @@ def render(template: Template, payload: dict[str, Any], language: str) -> tuple[
             "expected": _when(payload.get("expected_at"), date_only=True),
             "since": _when(payload.get("failing_since")),
             "reason": payload.get("reason") or "—",
+            "signals_label": ", ".join(payload.get("signals") or []) or "—",
         }
         if not params.get("amount") and payload.get("refund_amount"):
             params["amount"] = payload["refund_amount"]

@@ -1,0 +1,11 @@
+from django.db import migrations
+
+from aftersales.core.migration_ops import append_only_guard
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("complaints", "0001_initial"),
+        ("core", "0003_append_only_guard_lets_flush_through"),
+    ]
+    operations = [append_only_guard("complaints_complaintevent")]

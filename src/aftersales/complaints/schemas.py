@@ -1,0 +1,133 @@
+"""Request and response schemas of /complaints and /customers/{customer}/timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+Channel = Literal["chat", "hotline", "app", "email", "social"]
+Severity = Literal["general", "important", "major", "crisis"]
+
+
+class ComplaintIn(Schema):
+    customer: str = Field(..., min_length=1, max_length=128, description="buyer external_id")
+    channel: Channel
+    text: str = Field(..., min_length=1, max_length=20000)
+    order: str | None = Field(None, description="the order's external_id")
+    merchant: str | None = Field(None, description="when several merchants used the order id")
+    received_at: datetime | None = Field(None, description="platform tokens (connectors) only")
+    phone: str | None = Field(None, max_length=32, description="matches an unknown customer")
+    email: str | None = Field(None, max_length=254, description="matches an unknown customer")
+
+
+class MessageIn(Schema):
+    text: str = Field(..., min_length=1, max_length=20000)
+    channel: Channel | None = None
+    internal: bool = Field(False, description="an internal note of the desk")
+
+
+class ActionIn(Schema):
+    note: str = ""
+    reason: str = ""
+    severity: Severity | None = None
+    solution: dict | None = Field(
+        None,
+        description='e.g. {"kind": "compensation", "form": "money", "amount": "80.00"} or '
+        '{"kind": "refund_only", "reason": "quality_issue", "lines": [{"line_id": "1"}]}',
+    )
+    responsibility: str = ""
+    reason_codes: list[str] = []
+    rating: int | None = None
+    comment: str = ""
+
+
+class SlaOut(Schema):
+    first_response_due_at: datetime | None
+    first_responded_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    paused: bool
+    paused_since: datetime | None
+    paused_business_seconds: int
+    breached: list[str]
+
+
+class MessageOut(Schema):
+    id: int
+    channel: str
+    direction: str
+    text: str
+    author: str
+    at: datetime
+
+
+class ComplaintOut(Schema):
+    id: int
+    state: str
+    severity: Severity
+    signals: list[dict]
+    emotion: int
+    level: str
+    customer: str
+    merchant: str | None
+    order: str | None
+    channel: str
+    description: str
+    sla: SlaOut
+    solution: dict
+    responsibility: str
+    reason_codes: list[str]
+    rating: int | None
+    rating_comment: str
+    cases: list[int]
+    received_at: datetime
+    next_actions: list[str]
+
+
+class ComplaintSummaryOut(Schema):
+    id: int
+    state: str
+    severity: Severity
+    level: str
+    customer: str
+    merchant: str | None
+    order: str | None
+    channel: str
+    received_at: datetime
+    sla: SlaOut
+
+
+class ComplaintFilters(Schema):
+    state: str | None = None
+    severity: Severity | None = None
+    channel: Channel | None = None
+    customer: str | None = None
+    merchant: str | None = None
+    open: bool | None = None
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    rule: str
+    payload: dict
+
+
+class TimelineItemOut(Schema):
+    kind: Literal["message", "complaint", "case"]
+    id: int
+    at: datetime
+    summary: str
+    state: str | None = None
+    direction: str | None = None
+    channel: str | None = None
+    complaint_id: int | None = None
+    merchant: str | None = None
