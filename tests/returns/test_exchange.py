@@ -96,3 +96,19 @@ def test_the_replacements_delivery_is_logged_and_the_buyer_confirms():
     assert "replacement_delivered" in [e["action"] for e in c.events()]
     c.act("buyer", "confirm_replacement")
     assert c.case["state"] == "completed"
+
+
+def test_the_difference_of_a_cheaper_variant_is_granted_through_the_refund_ledger():
+    from aftersales.refunds.models import Refund
+
+    c = inspected_exchange()
+    c.act(
+        "merchant",
+        "ship_replacement",
+        carrier="fake",
+        tracking_no=rb.fake_no(),
+        variant={"sku": "TS-BLU-M", "title": "纯棉T恤 蓝 M", "unit_price": "45.00"},
+    )
+    (refund,) = Refund.objects.filter(case_id=c.id)
+    assert (refund.amount, refund.state) == (Decimal("15.00"), "requested")
+    assert sum(line.amount for line in refund.lines.all()) == Decimal("15.00")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from aftersales.accounts.actors import Actor
+from aftersales.cases import logistics
 from aftersales.cases.models import Case, CaseEvent, CaseLine
 from aftersales.cases.services import ActionBody, after_step
 from aftersales.orders.models import OrderLine
@@ -41,6 +42,35 @@ def grant_for(steps: list[tuple[Case, ActionBody, CaseEvent]]) -> None:
         by_case.setdefault(refund.case_id, []).append(refund)
     for case in cases:
         case.granted_refunds = by_case.get(case.pk, [])
+
+
+def refund_exchange_difference(case: Case, amount: Decimal) -> None:
+    """An exchange into a cheaper variant owes the buyer the difference: granted through the
+    ledger in the replacement's transaction, spread over the case's lines within what each may
+    pay back (a merchant's step, one case at a time)."""
+    lines = _case_lines([case])[case.pk]
+    case.granted_refunds = grant_refunds(
+        [
+            RefundRequest(
+                case_id=case.pk,
+                merchant_id=case.merchant_id,
+                order_id=case.order_id,
+                currency=case.currency,
+                lines=tuple(
+                    LineRequest(
+                        order_line_id=ln.order_line_id,
+                        limit=ln.refundable_amount,
+                        quantity=ln.quantity,
+                    )
+                    for ln in lines
+                ),
+                amount=amount,
+            )
+        ]
+    )
+
+
+logistics.PRICE_DIFFERENCE_REFUND_HOOKS.append(refund_exchange_difference)
 
 
 def maker_of(event: CaseEvent) -> Actor:
