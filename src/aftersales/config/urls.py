@@ -26,7 +26,9 @@ merchant_urls = (
         path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
         path("metrics/", merchant.metrics, name="metrics"),
         path("settings/", merchant_settings.settings_page, name="settings"),
-        path("settings/return-address/", merchant_settings.return_address, name="settings_address"),
+        path(
+            "settings/return-address/", merchant_settings.return_settings, name="settings_address"
+        ),
         path("settings/approval/", merchant_settings.approval, name="settings_approval"),
         path("settings/rules/", merchant_settings.rules, name="settings_rules"),
         path("settings/staff/", merchant_settings.add_staff, name="settings_staff"),

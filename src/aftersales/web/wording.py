@@ -246,7 +246,6 @@ API_MESSAGES = (
     gettext_noop("a mobile or landline number"),
     gettext_noop("one of the merchant roles"),
     gettext_noop("this username is taken"),
-    gettext_noop("The return address is incomplete."),
     gettext_noop("The staff account cannot be created."),
     gettext_noop("You cannot deactivate your own account."),
     gettext_noop("not a rule the shop sets here"),
