@@ -9,10 +9,11 @@ from tests.web.pages import desk_client, merchant_client
 
 pytestmark = pytest.mark.django_db
 
-# Session, user; the queue's deadlines joined to their cases and orders.
-MERCHANT_QUEUE_STATEMENTS = 3
-# Session, user; the appeals' ruling deadlines joined to their cases, merchants and orders.
-DESK_QUEUE_STATEMENTS = 3
+# Session, user, the unread count in the navigation; the queue's deadlines joined to their
+# cases and orders.
+MERCHANT_QUEUE_STATEMENTS = 4
+# Session, user, unread count; the appeals' ruling deadlines joined to cases, merchants, orders.
+DESK_QUEUE_STATEMENTS = 4
 
 
 def _statements(client, path: str) -> int:
