@@ -75,7 +75,7 @@ def test_buyer_ships_the_return_from_the_case_page():
     opened.act("merchant", "approve")
     response = buyer_client(opened.buyer).post(
         f"/buyer/cases/{opened.id}/actions/ship_return/",
-        {"carrier": "sf", "tracking_no": "SF123456789"},
+        {"carrier": "sf", "tracking_no": "SF1234567890"},
     )
     assert response.status_code == 302
     assert Case.objects.get(pk=opened.id).state == "return_shipped"
