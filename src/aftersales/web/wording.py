@@ -42,6 +42,7 @@ STATES = {
     "requested": gettext_lazy("Awaiting the merchant"),
     "approved": gettext_lazy("Approved"),
     "return_shipped": gettext_lazy("Return shipped"),
+    "return_delivered": gettext_lazy("Return delivered"),
     "return_received": gettext_lazy("Return received"),
     "inspected": gettext_lazy("Inspected"),
     "refunded": gettext_lazy("Refunded"),
