@@ -6,9 +6,12 @@ import pytest
 
 from aftersales.accounts.models import Buyer, Role
 from aftersales.cases.models import Case
+from aftersales.notify import delivery
+from aftersales.returns.models import Shipment
 from tests import factories
 from tests.cases import builders as b
 from tests.e2e.conftest import screenshot
+from tests.returns import builders as rb
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +35,7 @@ def _act(page, action: str, fields: dict[str, str] | None = None, choice: str = 
 
 
 def test_no_reason_return_from_request_to_refund(open_page, live_server):
-    s = b.shop()
+    s = rb.shop_with_address()  # any carrier we know; the fake carrier collects
     order = b.order(s)
     buyer_user, merchant_user = _people(s, order)
 
@@ -58,21 +61,57 @@ def test_no_reason_return_from_request_to_refund(open_page, live_server):
     _act(merchant, "approve")
     assert merchant.inner_text("#case-state") == "已同意"
 
+    # The buyer sees where the parcel goes; a number not in SF's format is refused inline.
     buyer.reload()
-    _act(buyer, "ship_return", {"carrier": "sf", "tracking_no": "SF1234567890"})
-    assert buyer.inner_text("#case-state") == "已寄回"
+    assert rb.ADDRESS["address"] in buyer.inner_text("#return-address")
+    buyer.select_option("#ship_return-carrier", "sf")
+    buyer.fill("#ship_return-tracking_no", "SF123")
+    buyer.click("#ship-self button[type=submit]")
+    buyer.wait_for_selector("#ship-self .field-error")
+    assert "不是顺丰速运的运单号" in buyer.inner_text("#ship-self")
+    screenshot(buyer, "buyer-return-section")
+    # … so the buyer has a courier collect it instead.
+    buyer.click("#ship-pickup button[type=submit]")
+    buyer.wait_for_selector("#case-state:text('已寄回')")
+    waybill = Shipment.objects.get(case_id=case.pk).tracking_no
+    assert waybill in buyer.inner_text("#return")
 
+    # The fake carrier's delivery scan, signed as the carrier signs it, moves the case.
+    assert rb.post_scans([rb.scan(waybill, "delivered")]).status_code == 200
     merchant.reload()
+    assert merchant.inner_text("#case-state") == "退货已签收"
+    assert "深圳南山营业部" in merchant.inner_text("#return")
     _act(merchant, "confirm_receipt")
     screenshot(merchant, "merchant-inspection")
-    _act(merchant, "inspect", choice="pass")
+    inspect = merchant.locator("#action-inspect")
+    inspect.locator("#result-1").select_option("pass")
+    inspect.locator("#grade-1").select_option("as_new")
+    inspect.locator("#disposition-1").select_option("restock")
+    inspect.locator("button[type=submit]").click()
+    merchant.wait_for_selector("#inspections")
     _act(merchant, "refund")
     assert merchant.inner_text("#case-state") == "已退款"
+    screenshot(merchant, "merchant-return-section")
 
     buyer.reload()
     assert buyer.inner_text("#case-state") == "已退款"
     assert "60.00" in buyer.inner_text("#refund-amount")
     screenshot(buyer, "buyer-refunded")
+
+    # Every step reached the buyer's inbox (the worker fans the outbox out).
+    delivery.drain_outbox()
+    buyer.reload()
+    assert buyer.inner_text("#unread-count") != ""
+    buyer.click("#nav-inbox")
+    buyer.wait_for_selector("#inbox")
+    inbox = buyer.inner_text("#inbox")
+    for step in ("已同意", "退货已寄出", "已同意退款 60.00"):
+        assert step in inbox, (step, inbox)
+    screenshot(buyer, "buyer-inbox")
+    first = buyer.locator("#inbox li.unread").first
+    first_id = first.get_attribute("id")
+    first.locator("button[type=submit]").click()  # htmx swaps the row in place
+    buyer.wait_for_selector(f"#{first_id}:not(.unread)")
 
 
 def test_rejected_case_is_appealed_and_ruled_by_the_desk(open_page):

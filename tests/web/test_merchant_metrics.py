@@ -20,8 +20,9 @@ from tests.web.pages import client_for
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-# Session, user; cases per day and type, approvals, first merchant action, refunds, overdue.
-METRICS_STATEMENTS = 7
+# Session, user, the navigation's unread count; cases per day and type, approvals, first
+# merchant action, refunds, overdue.
+METRICS_STATEMENTS = 8
 
 
 def _client(s: b.Shop):

@@ -1,11 +1,14 @@
 import re
+from decimal import Decimal
 
 import pytest
 
-from aftersales.cases.models import Case
+from aftersales.cases.models import Case, Evidence
 from aftersales.cases.services import allowed_actions
+from aftersales.returns.models import Inspection
 from aftersales.web.portal import actor_of
 from tests.cases import builders as b
+from tests.cases.factories_evidence import image_bytes, upload
 from tests.web.pages import desk_client, merchant_client
 
 pytestmark = pytest.mark.django_db
@@ -66,28 +69,86 @@ def test_bulk_approve_reports_a_case_that_can_no_longer_be_approved():
     assert f"#{moved.id}" in response.content.decode()
 
 
-def test_inspection_form_records_the_result_through_the_service():
-    opened = b.open_case()
+def _photo():
+    return upload("scratch.jpg", image_bytes())
+
+
+def _received(opened: b.Opened) -> None:
     opened.act("merchant", "approve")
-    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF0000000001")
+    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF1234567890")
     opened.act("merchant", "confirm_receipt")
-    client = merchant_client(opened.shop)
-    html = client.get(f"/merchant/cases/{opened.id}/").content.decode()
-    assert "action-inspect" in html and 'name="files"' in html
-    client.post(f"/merchant/cases/{opened.id}/actions/inspect/", {"result": "pass"})
+
+
+LINE = {"grade__1": "as_new", "disposition__1": "restock"}
+
+
+def test_the_inspection_form_has_each_lines_result_grade_disposition_and_photos():
+    opened = b.open_case()
+    _received(opened)
+    html = merchant_client(opened.shop).get(f"/merchant/cases/{opened.id}/").content.decode()
+    for name in ("result__1", "grade__1", "disposition__1", "deduction__1", "files__1"):
+        assert f'name="{name}"' in html
+
+
+def test_inspection_form_records_each_line_through_the_service():
+    opened = b.open_case()
+    _received(opened)
+    response = merchant_client(opened.shop).post(
+        f"/merchant/cases/{opened.id}/return/inspection/", {"result__1": "pass", **LINE}
+    )
+    assert response.status_code == 302
     assert Case.objects.get(pk=opened.id).state == "inspected"
+    (row,) = Inspection.objects.filter(case_id=opened.id)
+    assert (row.result, row.grade, row.disposition) == ("pass", "as_new", "restock")
 
 
-def test_a_partial_inspection_without_an_amount_says_so_inline():
+def test_a_partial_line_refunds_what_is_refundable_less_its_deduction():
     opened = b.open_case()
-    opened.act("merchant", "approve")
-    opened.act("buyer", "ship_return", carrier="sf", tracking_no="SF0000000001")
-    opened.act("merchant", "confirm_receipt")
-    response = merchant_client(opened.shop, "zh-hans").post(
-        f"/merchant/cases/{opened.id}/actions/inspect/", {"result": "partial"}
+    _received(opened)
+    merchant_client(opened.shop).post(
+        f"/merchant/cases/{opened.id}/return/inspection/",
+        {"result__1": "partial", "deduction__1": "10.00", "reason__1": "scuffed", **LINE},
+    )
+    case = Case.objects.get(pk=opened.id)
+    refundable = case.lines.get().refundable_amount
+    assert case.state == "inspected" and case.refund_amount == refundable - Decimal("10.00")
+
+
+def test_a_partial_line_without_a_deduction_says_so_inline():
+    opened = b.open_case()
+    _received(opened)
+    response = merchant_client(opened.shop).post(
+        f"/merchant/cases/{opened.id}/return/inspection/",
+        {"result__1": "partial", "reason__1": "scuffed", **LINE},
     )
     assert response.status_code == 422
-    assert "部分退款需填写退款金额" in response.content.decode()
+    assert "a partial result names a positive deduction" in response.content.decode()
+    assert Case.objects.get(pk=opened.id).state == "return_received"
+
+
+def test_a_failed_line_without_photos_is_refused_inline():
+    opened = b.open_case()
+    _received(opened)
+    response = merchant_client(opened.shop).post(
+        f"/merchant/cases/{opened.id}/return/inspection/",
+        {"result__1": "fail", "reason__1": "not ours", **LINE},
+    )
+    assert response.status_code == 422
+    assert "a failed inspection needs photos as evidence" in response.content.decode()
+
+
+def test_photos_given_for_a_failed_line_become_its_evidence():
+    opened = b.open_case()
+    _received(opened)
+    merchant_client(opened.shop).post(
+        f"/merchant/cases/{opened.id}/return/inspection/",
+        {"result__1": "fail", "reason__1": "not ours", **LINE, "files__1": [_photo()]},
+    )
+    (row,) = Inspection.objects.filter(case_id=opened.id)
+    assert row.evidence_ids == list(
+        Evidence.objects.filter(case_id=opened.id).values_list("pk", flat=True)
+    )
+    assert Case.objects.get(pk=opened.id).state == "rejected"
 
 
 def test_desk_queue_lists_appeals_and_the_ruling_page_rules():

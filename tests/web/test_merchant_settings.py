@@ -3,35 +3,53 @@
 import re
 
 import pytest
+from django.db import connection
 
 from aftersales.accounts.models import Merchant, Role, User
-from aftersales.accounts.selectors import return_address_of
 from aftersales.cases.models import Case
 from aftersales.core.models import AuditEvent
 from aftersales.policy import loading
+from aftersales.returns.models import ReturnSettings
 from tests import factories
 from tests.cases import builders as b
 from tests.web.pages import client_for
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {"name": "李四", "phone": "13912345678", "address": "浙江省杭州市余杭区仓前街道 8 号"}
+ADDRESS = {
+    "contact_name": "李四",
+    "contact_phone": "13912345678",
+    "address": "浙江省杭州市余杭区仓前街道 8 号",
+}
 
 
 def _admin(s: b.Shop, language: str = "en"):
     return client_for(factories.user(Role.MERCHANT_ADMIN, merchant=s.merchant), language)
 
 
-def test_return_address_is_stored_encrypted_under_the_merchants_settings():
+def test_the_settings_page_writes_the_return_settings_the_return_flow_reads():
     s = b.shop()
-    response = _admin(s).post("/merchant/settings/return-address/", ADDRESS)
+    response = _admin(s).post(
+        "/merchant/settings/return-address/",
+        {**ADDRESS, "carriers": ["sf", "fake"], "pickup_carrier": "fake"},
+    )
     assert response.status_code == 302
-    stored = Merchant.objects.get(pk=s.merchant.pk).settings["return_address"]
-    assert set(stored) == {"name", "phone", "address"}
-    assert all(v.startswith("fernet:") for v in stored.values())
-    assert "13912345678" not in str(stored)
-    address = return_address_of(Merchant.objects.get(pk=s.merchant.pk))
-    assert (address.name, address.phone, address.address) == tuple(ADDRESS.values())
+    row = ReturnSettings.objects.get(merchant=s.merchant)
+    assert (row.contact_name, row.contact_phone, row.address) == tuple(ADDRESS.values())
+    assert (row.carriers, row.pickup_carrier) == (["sf", "fake"], "fake")
+    assert "return_address" not in Merchant.objects.get(pk=s.merchant.pk).settings
+
+
+def test_the_return_address_saved_on_the_page_is_encrypted_at_rest():
+    s = b.shop()
+    _admin(s).post("/merchant/settings/return-address/", ADDRESS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contact_phone, address FROM returns_returnsettings WHERE merchant_id = %s",
+            [s.merchant.pk],
+        )
+        stored = cursor.fetchone()
+    assert all(v.startswith("fernet:") for v in stored)
 
 
 def test_return_address_is_shown_masked_and_audited_masked():
@@ -46,14 +64,32 @@ def test_return_address_is_shown_masked_and_audited_masked():
     assert "13912345678" not in str(audit.payload)
 
 
+def test_the_page_shows_the_carriers_the_merchant_takes():
+    s = b.shop()
+    client = _admin(s)
+    client.post("/merchant/settings/return-address/", {**ADDRESS, "carriers": ["jd"]})
+    html = client.get("/merchant/settings/").content.decode()
+    assert re.search(r'value="jd" checked', html)
+    assert not re.search(r'value="sf" checked', html)
+
+
 def test_incomplete_return_address_is_refused_inline_in_the_users_language():
     s = b.shop()
     response = _admin(s, "zh-hans").post(
-        "/merchant/settings/return-address/", {**ADDRESS, "phone": ""}
+        "/merchant/settings/return-address/", {**ADDRESS, "contact_phone": ""}
     )
     assert response.status_code == 422
     assert "必填" in response.content.decode()
-    assert "return_address" not in Merchant.objects.get(pk=s.merchant.pk).settings
+    assert not ReturnSettings.objects.filter(merchant=s.merchant).exists()
+
+
+def test_a_pickup_carrier_that_cannot_collect_is_refused_inline():
+    s = b.shop()
+    response = _admin(s).post(
+        "/merchant/settings/return-address/", {**ADDRESS, "pickup_carrier": "sf"}
+    )
+    assert response.status_code == 422
+    assert "this carrier cannot be booked here" in response.content.decode()
 
 
 def test_merchant_staff_may_not_change_the_return_address():

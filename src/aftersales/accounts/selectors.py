@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import Merchant, User
 from aftersales.accounts.permissions import require, require_merchant_access
-from aftersales.core import pii
 from aftersales.core.errors import NotFound
 
 
@@ -27,27 +24,6 @@ def merchant_by_code(actor: Actor, code: str) -> Merchant:
         return merchants_visible_to(actor).get(code=code)
     except Merchant.DoesNotExist:
         raise NotFound(f"No merchant {code!r}.") from None
-
-
-@dataclass(frozen=True)
-class ReturnAddress:
-    name: str
-    phone: str
-    address: str
-
-    @property
-    def masked(self) -> str:
-        return " ".join(
-            (pii.mask_name(self.name), pii.mask_phone(self.phone), pii.mask_address(self.address))
-        )
-
-
-def return_address_of(merchant: Merchant) -> ReturnAddress | None:
-    """The merchant's return address, decrypted (settings["return_address"]), or None."""
-    stored = (merchant.settings or {}).get("return_address")
-    if not stored:
-        return None
-    return ReturnAddress(**{k: pii.decrypt(stored[k]) for k in ("name", "phone", "address")})
 
 
 def staff_of(actor: Actor, merchant: Merchant) -> QuerySet[User]:

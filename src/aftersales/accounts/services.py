@@ -9,14 +9,8 @@ from django.db import IntegrityError, transaction
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import MERCHANT_ROLES, Buyer, Merchant, User
 from aftersales.accounts.permissions import require, require_merchant_access
-from aftersales.core import pii
 from aftersales.core.audit import record
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotFound
-
-# Merchant.settings["return_address"] = {"name", "phone", "address"}, each value encrypted with
-# core.pii (returns/ reads it through selectors.return_address_of).
-RETURN_ADDRESS = "return_address"
-RETURN_ADDRESS_FIELDS = ("name", "phone", "address")
 
 
 @transaction.atomic
@@ -60,45 +54,6 @@ def upsert_buyer(*, external_id: str, name: str = "", phone: str = "", address: 
     if changed:
         buyer.save(update_fields=[*changed, "updated_at"])
     return buyer
-
-
-@transaction.atomic
-def set_return_address(
-    *, actor: Actor, merchant: Merchant, name: str, phone: str, address: str
-) -> Merchant:
-    """Where buyers send returns: stored in the merchant's settings, encrypted at rest; the
-    audit row holds only the masks."""
-    require(actor, "merchants.configure")
-    require_merchant_access(actor, merchant.pk)
-    name, phone, address = name.strip(), phone.strip(), address.strip()
-    errors = [
-        FieldError(f, "required")
-        for f, v in zip(RETURN_ADDRESS_FIELDS, (name, phone, address), strict=True)
-        if not v
-    ]
-    if phone and not 7 <= len(pii.normalise_phone(phone)) <= 12:
-        errors.append(FieldError("phone", "a mobile or landline number"))
-    if errors:
-        raise InvalidInput("The return address is incomplete.", errors=errors)
-    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-    merchant.settings[RETURN_ADDRESS] = {
-        "name": pii.encrypt(name),
-        "phone": pii.encrypt(phone),
-        "address": pii.encrypt(address),
-    }
-    merchant.save(update_fields=["settings"])
-    record(
-        actor=actor,
-        action="merchant.return_address_set",
-        subject=merchant,
-        merchant_id=merchant.pk,
-        payload={
-            "name": pii.mask_name(name),
-            "phone": pii.mask_phone(phone),
-            "address": pii.mask_address(address),
-        },
-    )
-    return merchant
 
 
 @transaction.atomic

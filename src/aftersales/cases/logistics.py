@@ -429,6 +429,17 @@ def book_return_pickup(
 INTERCEPTABLE_STATES = frozenset({"requested", "approved", "refunded"})
 
 
+def may_request_interception(actor: Actor, case: Case) -> bool:
+    """Whether the merchant may ask for this case's parcel back (the page offers the button
+    on exactly these cases; `request_interception` still checks there is a parcel en route)."""
+    return (
+        actor.is_merchant_side
+        and actor.merchant_id == case.merchant_id
+        and case.type == "refund_only"
+        and case.state in INTERCEPTABLE_STATES
+    )
+
+
 @transaction.atomic
 def request_interception(*, actor: Actor, case: Case, note: str = "") -> Interception:
     """拦截: on a refund-only case whose parcel is still on its way to the buyer, the merchant
@@ -436,7 +447,7 @@ def request_interception(*, actor: Actor, case: Case, note: str = "") -> Interce
     by webhook (`intercepted` / `interception_failed`)."""
     if not actor.is_merchant_side:
         raise NotAllowed(_("Only the merchant intercepts its parcel."), state=case.state)
-    if case.type != "refund_only" or case.state not in INTERCEPTABLE_STATES:
+    if not may_request_interception(actor, case):
         raise NotAllowed(
             _("Only a refund-only case with the parcel still on its way can intercept it."),
             state=case.state,
@@ -466,6 +477,61 @@ def request_interception(*, actor: Actor, case: Case, note: str = "") -> Interce
         payload={"carrier": parcel.carrier, "tracking_no": parcel.tracking_no},
     )
     return row
+
+
+# --- Inspection of each line, from the portal's form ------------------------------------------
+
+
+def inspect_lines(
+    *,
+    actor: Actor,
+    case: Case,
+    items: list[dict[str, Any]],
+    photos: dict[str, Sequence[Any]] | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """验货 line by line as the API's `inspections` say it, for a form that names only the
+    lines: the photos given for a line become evidence of the case first (and stay, should
+    the step be refused: they are the merchant's record), the case's result follows from the
+    lines (`returns.overall_result`) and a partial result refunds what is refundable less
+    the deductions, the failed lines not at all."""
+    from aftersales.cases import services
+    from aftersales.cases.evidence import add_evidence
+
+    for item in items:
+        files = (photos or {}).get(str(item.get("line_id", ""))) or []
+        if files:
+            added = add_evidence(case=case, actor=actor, files=files, note=note)
+            item["evidence_ids"] = [*item.get("evidence_ids", []), *(e.pk for e in added)]
+    lines = {ln.order_line.line_id: ln for ln in case.lines.select_related("order_line")}
+    results = [returns.LineInspection(0, i.get("result", ""), "", "") for i in items]
+    result = returns.overall_result(results) if items else ""
+    amount = None
+    if result == "partial":
+        amount = Decimal("0.00")
+        named = {str(i.get("line_id", "")): i for i in items}
+        for line_id, line in lines.items():
+            item = named.get(line_id)
+            if item is None or item.get("result") == "pass":
+                amount += line.refundable_amount
+            elif item.get("result") == "partial":
+                amount += line.refundable_amount - _deduction(item.get("deduction"))
+    body = services.ActionBody(
+        note=note,
+        result=result,
+        amount=amount,
+        expected_version=expected_version,
+        extra={"inspections": items},
+    )
+    return services.act(case=case, actor=actor, action="inspect", body=body)
+
+
+def _deduction(raw: Any) -> Decimal:
+    try:
+        return Decimal(str(raw)) if raw not in (None, "") else Decimal("0.00")
+    except InvalidOperation:
+        return Decimal("0.00")  # refused with its own message by validate_inspections
 
 
 # --- The return as each party sees it ---------------------------------------------------------

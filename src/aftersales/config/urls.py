@@ -15,6 +15,7 @@ buyer_urls = (
         path("orders/<int:order_id>/eligibility/", buyer.eligibility, name="eligibility"),
         path("cases/<int:case_id>/", buyer.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", buyer.act, name="act"),
+        path("cases/<int:case_id>/return/pickup/", buyer.book_pickup, name="pickup"),
     ],
     "buyer",
 )
@@ -24,9 +25,13 @@ merchant_urls = (
         path("bulk-approve/", merchant.bulk_approve, name="bulk_approve"),
         path("cases/<int:case_id>/", merchant.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
+        path("cases/<int:case_id>/return/inspection/", merchant.inspect, name="inspect"),
+        path("cases/<int:case_id>/return/interception/", merchant.intercept, name="intercept"),
         path("metrics/", merchant.metrics, name="metrics"),
         path("settings/", merchant_settings.settings_page, name="settings"),
-        path("settings/return-address/", merchant_settings.return_address, name="settings_address"),
+        path(
+            "settings/return-address/", merchant_settings.return_settings, name="settings_address"
+        ),
         path("settings/approval/", merchant_settings.approval, name="settings_approval"),
         path("settings/rules/", merchant_settings.rules, name="settings_rules"),
         path("settings/staff/", merchant_settings.add_staff, name="settings_staff"),

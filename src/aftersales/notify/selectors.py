@@ -3,10 +3,10 @@ the platform every one; each person reads only their own inbox."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from aftersales.accounts.actors import Actor
-from aftersales.accounts.permissions import require
+from aftersales.accounts.permissions import has_permission, require
 from aftersales.core.errors import NotFound
 from aftersales.notify.models import InboxMessage, Preference, WebhookDelivery, WebhookEndpoint
 
@@ -59,6 +59,19 @@ def inbox_of(actor: Actor, *, unread: bool = False) -> QuerySet[InboxMessage]:
         Q(buyer_id=actor.buyer_id) if key.startswith("b:") else Q(user_id=actor.user_id)
     ).select_related("merchant", "message")
     return rows.filter(read_at__isnull=True) if unread else rows
+
+
+def inbox_page(actor: Actor) -> QuerySet[InboxMessage]:
+    """The inbox as a person reads it: unread first, then newest first."""
+    read = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
+    return inbox_of(actor).order_by(read.asc(), "-created_at", "-id")
+
+
+def unread_count(actor: Actor) -> int:
+    """How many messages wait unread (the portal's navigation shows it); 0 without an inbox."""
+    if recipient_key(actor) is None or not has_permission(actor, "inbox.read"):
+        return 0
+    return inbox_of(actor, unread=True).count()
 
 
 def inbox_message_for(actor: Actor, message_id: int) -> InboxMessage:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.actors import Actor
-from aftersales.core import clock
+from aftersales.core import audit, clock, pii
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from aftersales.core.money import CENT
 from aftersales.returns import carriers as carrier_registry
@@ -48,6 +48,7 @@ from aftersales.returns.models import (
 # --- Merchant settings: the return address ---------------------------------------------------
 
 
+@transaction.atomic
 def set_return_settings(
     *,
     actor: Actor,
@@ -59,7 +60,9 @@ def set_return_settings(
     pickup_carrier: str = "",
 ) -> ReturnSettings:
     """Where the merchant's returns go. The merchant's own staff and integration, or the
-    platform; the address, name and phone are stored encrypted."""
+    platform; the address, name and phone are stored encrypted, the audit row holds only
+    their masks. The one home of the address: the portal's settings page and the API both
+    write here."""
     if not (actor.is_platform or (actor.is_merchant_side and actor.merchant_id == merchant_id)):
         raise NotFound(_("No such merchant."))
     if actor.role == "merchant_staff":
@@ -73,6 +76,8 @@ def set_return_settings(
         )
         if not value.strip()
     ]
+    if contact_phone.strip() and not 7 <= len(pii.normalise_phone(contact_phone)) <= 12:
+        errors.append(FieldError("contact_phone", _("a mobile or landline number")))
     for i, code in enumerate(carriers):
         if code not in carrier_registry.CARRIERS:
             errors.append(FieldError(f"carriers[{i}]", _("unknown carrier %r") % code))
@@ -91,6 +96,19 @@ def set_return_settings(
             "carriers": list(carriers),
             "pickup_carrier": pickup_carrier,
             "updated_at": clock.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="merchant.return_address_set",
+        subject=row,
+        merchant_id=merchant_id,
+        payload={
+            "name": pii.mask_name(contact_name.strip()),
+            "phone": pii.mask_phone(contact_phone.strip()),
+            "address": pii.mask_address(address.strip()),
+            "carriers": list(carriers),
+            "pickup_carrier": pickup_carrier,
         },
     )
     return row

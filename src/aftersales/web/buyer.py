@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.actors import Actor
-from aftersales.cases import selectors, services
+from aftersales.cases import logistics, selectors, services
 from aftersales.cases.evidence import add_evidence
 from aftersales.core.errors import DomainError, NotFound
 from aftersales.orders.models import Order
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.policy.services import EligibilityQuestion, judge_eligibility
 from aftersales.policy.vocabulary import CONDITIONS, REASONS, REQUEST_TYPES
+from aftersales.returns import selectors as returns_selectors
 from aftersales.web import portal, wording
 from aftersales.web.portal import FormErrors, for_party, form_errors
 
@@ -177,3 +178,32 @@ def case(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
 @for_party(BUYER)
 def act(request: HttpRequest, actor: Actor, case_id: int, action: str) -> HttpResponse:
     return portal.take_action(request, actor, case_id, action)
+
+
+@require_POST
+@for_party(BUYER)
+def book_pickup(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    """上门取件: the merchant's pickup carrier collects in the chosen slot (`book_return_pickup`,
+    as the API's POST /cases/{id}/return/pickup); refusals come back inline."""
+    case = selectors.case_for(actor, case_id)
+    options = returns_selectors.return_options(
+        returns_selectors.return_settings_of(case.merchant_id)
+    )
+    try:
+        slot_start, slot_end = portal.pickup_slot(request.POST.get("slot", ""))
+        logistics.book_return_pickup(
+            actor=actor,
+            case=case,
+            carrier=options.pickup_carrier,
+            slot_start=slot_start,
+            slot_end=slot_end,
+            address=request.POST.get("address", "").strip(),
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        case = selectors.case_for(actor, case_id)
+        return portal.render_case(
+            request, actor, case, errors=form_errors(exc), failed_action="pickup", status=422
+        )
+    return redirect("buyer:case", case_id=case.pk)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.actors import Actor
-from aftersales.cases import selectors, services
-from aftersales.core.errors import DomainError
+from aftersales.cases import logistics, selectors, services
+from aftersales.core.errors import DomainError, NotFound
 from aftersales.policy.vocabulary import REQUEST_TYPES
 from aftersales.web import portal, wording
 from aftersales.web.portal import for_party
@@ -114,3 +114,57 @@ def case(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
 @for_party(MERCHANT)
 def act(request: HttpRequest, actor: Actor, case_id: int, action: str) -> HttpResponse:
     return portal.take_action(request, actor, case_id, action)
+
+
+def _refused(request, actor, case_id: int, exc: DomainError, failed_action: str) -> HttpResponse:
+    case = selectors.case_for(actor, case_id)
+    return portal.render_case(
+        request,
+        actor,
+        case,
+        errors=portal.form_errors(exc),
+        failed_action=failed_action,
+        status=422,
+    )
+
+
+@require_POST
+@for_party(MERCHANT)
+def inspect(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    """验货 line by line: the form's lines as the API's `inspections`, photos per line."""
+    case = selectors.case_for(actor, case_id)
+    lines = list(case.lines.select_related("order_line"))
+    try:
+        logistics.inspect_lines(
+            actor=actor,
+            case=case,
+            items=portal.inspection_items(request.POST, lines),
+            photos={
+                ln.order_line.line_id: request.FILES.getlist(f"files__{ln.order_line.line_id}")
+                for ln in lines
+            },
+            note=request.POST.get("note", "").strip(),
+            expected_version=portal.version_of(request.POST),
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _refused(request, actor, case_id, exc, "inspect")
+    return redirect("merchant:case", case_id=case.pk)
+
+
+@require_POST
+@for_party(MERCHANT)
+def intercept(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    """拦截: ask the carrier to bring back the refund-only case's parcel."""
+    case = selectors.case_for(actor, case_id)
+    try:
+        logistics.request_interception(
+            actor=actor, case=case, note=request.POST.get("note", "").strip()
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _refused(request, actor, case_id, exc, "intercept")
+    messages.success(request, _("The carrier is asked to bring the parcel back."))
+    return redirect("merchant:case", case_id=case.pk)

@@ -1,4 +1,5 @@
-"""The merchant's settings page: the return address (shown masked), automatic approval of
+"""The merchant's settings page: the return address and carriers (the returns context's
+`ReturnSettings`, the one the return flow uses; the address shown masked), automatic approval of
 conforming no-reason returns, the shop's own rules within the law, and the staff accounts.
 Each form calls one service; refusals come back inline, in the user's language."""
 
@@ -17,6 +18,8 @@ from aftersales.accounts.models import MERCHANT_ROLE_ORDER, Merchant, Role
 from aftersales.accounts.permissions import has_permission
 from aftersales.core.errors import DomainError, NotFound, PermissionDenied, PolicyRefused
 from aftersales.policy import services as policy
+from aftersales.returns import selectors as returns_selectors
+from aftersales.returns import services as returns_services
 from aftersales.web import portal, wording
 from aftersales.web.portal import FormErrors, for_party
 
@@ -37,9 +40,20 @@ def _page(
 ) -> HttpResponse:
     merchant = _merchant(actor)
     rules = policy.merchant_rules(merchant)
+    settings = returns_selectors.return_settings_of(merchant.pk)
     context = {
         "merchant": merchant,
-        "return_address": accounts.return_address_of(merchant),
+        "return_address": settings
+        and returns_selectors.address_json(
+            settings.contact_name, settings.contact_phone, settings.address, full=False
+        ),
+        "accepted_carriers": request.POST.getlist("carriers")
+        if section == "address"
+        else (settings.carriers if settings else []),
+        "pickup_carrier": request.POST.get("pickup_carrier", "")
+        if section == "address"
+        else (settings.pickup_carrier if settings else ""),
+        "carriers": returns_selectors.known_carriers(),
         "auto_approval": rules.pop(policy.AUTO_APPROVAL),
         "rules": [
             {
@@ -100,14 +114,16 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 
 @require_POST
 @for_party(MERCHANT)
-def return_address(request: HttpRequest, actor: Actor) -> HttpResponse:
+def return_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
-        staff_services.set_return_address(
+        returns_services.set_return_settings(
             actor=actor,
-            merchant=_merchant(actor),
-            name=request.POST.get("name", ""),
-            phone=request.POST.get("phone", ""),
+            merchant_id=_merchant(actor).pk,
+            contact_name=request.POST.get("contact_name", ""),
+            contact_phone=request.POST.get("contact_phone", ""),
             address=request.POST.get("address", ""),
+            carriers=request.POST.getlist("carriers"),
+            pickup_carrier=request.POST.get("pickup_carrier", ""),
         )
     except DomainError as exc:
         return _page(request, actor, section="address", errors=form_errors(exc), status=422)

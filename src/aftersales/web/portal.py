@@ -16,17 +16,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.actors import Actor, actor_for_user
-from aftersales.cases import deadlines, selectors, services
+from aftersales.cases import deadlines, logistics, selectors, services
 from aftersales.cases.evidence import evidence_visible_to
 from aftersales.cases.flows import flow_for, party_of
 from aftersales.cases.models import Case
 from aftersales.core.errors import (
     DomainError,
+    InvalidInput,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
     UnsupportedMediaType,
 )
+from aftersales.returns import selectors as returns_selectors
 from aftersales.web import wording
 
 
@@ -126,6 +128,7 @@ class ActionForm:
     outcome_field: str
     takes_amount: bool
     takes_files: bool
+    takes_variant: bool = False
 
 
 def action_forms(case: Case, actor: Actor) -> list[ActionForm]:
@@ -144,6 +147,7 @@ def action_forms(case: Case, actor: Actor) -> list[ActionForm]:
                 takes_amount=any(v == "partial" for v, _ in t.outcomes)
                 or (action == "refund" and party_of(actor) == "merchant"),
                 takes_files=action in {"inspect", "appeal", "confirm_receipt"},
+                takes_variant=action == "ship_replacement" and case.type == "exchange",
             )
         )
     return out
@@ -156,13 +160,15 @@ def case_context(case: Case, actor: Actor) -> dict:
     events = list(selectors.events_visible_to(actor, case).order_by("seq"))
     open_deadlines = deadlines.open_deadlines(case)
     evidence = list(evidence_visible_to(actor, case))
+    forms = action_forms(case, actor)
     return {
         "case": case,
         "lines": lines,
         "events": events,
         "deadlines": [wording.deadline_sentence(d) for d in open_deadlines],
         "evidence": evidence,
-        "forms": action_forms(case, actor),
+        "forms": forms,
+        **_return_context(case, actor, forms),
         "decision": case.decision,
         "window_ends": wording.when_iso(case.decision.get("window_ends_at")),
         "shipping_payer": wording.label(
@@ -172,12 +178,57 @@ def case_context(case: Case, actor: Actor) -> dict:
     }
 
 
+INSPECTION_RESULTS = ("pass", "partial", "fail")  # returns.models.Inspection.Result
+
+
+def _return_context(case: Case, actor: Actor, forms: list[ActionForm]) -> dict:
+    """The return as `return_view` shows it to this actor, and what its forms offer: the
+    merchant's carriers and pickup slots while the buyer ships, the inspection's choices."""
+    actions = {f.action for f in forms}
+    ret = logistics.return_view(actor, case)
+    out: dict = {"ret": ret, "may_intercept": logistics.may_request_interception(actor, case)}
+    if "ship_return" in actions:
+        options = returns_selectors.return_options(
+            returns_selectors.return_settings_of(case.merchant_id)
+        )
+        out["return_options"] = options
+        if options.pickup_carrier:
+            out["pickup_slots"] = [
+                (f"{a.isoformat()}|{b.isoformat()}", wording.when(a) + "–" + b.strftime("%H:%M"))
+                for a, b in returns_selectors.pickup_slots()
+            ]
+    if "ship_replacement" in actions:
+        out["all_carriers"] = [(c, n) for c, n, _p in returns_selectors.known_carriers()]
+    if "inspect" in actions:
+        out["inspection_choices"] = {
+            "results": [(v, wording.label(wording.OUTCOMES, v)) for v in INSPECTION_RESULTS],
+            "grades": list(wording.GRADES.items()),
+            "dispositions": list(wording.DISPOSITIONS.items()),
+        }
+    return out
+
+
 def _reasons(decision: dict) -> list[str]:
     key = "en" if (get_language() or "").startswith("en") else "zh-Hans"
     return [r.get("messages", {}).get(key, r.get("message", "")) for r in decision["reasons"]]
 
 
+def _variant(post) -> dict:
+    sku = post.get("variant_sku", "").strip()
+    if not sku:
+        return {}
+    price = parse_amount(post.get("variant_unit_price", ""))
+    return {
+        "variant": {
+            "sku": sku,
+            "title": post.get("variant_title", "").strip(),
+            "unit_price": price if price is not None else "",
+        }
+    }
+
+
 def body_from(post) -> services.ActionBody:
+    method = post.get("method", "").strip()
     return services.ActionBody(
         note=post.get("note", "").strip(),
         reason=post.get("reason", "").strip(),
@@ -187,7 +238,46 @@ def body_from(post) -> services.ActionBody:
         result=post.get("result", "").strip(),
         ruling=post.get("ruling", "").strip(),
         expected_version=int(post["version"]) if post.get("version", "").isdigit() else None,
+        extra={**({"method": method} if method else {}), **_variant(post)},
     )
+
+
+def version_of(post) -> int | None:
+    return int(post["version"]) if post.get("version", "").isdigit() else None
+
+
+def pickup_slot(raw: str):
+    """A pickup slot as the form posts it: 'start|end' in ISO 8601."""
+    from datetime import datetime
+
+    start, _sep, end = (raw or "").partition("|")
+    try:
+        return datetime.fromisoformat(start), datetime.fromisoformat(end)
+    except ValueError:
+        raise InvalidInput.on_field("pickup.slot_start", _("choose a time slot")) from None
+
+
+def inspection_items(post, lines) -> list[dict]:
+    """The per-line inspection form as the API's `inspections`."""
+    items = []
+    for line in lines:
+        key = line.order_line.line_id
+        if not post.get(f"result__{key}"):
+            continue
+        items.append(
+            {
+                "line_id": key,
+                "result": post.get(f"result__{key}", ""),
+                "grade": post.get(f"grade__{key}", ""),
+                "disposition": post.get(f"disposition__{key}", ""),
+                "deduction": parse_amount(post.get(f"deduction__{key}", "")),
+                "reason": post.get(f"reason__{key}", "").strip(),
+                "evidence_ids": [
+                    int(e) for e in post.getlist(f"evidence__{key}") if str(e).isdigit()
+                ],
+            }
+        )
+    return items
 
 
 PORTAL_OF_PARTY = {"buyer": "buyer", "merchant": "merchant", "platform": "desk"}

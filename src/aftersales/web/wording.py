@@ -42,6 +42,7 @@ STATES = {
     "requested": gettext_lazy("Awaiting the merchant"),
     "approved": gettext_lazy("Approved"),
     "return_shipped": gettext_lazy("Return shipped"),
+    "return_delivered": gettext_lazy("Return delivered"),
     "return_received": gettext_lazy("Return received"),
     "inspected": gettext_lazy("Inspected"),
     "refunded": gettext_lazy("Refunded"),
@@ -73,6 +74,12 @@ ACTIONS = {
     "evidence_added": gettext_lazy("Evidence added"),
     "remind": gettext_lazy("Reminder"),
     "escalate": gettext_lazy("Escalated"),
+    "deliver_return": gettext_lazy("Return delivered"),
+    "return_in_transit": gettext_lazy("Return on its way"),
+    "replacement_delivered": gettext_lazy("Replacement delivered"),
+    "interception_requested": gettext_lazy("Interception requested"),
+    "interception_succeeded": gettext_lazy("Parcel intercepted"),
+    "interception_failed": gettext_lazy("Interception failed"),
 }
 # The body fields of actions (the flows' `requires` and outcome fields).
 FIELDS = {
@@ -96,6 +103,38 @@ OUTCOMES = {
     "for_merchant": gettext_lazy("For the merchant"),
     "fixed": gettext_lazy("Fixed"),
     "failed": gettext_lazy("Not fixed"),
+}
+# Return logistics (returns/models.py, returns/carriers.py).
+GRADES = {
+    "as_new": gettext_lazy("As new"),
+    "good": gettext_lazy("Light signs of use"),
+    "fair": gettext_lazy("Visible wear"),
+    "damaged": gettext_lazy("Damaged"),
+}
+DISPOSITIONS = {
+    "restock": gettext_lazy("Restock"),
+    "refurbish": gettext_lazy("Refurbish"),
+    "scrap": gettext_lazy("Scrap"),
+    "return_to_buyer": gettext_lazy("Return to the buyer"),
+}
+PARCEL_STATUSES = {
+    "booked": gettext_lazy("Pickup booked"),
+    "shipped": gettext_lazy("Handed over"),
+    "picked_up": gettext_lazy("Picked up"),
+    "in_transit": gettext_lazy("In transit"),
+    "delivered": gettext_lazy("Delivered"),
+    "exception": gettext_lazy("Exception"),
+    "returned_to_sender": gettext_lazy("Returned to sender"),
+    "cancelled": gettext_lazy("Cancelled"),
+    "intercepted": gettext_lazy("Intercepted"),
+    "interception_failed": gettext_lazy("Interception failed"),
+    "requested": gettext_lazy("Requested"),
+    "succeeded": gettext_lazy("Parcel intercepted"),
+    "failed": gettext_lazy("Interception failed"),
+}
+METHODS = {
+    "self_ship": gettext_lazy("I ship it myself"),
+    "pickup": gettext_lazy("A courier collects it (上门取件)"),
 }
 EVIDENCE = {
     "photos": gettext_lazy("photos of the item"),
@@ -246,7 +285,6 @@ API_MESSAGES = (
     gettext_noop("a mobile or landline number"),
     gettext_noop("one of the merchant roles"),
     gettext_noop("this username is taken"),
-    gettext_noop("The return address is incomplete."),
     gettext_noop("The staff account cannot be created."),
     gettext_noop("You cannot deactivate your own account."),
     gettext_noop("not a rule the shop sets here"),

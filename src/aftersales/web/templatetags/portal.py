@@ -74,3 +74,25 @@ def may(user, permission):
     from aftersales.accounts.permissions import has_permission
 
     return has_permission(actor_for_user(user), permission)
+
+
+@register.filter
+def parcel_status(value):
+    return wording.label(wording.PARCEL_STATUSES, value)
+
+
+@register.filter
+def grade_name(value):
+    return wording.label(wording.GRADES, value)
+
+
+@register.filter
+def disposition_name(value):
+    return wording.label(wording.DISPOSITIONS, value)
+
+
+@register.filter
+def carrier_name(value):
+    from aftersales.returns.carriers import CARRIERS
+
+    return CARRIERS[value].name if value in CARRIERS else value
