@@ -27,6 +27,7 @@ from aftersales.accounts.models import Buyer, Merchant
 from aftersales.accounts.permissions import require
 from aftersales.cases import deadlines
 from aftersales.cases.announce import announce_many
+from aftersales.cases.events import build_event
 from aftersales.cases.flows import flow_for
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
 from aftersales.core import clock
@@ -435,20 +436,16 @@ def _insert_sql(model, names: tuple[str, ...], fixed: dict[str, str], rows: int,
 def _insert(case: Case, actor: Actor, planned: list, *, note: str, claimed: list[str]) -> None:
     """Write the case, its lines, its opening event and its `planned` deadlines; leaves the
     case as saved (its pk set)."""
-    event = CaseEvent(
-        case=case,
-        merchant_id=case.merchant_id,
+    event = build_event(
+        case,
+        actor,
+        "open",
         seq=1,
-        at=case.opened_at,
-        actor_kind=actor.kind,
-        actor_role=str(actor.role),
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        action="open",
         from_state="",
         to_state="requested",
         note=note,
         payload={"policy_version": case.policy_version, "lines": claimed},
+        at=case.opened_at,
     )
     children = [
         (model, names, fixed, [_prepared(model, names, obj) for obj in objs])
