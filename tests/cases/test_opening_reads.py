@@ -96,3 +96,21 @@ def test_a_refunded_case_counts_what_it_holds_and_what_it_refunded():
 
     assert history.claimed_quantity == 1
     assert history.refunded_amount == Decimal(opened["refund_amount"]) == Decimal("60.00")
+
+
+def test_what_a_line_has_refunded_is_the_ledgers_figure_for_that_line_not_its_cases_total():
+    s = b.shop()
+    lines = [line_json("1", quantity=2), line_json("2", quantity=2, unit_price="40.00")]
+    data = b.order(s, shipped=False, signed=False, lines=lines)
+    body = b.case_body(data, "refund_only", "no_reason")
+    body["lines"] = [{"line_id": "1", "quantity": 1}, {"line_id": "2", "quantity": 1}]
+    opened = s.merchant_api.post("/cases", body).json()
+    assert opened["state"] == "refunded" and opened["refund_amount"] == "100.00"
+    first, second = OrderLine.objects.filter(order__external_id=data["external_id"]).order_by(
+        "line_id"
+    )
+
+    histories = _histories([first, second])
+
+    assert histories[first.pk].refunded_amount == Decimal("60.00")
+    assert histories[second.pk].refunded_amount == Decimal("40.00")

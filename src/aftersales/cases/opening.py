@@ -37,6 +37,7 @@ from aftersales.policy import loading
 from aftersales.policy.decide import FAULT_REASONS, History
 from aftersales.policy.facts import facts_from_stored
 from aftersales.policy.services import EligibilityQuestion, judge_line
+from aftersales.refunds.models import COUNTING
 
 
 @dataclass(frozen=True)
@@ -346,15 +347,20 @@ def _histories(lines: list[OrderLine]) -> dict[int, History]:
     found = {}
     if lines:
         marks = ", ".join(["%s"] * len(lines))
+        states = ", ".join(["%s"] * len(COUNTING))
         with connection.cursor() as cursor:
             cursor.execute(
                 # Only placeholders are formatted in.
+                # Refunded: what the ledger counts on the line (every refund that did not fail),
+                # as refunds.services.refunded_on_lines does, not the cases' granted totals.
                 "SELECT cl.order_line_id,"  # noqa: S608
                 " SUM(CASE WHEN cl.holds_quantity THEN cl.quantity END),"
-                " SUM(CASE WHEN c.state = 'refunded' THEN c.refund_amount END)"
-                " FROM cases_caseline cl JOIN cases_case c ON c.id = cl.case_id"
+                " (SELECT SUM(rl.amount) FROM refunds_refundline rl"
+                "  JOIN refunds_refund r ON r.id = rl.refund_id"
+                f"  WHERE rl.order_line_id = cl.order_line_id AND r.state IN ({states}))"
+                " FROM cases_caseline cl"
                 f" WHERE cl.order_line_id IN ({marks}) GROUP BY cl.order_line_id",
-                [ln.pk for ln in lines],
+                [*COUNTING, *(ln.pk for ln in lines)],
             )
             found = {pk: (claimed, refunded) for pk, claimed, refunded in cursor.fetchall()}
     out = {}
