@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from aftersales.accounts.actors import Actor
+from aftersales.accounts.actors import SYSTEM, Actor
 from aftersales.cases import logistics
 from aftersales.cases.models import Case, CaseEvent, CaseLine
 from aftersales.cases.services import ActionBody, after_step
@@ -74,7 +74,11 @@ logistics.PRICE_DIFFERENCE_REFUND_HOOKS.append(refund_exchange_difference)
 
 
 def maker_of(event: CaseEvent) -> Actor:
-    """Who took the step, as its event recorded them: the maker of the refunds it grants."""
+    """Who took the step, as its event recorded them: the maker of the refunds it grants. An
+    automatic refund that follows a person's approval at once is theirs: the approver may not
+    also be the checker."""
+    while event.actor_role == SYSTEM and getattr(event, "caused_by", None) is not None:
+        event = event.caused_by
     return Actor(
         kind=event.actor_kind,
         role=event.actor_role,

@@ -436,6 +436,7 @@ def _move(
         # are those of the state the case comes to rest in, so `target`'s are never scheduled
         # (the follow-up would only cancel them).
         next_action, next_rule = follow_up
+        follows = len(plan.steps)
         _plan_step(
             plan,
             SYSTEM_ACTOR,
@@ -446,6 +447,9 @@ def _move(
             seq=seq + 1,
             has_pending=has_pending,
         )
+        # The step it follows from (a person's approval, say), for hooks that must know whose
+        # decision an automatic step carries out (the refund's maker, for maker/checker).
+        plan.steps[follows].event.caused_by = event
         return
     plan.cancel_pending = has_pending
     plan.schedule = (
