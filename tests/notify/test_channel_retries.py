@@ -113,3 +113,24 @@ def test_channel_retries_wait_longer_each_time():
     delays = [delivery.channel_retry_delay(n) for n in range(1, 5)]
     assert delays == sorted(delays) and len(set(delays)) == 4
     assert delivery.channel_retry_delay(5) is None
+
+
+def test_rows_being_sent_are_leased_so_a_second_worker_leaves_them_alone(email_down, monkeypatch):
+    email_down.failures = 1
+    merchant, _staff = staff_with_email()
+    failing_then_sending = channels.send_email
+    taken_meanwhile = []
+
+    def send_email(*args):
+        # Mid-send, with no transaction of the first worker's open: another worker comes by.
+        taken_meanwhile.append(delivery.send_channels())
+        failing_then_sending(*args)
+
+    with time_machine.travel(MORNING, tick=False) as traveller:
+        case_factories.opened_case(merchant=merchant)
+        work()  # the first attempt fails: the email is due again in a minute
+        traveller.shift(timedelta(minutes=1))
+        monkeypatch.setattr(channels, "send_email", send_email)
+        delivery.send_channels()
+    assert taken_meanwhile[-1] == 0
+    assert [m.to for m in mail.outbox] == [["staff@shop.example"]]

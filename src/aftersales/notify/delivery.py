@@ -283,6 +283,10 @@ def _queue_deliveries(rows: list[OutboxMessage], *, now: datetime) -> None:
 # --- email and SMS, after the inbox -----------------------------------------------------------
 
 
+# How long a batch of rows is the sending worker's before another may take them again.
+CHANNEL_LEASE = timedelta(minutes=10)
+
+
 def channel_retry_delay(attempts: int) -> timedelta | None:
     """The wait after the `attempts`-th failed try at a row's email or SMS; None: give up."""
     if attempts > len(CHANNEL_RETRY_DELAYS):
@@ -293,7 +297,12 @@ def channel_retry_delay(attempts: int) -> timedelta | None:
 def send_channels(*, batch: int = 100) -> int:
     """Send the email and SMS of inbox rows whose time has come (quiet hours over, or a failed
     channel's retry due). A channel that fails is tried again later, alone; the others are not
-    sent twice."""
+    sent twice.
+
+    The rows are leased in a short transaction (their `send_after` pushed past the lease) and
+    sent with no transaction open, so a slow mail server or SMS provider holds no locks; the
+    outcome is written in another. A worker killed mid-send leaves the lease to run out and
+    those rows to be sent again: at least once, as every channel here."""
     with transaction.atomic(durable=True):
         now = clock.now()
         rows = list(
@@ -301,42 +310,46 @@ def send_channels(*, batch: int = 100) -> int:
         )
         if not rows:
             return 0
-        recipients = _contacts(rows)
-        for row in rows:
-            person = recipients.get(row.recipient, Recipient(row.recipient))
-            sent, failed, errors = list(row.sent_channels), [], []
-            for channel in row.pending_channels:
-                try:
-                    if channel == "email" and person.email:
-                        channels.send_email(person.email, row.title, row.body)
-                    elif channel == "sms" and person.phone:
-                        channels.send_sms(person.phone, row.title)
-                    else:
-                        continue  # the contact is gone: nothing to send it to
-                    sent.append(channel)
-                except Exception as exc:  # a provider's outage must not stop the others
-                    failed.append(channel)
-                    errors.append(f"{channel}: {type(exc).__name__}: {exc}"[:500])
-            row.channel_attempts += 1
-            row.sent_channels, row.channel_error = sent, "; ".join(errors)
-            delay = channel_retry_delay(row.channel_attempts) if failed else None
-            if delay is not None:
-                row.pending_channels, row.send_after = failed, now + delay
-                logger.warning(
-                    "inbox %s: %s failed (attempt %s), retried in %s: %s",
-                    row.pk,
-                    ", ".join(failed),
-                    row.channel_attempts,
-                    delay,
-                    row.channel_error,
+        InboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+            send_after=now + CHANNEL_LEASE
+        )
+    recipients = _contacts(rows)
+    for row in rows:
+        person = recipients.get(row.recipient, Recipient(row.recipient))
+        sent, failed, errors = list(row.sent_channels), [], []
+        for channel in row.pending_channels:
+            try:
+                if channel == "email" and person.email:
+                    channels.send_email(person.email, row.title, row.body)
+                elif channel == "sms" and person.phone:
+                    channels.send_sms(person.phone, row.title)
+                else:
+                    continue  # the contact is gone: nothing to send it to
+                sent.append(channel)
+            except Exception as exc:  # a provider's outage must not stop the others
+                failed.append(channel)
+                errors.append(f"{channel}: {type(exc).__name__}: {exc}"[:500])
+        row.channel_attempts += 1
+        row.sent_channels, row.channel_error = sent, "; ".join(errors)
+        delay = channel_retry_delay(row.channel_attempts) if failed else None
+        if delay is not None:
+            row.pending_channels, row.send_after = failed, now + delay
+            logger.warning(
+                "inbox %s: %s failed (attempt %s), retried in %s: %s",
+                row.pk,
+                ", ".join(failed),
+                row.channel_attempts,
+                delay,
+                row.channel_error,
+            )
+        else:
+            row.pending_channels, row.send_after = [], None
+            if failed:
+                row.channel_error = (
+                    f"gave up after {row.channel_attempts} attempts: {row.channel_error}"
                 )
-            else:
-                row.pending_channels, row.send_after = [], None
-                if failed:
-                    row.channel_error = (
-                        f"gave up after {row.channel_attempts} attempts: {row.channel_error}"
-                    )
-                    logger.error("inbox %s: %s", row.pk, row.channel_error)
+                logger.error("inbox %s: %s", row.pk, row.channel_error)
+    with transaction.atomic(durable=True):
         InboxMessage.objects.bulk_update(
             rows,
             [
@@ -347,7 +360,7 @@ def send_channels(*, batch: int = 100) -> int:
                 "channel_error",
             ],
         )
-        return len(rows)
+    return len(rows)
 
 
 def _contacts(rows: list[InboxMessage]) -> dict[str, Recipient]:
