@@ -103,6 +103,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "calendar.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
     "calendar.edit": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
     "policy.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
+    # Complaint root causes per SKU and merchant: the quality / supply-chain role and managers.
+    "complaints.quality_report": frozenset({R.QUALITY, R.MANAGER, R.ADMIN, SYSTEM}),
 }
 
 

@@ -225,6 +225,13 @@ def add_evidence(
     return rows
 
 
+def check_file(field: str, upload: UploadedFile) -> _Checked:
+    """One file judged exactly as add_evidence judges it (type sniffed from its bytes, the size
+    limit of its kind, photos cleaned, PDFs scanned for JavaScript), for the evidence other
+    contexts keep (complaints). Raises the same errors, naming `field`."""
+    return _check(field, upload, _sniff(field, upload))
+
+
 def _check_visibility(actor: Actor, visibility: str) -> None:
     if actor.is_platform:
         side = "platform"

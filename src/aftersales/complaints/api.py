@@ -69,7 +69,12 @@ def take_action(request: HttpRequest, complaint_id: int, action: str, payload: A
     complaint = selectors.complaint_for(request.auth, complaint_id)
     data = payload.model_dump()
     body = services.ActionBody(
-        **{**data, "severity": data["severity"] or "", "reason_codes": tuple(data["reason_codes"])}
+        **{
+            **data,
+            "severity": data["severity"] or "",
+            "reason_codes": tuple(data["reason_codes"]),
+            "skus": tuple(data["skus"]),
+        }
     )
     complaint = services.act(complaint=complaint, actor=request.auth, action=action, body=body)
     return complaint_out(selectors.complaint_for(request.auth, complaint.pk), request.auth)

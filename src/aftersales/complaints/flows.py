@@ -69,14 +69,22 @@ TRANSITIONS: tuple[T, ...] = (
     T("received", "acknowledge", "acknowledged", by=DESK),
     T("acknowledged", "investigate", "investigating", by=DESK),
     T("received", "investigate", "investigating", by=DESK),
-    # The solution names what is offered and the responsibility found (frozen at this point).
+    # Investigation: questions to departments (opening one starts the investigation), then
+    # the responsibility found, frozen at this decision (RootCause rows, the quality report).
+    *(
+        T(s, "open_task", "investigating", by=DESK, requires=("department", "question"))
+        for s in ("received", "acknowledged", "investigating")
+    ),
     T(
         "investigating",
-        "propose_solution",
-        "solution_proposed",
+        "find_responsibility",
         by=DESK,
-        requires=("solution", "responsibility"),
+        requires=("responsibility",),
+        when="not_yet_found",
     ),
+    # The solution names what is offered; it also decides the responsibility when the
+    # investigation has not found it yet (then `responsibility` is required).
+    T("investigating", "propose_solution", "solution_proposed", by=DESK, requires=("solution",)),
     # Within the actor's authority the solution is carried out; above it, an approval request.
     T("solution_proposed", "execute", "executing", by=DESK, when="within_authority"),
     T("solution_proposed", "execute", "awaiting_approval", by=DESK, when="above_authority"),
@@ -95,6 +103,55 @@ TRANSITIONS: tuple[T, ...] = (
 )
 
 ACTIONS = frozenset(t.action for t in TRANSITIONS)
+
+# --- Investigation ----------------------------------------------------------------------------
+
+# Department → default due time in business hours (the 09:00–18:00 calendar: 9 a working day),
+# overridable by AFTERSALES_INVESTIGATION_DUE_HOURS. Derived from CP-06 (a decision within 7
+# working days): the departments answer well inside it.
+DEPARTMENTS: dict[str, float] = {
+    "quality": 18,  # 2 working days: a lab look at the goods
+    "logistics": 9,  # 1 working day: the carrier's trace
+    "warehouse": 9,  # 1 working day: the packing record
+    "supplier": 27,  # 3 working days: an outside party
+    "merchant": 9,  # 1 working day: the shop's own statement
+}
+# Who answers a department's task besides the desk (which relays answers given by phone) and
+# platform integrations (the carrier's, warehouse's or supplier's systems): the quality role
+# its own; the merchant side of the complaint's merchant the merchant's.
+ANSWERED_BY: dict[str, frozenset[str]] = {
+    "quality": frozenset({Role.QUALITY}),
+    "merchant": frozenset({Role.MERCHANT_ADMIN, Role.MERCHANT_STAFF, "merchant_integration"}),
+}
+# The most a task may be given, in business hours (CP-06: the whole decision in 7 days).
+MAX_TASK_HOURS = 7 * 9
+
+# Responsibility → its reason codes: what the quality report rolls up.
+REASON_CODES: dict[str, tuple[str, ...]] = {
+    "product_quality": (
+        "defect",
+        "material",
+        "workmanship",
+        "design",
+        "not_as_described",
+        "counterfeit",
+        "safety",
+        "expired",
+    ),
+    "logistics": ("damaged_in_transit", "lost", "late_delivery", "wrong_address", "rough_handling"),
+    "service": ("slow_response", "wrong_information", "attitude", "broken_promise"),
+    "merchant": (
+        "wrong_item",
+        "missing_parts",
+        "shipped_late",
+        "refused_valid_claim",
+        "misleading_listing",
+        "packing",
+    ),
+    "buyer_misunderstanding": ("usage", "policy", "expectation"),
+    "misuse": ("improper_use", "accidental_damage", "unauthorised_repair"),
+}
+RESPONSIBILITIES = frozenset(REASON_CODES)
 
 
 def transitions_from(state: str) -> list[T]:

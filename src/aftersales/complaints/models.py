@@ -63,6 +63,9 @@ class Complaint(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True, default="")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # When this investigation round found the responsibility (frozen from then); a reopen or
+    # a dispute starts a new round.
+    responsibility_found_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -101,6 +104,9 @@ class ComplaintMessage(models.Model):
     text = models.TextField()
     author_label = models.CharField(max_length=200, blank=True, default="")
     at = models.DateTimeField(default=clock.now)
+    # The email's Message-ID (without <>), so a reply naming it in In-Reply-To or References
+    # joins this complaint.
+    email_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -221,3 +227,141 @@ class LinkedCase(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} of complaint {self.complaint_id}"
+
+
+class InboundEmail(models.Model):
+    """One email as it arrived (the inbound endpoint or `aftersales mail fetch`), its raw bytes
+    kept whatever became of it: `accepted` (it joined a complaint's timeline) or `unparsed`
+    (it could not be read or matched; an agent sees it in the unparsed list, `dismissed` once
+    they dealt with it). `dedupe_key` (the Message-ID, else the raw bytes' hash) makes a
+    second delivery of the same mail a no-op."""
+
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    message_id = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=16)  # endpoint, imap
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=clock.now)
+    state = models.CharField(max_length=16)  # accepted, unparsed, dismissed
+    error = models.TextField(blank=True, default="")
+    from_address = models.CharField(max_length=254, blank=True, default="")
+    subject = models.CharField(max_length=500, blank=True, default="")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
+    )
+    timeline_message = models.ForeignKey(
+        ComplaintMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    threaded = models.BooleanField(default=False)  # joined by In-Reply-To/References
+    # [{name, content_type, size, accepted, reason, evidence_id}]
+    attachments = models.JSONField(default=list, blank=True)
+    handled_by = models.CharField(max_length=200, blank=True, default="")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"email {self.pk} ({self.state})"
+
+
+class ComplaintEvidence(models.Model):
+    """A photo, video or PDF on a complaint (or one of its investigation tasks): an email's
+    accepted attachment or an upload. Judged by its content like case evidence
+    (cases/evidence.py), stored through Django's storage."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
+    task = models.ForeignKey(
+        "complaints.InvestigationTask",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16)  # email, upload
+    uploaded_by_label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16)  # image, video, pdf
+    content_type = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    storage_key = models.CharField(max_length=512)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.TextField(blank=True, default="")
+    uploaded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for complaint {self.complaint_id}"
+
+
+class InvestigationTask(models.Model):
+    """A question the investigation put to a department (quality, logistics, warehouse,
+    supplier, merchant), due in business hours on the business calendar, and its answer.
+    Overdue is a query (`state=open, due_at < now`), not a timer: nothing fires at the due
+    time, the desk's overdue list reads it."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="tasks")
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.CharField(max_length=16)
+    question = models.TextField()
+    state = models.CharField(max_length=16, default="open")  # open, answered
+    opened_by = models.CharField(max_length=200)
+    opened_at = models.DateTimeField(default=clock.now)
+    due_at = models.DateTimeField()
+    answer = models.TextField(blank=True, default="")
+    answered_by = models.CharField(max_length=200, blank=True, default="")
+    answered_role = models.CharField(max_length=32, blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="complaint_task_open_due",
+                condition=Q(state="open"),
+            ),
+            models.Index(fields=["complaint", "opened_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} task of complaint {self.complaint_id} ({self.state})"
+
+
+class RootCause(models.Model):
+    """The responsibility found for a complaint, frozen at decision time: one row per SKU the
+    complaint is about and reason code, with the merchant and SKU as they were then, so the
+    quality report groups rows and never re-reads orders. A later finding (after a reopen or
+    a dispute) supersedes them (`current=False`); their content never changes."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="root_causes")
+    finding_seq = models.PositiveIntegerField()  # the event that decided it
+    decided_at = models.DateTimeField()
+    merchant = models.ForeignKey(
+        "accounts.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merchant_code = models.CharField(max_length=64, blank=True, default="")
+    sku = models.CharField(max_length=128, blank=True, default="")
+    responsibility = models.CharField(max_length=32)
+    reason_code = models.CharField(max_length=64, blank=True, default="")
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["decided_at", "merchant", "sku"], name="complaint_rootcause_rep"),
+            models.Index(fields=["complaint", "current"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.responsibility}/{self.reason_code} of complaint {self.complaint_id}"

@@ -41,6 +41,12 @@ class ActionIn(Schema):
     reason_codes: list[str] = []
     rating: int | None = None
     comment: str = ""
+    # open_task (also POST /complaints/{id}/tasks); find_responsibility: the SKUs it is about
+    # (default: every SKU of the complaint's order).
+    department: str = ""
+    question: str = ""
+    due_hours: float | None = None
+    skus: list[str] = []
 
 
 class SlaOut(Schema):

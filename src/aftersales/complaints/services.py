@@ -54,9 +54,6 @@ INTAKE_ROLES = frozenset(
 CASE_SOLUTIONS = frozenset({"refund_only", "return_refund", "exchange", "repair", "reissue"})
 SOLUTION_KINDS = frozenset({"compensation", "apology", *CASE_SOLUTIONS})
 COMPENSATION_FORMS = frozenset({"money", "coupon"})
-RESPONSIBILITIES = frozenset(
-    {"product_quality", "logistics", "service", "merchant", "buyer_misunderstanding", "misuse"}
-)
 
 
 # --- The customer ---------------------------------------------------------------------------
@@ -342,6 +339,11 @@ class ActionBody:
     reason_codes: tuple[str, ...] = ()
     rating: int | None = None
     comment: str = ""
+    # Investigation (complaints/investigation.py).
+    department: str = ""
+    question: str = ""
+    due_hours: float | None = None
+    skus: tuple[str, ...] = ()
 
     def has(self, name: str) -> bool:
         value = getattr(self, name)
@@ -385,6 +387,9 @@ GUARDS: dict[str, Callable[[Complaint, str | None, datetime], bool]] = {
     "reopenable": lambda c, p, at: (
         c.resolved_at is not None and clock.localtime(at).date() <= _reopen_deadline(c)
     ),
+    # One finding per investigation round: frozen once made (a reopen or dispute starts a new
+    # round).
+    "not_yet_found": lambda c, p, at: c.responsibility_found_at is None,
 }
 
 
@@ -501,15 +506,23 @@ def _propose(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime)
             raise InvalidInput.on_field("solution.kind", "a case needs the complaint's order")
         if not solution.get("lines") or not solution.get("reason"):
             raise InvalidInput.on_field("solution.lines", "name the reason and the lines")
-    if body.responsibility not in RESPONSIBILITIES:
-        raise InvalidInput.on_field(
-            "responsibility", f"one of {', '.join(sorted(RESPONSIBILITIES))}"
-        )
+    from aftersales.complaints import investigation
+
     complaint.solution = solution
+    if complaint.responsibility_found_at is not None:
+        # Found by the investigation and frozen then: the proposal may only repeat it.
+        if body.responsibility and body.responsibility != complaint.responsibility:
+            raise InvalidInput.on_field(
+                "responsibility",
+                f"was found as {complaint.responsibility!r} and is frozen; a reopen or a "
+                "dispute starts a new investigation",
+            )
+        return {"solution": solution, "responsibility": complaint.responsibility}
+    if not body.responsibility:
+        raise InvalidInput.on_field("responsibility", "required to propose_solution")
     # Frozen at decision time: the quality report reads these, not later edits.
-    complaint.responsibility = body.responsibility
-    complaint.reason_codes = list(body.reason_codes)
-    return {"solution": solution, "responsibility": body.responsibility}
+    found = investigation.record_finding(complaint, actor, body, at)
+    return {"solution": solution, **found}
 
 
 def _execute(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime):
@@ -623,12 +636,14 @@ def _confirm(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime)
 
 def _dispute(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime):
     _cancel(complaint, kinds=("confirm",), at=at)
+    complaint.responsibility_found_at = None  # a new investigation round
 
 
 def _reopen(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime):
     complaint.closed_at = None
     complaint.resolved_at = None
     complaint.rating = None
+    complaint.responsibility_found_at = None  # a new investigation round
 
 
 def _rate(complaint: Complaint, actor: Actor, body: ActionBody, at: datetime):
@@ -690,7 +705,15 @@ EFFECTS: dict[str, Callable[[Complaint, Actor, ActionBody, datetime], dict | Non
     "escalate": _escalate,
     "change_severity": _change_severity,
     "await_customer": _await_customer,
+    "open_task": lambda c, a, b, at: _investigation().open_task_effect(c, a, b, at),
+    "find_responsibility": lambda c, a, b, at: _investigation().record_finding(c, a, b, at),
 }
+
+
+def _investigation():
+    from aftersales.complaints import investigation
+
+    return investigation
 
 
 # --- What the SLA worker does ---------------------------------------------------------------

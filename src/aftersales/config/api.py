@@ -15,6 +15,8 @@ from aftersales.cases.evidence_api import router as evidence_router
 from aftersales.cases.refunds_api import router as case_refunds_router
 from aftersales.cases.returns_api import router as returns_router
 from aftersales.complaints.api import router as complaints_router
+from aftersales.complaints.investigation_api import router as investigation_router
+from aftersales.complaints.mail_api import router as inbound_email_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
 from aftersales.notify.api import inbox_router
@@ -102,6 +104,8 @@ api.add_router("/", evidence_router)
 api.add_router("/", cases_router)
 api.add_router("/", returns_router)
 api.add_router("/", complaints_router)
+api.add_router("/", investigation_router)
+api.add_router("/", inbound_email_router)
 api.add_router("/", webhooks_router)
 api.add_router("/", inbox_router)
 api.add_router("/", case_refunds_router)

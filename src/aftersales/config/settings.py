@@ -366,3 +366,20 @@ AFTERSALES_COMPLAINT_AUTO_CONFIRM_WORKING_DAYS = env.int(
 AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS = env.int(
     "AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS", default=7
 )
+
+# --- Complaints: email intake and investigation (docs/complaints.md).
+# The inbound endpoint (POST /api/v1/inbound/email) takes raw messages up to this size; each
+# attachment is then held to the evidence limit of its kind (above).
+AFTERSALES_INBOUND_EMAIL_MAX_BYTES = env.int(
+    "AFTERSALES_INBOUND_EMAIL_MAX_BYTES", default=30 * 1024 * 1024
+)
+# `aftersales mail fetch`: the IMAP mailbox the complaint address delivers to.
+AFTERSALES_IMAP_HOST = env.str("AFTERSALES_IMAP_HOST", default="")
+AFTERSALES_IMAP_PORT = env.int("AFTERSALES_IMAP_PORT", default=0)  # 0: 993 with SSL, else 143
+AFTERSALES_IMAP_USER = env.str("AFTERSALES_IMAP_USER", default="")
+AFTERSALES_IMAP_PASSWORD = env.str("AFTERSALES_IMAP_PASSWORD", default="")
+AFTERSALES_IMAP_FOLDER = env.str("AFTERSALES_IMAP_FOLDER", default="INBOX")
+AFTERSALES_IMAP_SSL = env.bool("AFTERSALES_IMAP_SSL", default=True)
+AFTERSALES_IMAP_TIMEOUT_SECONDS = env.float("AFTERSALES_IMAP_TIMEOUT_SECONDS", default=30)
+# Department → business hours a task to it is due in (complaints/flows.py DEPARTMENTS).
+AFTERSALES_INVESTIGATION_DUE_HOURS = env.json("AFTERSALES_INVESTIGATION_DUE_HOURS", default={})

@@ -59,6 +59,8 @@ def _plain_detail(response: HttpResponse) -> str:
 
 # The one route that takes large bodies: multipart evidence uploads (cases/evidence_api.py).
 UPLOAD_ROUTE = re.compile(r"^/api/v1/cases/[^/]+/evidence/?$")
+# Raw inbound email (complaints.mail_api): a whole message with its attachments in the body.
+EMAIL_ROUTE = re.compile(r"^/api/v1/inbound/email/?$")
 
 
 UPLOAD_CHUNK = 64 * 1024
@@ -73,7 +75,9 @@ class SpooledBody:
 
 
 def is_upload(request: HttpRequest) -> bool:
-    return request.method == "POST" and UPLOAD_ROUTE.match(request.path) is not None
+    return request.method == "POST" and (
+        UPLOAD_ROUTE.match(request.path) is not None or EMAIL_ROUTE.match(request.path) is not None
+    )
 
 
 class RequestSizeLimitMiddleware:
@@ -103,6 +107,8 @@ class RequestSizeLimitMiddleware:
 
     def _upload(self, request: HttpRequest, length: int) -> HttpResponse:
         limit = settings.AFTERSALES_MAX_UPLOAD_BYTES
+        if EMAIL_ROUTE.match(request.path):
+            limit = settings.AFTERSALES_INBOUND_EMAIL_MAX_BYTES
         if length > limit:
             return self._too_large(limit)
         # Otherwise the multipart parser streams the files to temporary files and reads no more
