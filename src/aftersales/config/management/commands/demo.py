@@ -20,6 +20,7 @@ from faker import Faker
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.accounts.models import Buyer, Merchant, Role, User
 from aftersales.cases import demo_logistics, refunds_demo
+from aftersales.complaints import demo as complaints_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
 from aftersales.notify import demo as notify_demo
@@ -246,6 +247,7 @@ class Command(BaseCommand):
             )
         )
         self._print_logins(logins)
+        self.stdout.write(complaints_demo.seed_journey())
         self.stdout.write(notify_demo.register_endpoint())
 
     @transaction.atomic
