@@ -108,9 +108,21 @@ def tenant_a():
         order=order.external_id,
         merchant=merchant.code,
     )
+    from aftersales.complaints.investigation import open_task
+    from aftersales.complaints.mail import ingest
+
+    task = open_task(
+        complaint=complaint,
+        actor=factories_platform_actor(),
+        department="merchant",
+        question=SECRET_TITLE,
+    )
+    email, _ = ingest(SECRET_TITLE.encode(), actor=factories_platform_actor(), source="endpoint")
     notify_delivery.drain_outbox()
     return {
         "complaint": complaint,
+        "task": task,
+        "email": email,
         "merchant": merchant,
         "order": order,
         "order_json": order_json,
@@ -144,6 +156,8 @@ PATH_VALUES = {
     "provider": lambda a: "fake",
     "complaint_id": lambda a: a["complaint"].pk,
     "customer": lambda a: "buyer-of-a",
+    "task_id": lambda a: a["task"].pk,
+    "email_id": lambda a: a["email"].pk,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -212,6 +226,18 @@ BODIES = {
     },
     ("post", "/api/v1/complaints/{complaint_id}/actions/{action}"): lambda a: {"note": "x"},
     ("post", "/api/v1/complaints/{complaint_id}/messages"): lambda a: {"text": "taken over"},
+    ("post", "/api/v1/complaints/{complaint_id}/tasks"): lambda a: {
+        "department": "merchant",
+        "question": "taken over",
+    },
+    ("post", "/api/v1/complaints/{complaint_id}/tasks/{task_id}/answer"): lambda a: {
+        "answer": "taken over"
+    },
+    # JSON, not multipart: refused before the complaint is looked up.
+    ("post", "/api/v1/complaints/{complaint_id}/evidence"): lambda a: {"note": "taken over"},
+    # Raw mail is a platform connector's: anyone else is refused before it is read.
+    ("post", "/api/v1/inbound/email"): lambda a: {"text": "From: x@example.com"},
+    ("post", "/api/v1/inbound/email/{email_id}/dismiss"): lambda a: {"note": "taken over"},
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
