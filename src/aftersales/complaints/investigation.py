@@ -164,11 +164,12 @@ def task_for(actor: Actor, complaint: Complaint, task_id: int) -> InvestigationT
 def overdue_tasks(
     actor: Actor, *, now: datetime | None = None, department: str | None = None
 ) -> QuerySet[InvestigationTask]:
-    """Open tasks past their due time, the most overdue first, scoped like the tasks."""
+    """Open tasks of open complaints past their due time, scoped like the tasks (a closed
+    complaint's unanswered questions no longer wait on anyone)."""
     now = now or clock.now()
-    found = InvestigationTask.objects.filter(state="open", due_at__lt=now).select_related(
-        "complaint"
-    )
+    found = InvestigationTask.objects.filter(
+        state="open", due_at__lt=now, complaint__is_open=True
+    ).select_related("complaint")
     if actor.is_merchant_side:
         found = found.filter(department="merchant", merchant_id=actor.merchant_id)
     elif not (actor.role in PLATFORM_ROLES or actor.role == PLATFORM_INTEGRATION):

@@ -43,7 +43,7 @@ from aftersales.complaints.models import (
     ContactIdentity,
     InboundEmail,
 )
-from aftersales.core import clock
+from aftersales.core import audit, clock
 from aftersales.core.errors import DomainError, NotFound, PermissionDenied
 from aftersales.core.pii import lookup_hash
 
@@ -442,4 +442,10 @@ def dismiss(*, actor: Actor, email: InboundEmail, note: str) -> InboundEmail:
         email.state, email.handled_by = "dismissed", actor.label
         email.handled_at, email.handled_note = clock.now(), note[:2000]
         email.save(update_fields=["state", "handled_by", "handled_at", "handled_note"])
+        audit.record(
+            actor=actor,
+            action="inbound_email.dismissed",
+            subject=email,
+            payload={"note": email.handled_note},
+        )
     return email
