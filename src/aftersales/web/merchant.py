@@ -26,10 +26,11 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     state = request.GET.get("state", "")
     type_ = request.GET.get("type", "")
     overdue = request.GET.get("overdue") == "1"
+    search = request.GET.get("q", "").strip()[:128]
     rows = list(
-        selectors.merchant_queue(actor, state=state or None, type=type_ or None, overdue=overdue)[
-            :PAGE_SIZE
-        ]
+        selectors.merchant_queue(
+            actor, state=state or None, type=type_ or None, overdue=overdue, search=search
+        )[:PAGE_SIZE]
     )
     items = [
         {
@@ -48,6 +49,7 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
         "state": state,
         "type": type_,
         "overdue": overdue,
+        "q": search,
     }
     return render(request, "web/merchant/queue.html", context)
 
