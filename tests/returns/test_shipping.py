@@ -121,9 +121,7 @@ def test_a_patch_of_the_carriers_keeps_the_return_address():
 
 def test_a_patch_validates_only_what_it_sends():
     s = rb.shop_with_address()
-    response = s.merchant_api.patch(
-        f"/merchants/{s.code}/return-settings", {"contact_phone": "12"}
-    )
+    response = s.merchant_api.patch(f"/merchants/{s.code}/return-settings", {"contact_phone": "12"})
     problem = b.assert_problem(response, 422)
     assert [e["field"] for e in problem["errors"]] == ["contact_phone"]
 
