@@ -156,11 +156,13 @@ def _searched_cases(search: str) -> list[int]:
     """The cases a queue search names, as one statement of two index look-ups (a UNION: an OR
     across the join would make PostgreSQL read the tenant's whole queue). The queue's own
     tenant filter still applies to what this finds."""
-    by_order = Case.objects.filter(order__external_id=search).values_list("pk", flat=True)
+    found = Case.objects.filter(order__external_id=search).order_by().values_list("pk", flat=True)
     number = search.removeprefix("#")
     if number.isdigit() and len(number) < 19:
-        by_order = by_order.union(Case.objects.filter(pk=int(number)).values_list("pk", flat=True))
-    return list(by_order[:PAGE_SEARCH_LIMIT])
+        found = found.union(
+            Case.objects.filter(pk=int(number)).order_by().values_list("pk", flat=True)
+        )
+    return list(found[:PAGE_SEARCH_LIMIT])
 
 
 PAGE_SEARCH_LIMIT = 200  # an order has a handful of cases; a runaway match stops here
