@@ -231,8 +231,9 @@ def explain(actor, **filters) -> str:
     from django.db import connection
 
     from aftersales.cases import selectors
+    from aftersales.web.merchant import QUEUE_COLUMNS
 
-    rows = selectors.merchant_queue(actor, **filters)[:50]
+    rows = selectors.merchant_queue(actor, **filters).only(*QUEUE_COLUMNS)[:50]
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
