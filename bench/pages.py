@@ -334,11 +334,12 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         shop = Merchant.objects.order_by("pk").first()
-        staff = factories.user(Role.MERCHANT_STAFF, merchant=shop)
+        run = f"{os.getpid()}-{int(time.time())}"  # a reused database has earlier runs' users
+        staff = factories.user(Role.MERCHANT_STAFF, merchant=shop, username=f"bench-staff-{run}")
         merchant = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         merchant.force_login(staff)
         desk = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-        desk.force_login(factories.user(Role.SPECIALIST))
+        desk.force_login(factories.user(Role.SPECIALIST, username=f"bench-desk-{run}"))
         from aftersales.cases.models import Case
 
         shipped = (
