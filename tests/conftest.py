@@ -31,6 +31,14 @@ class ApiClient:
             "/api/v1" + path, data, content_type="application/json", **self._headers(headers)
         )
 
+    def patch(self, path: str, body=None, *, headers: dict | None = None):
+        return self.client.patch(
+            "/api/v1" + path,
+            json.dumps(body if body is not None else {}),
+            content_type="application/json",
+            **self._headers(headers),
+        )
+
     def delete(self, path: str, headers: dict | None = None):
         return self.client.delete("/api/v1" + path, **self._headers(headers))
 

@@ -195,6 +195,7 @@ BODIES = {
         "contact_phone": "13800000000",
         "address": "别处",
     },
+    ("patch", "/api/v1/merchants/{code}/return-settings"): lambda a: {"address": "别处"},
     ("post", "/api/v1/carriers/{carrier}/events"): lambda a: {"events": []},
     ("post", "/api/v1/webhooks"): lambda a: {
         "url": "https://1.1.1.1/steal",

@@ -65,13 +65,15 @@ def open_page(browser, live_server):
     form and returns the page."""
     contexts = []
 
-    def open_for(user, *, language: str = "zh-CN", phone: bool = False):
+    def open_for(user, *, language: str = "zh-CN", phone: bool = False, login_screenshot=""):
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
         context = browser.new_context(locale=language, viewport=viewport)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/login/")
+        if login_screenshot:
+            screenshot(page, login_screenshot)
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.click("main form button[type=submit]")

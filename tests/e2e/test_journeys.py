@@ -70,11 +70,20 @@ def test_no_reason_return_from_request_to_refund(open_page, live_server):
     buyer.wait_for_selector("#ship-self .field-error")
     assert "不是顺丰速运的运单号" in buyer.inner_text("#ship-self")
     screenshot(buyer, "buyer-return-section")
-    # … so the buyer has a courier collect it instead.
-    buyer.click("#ship-pickup button[type=submit]")
+    # … so the buyer sends it with the fake carrier, under a waybill in its format.
+    waybill = rb.fake_no()
+    buyer.select_option("#ship_return-carrier", "fake")
+    buyer.fill("#ship_return-tracking_no", waybill)
+    buyer.click("#ship-self button[type=submit]")
     buyer.wait_for_selector("#case-state:text('已寄回')")
-    waybill = Shipment.objects.get(case_id=case.pk).tracking_no
+    shipment = Shipment.objects.get(case_id=case.pk)
+    assert (shipment.carrier, shipment.tracking_no, shipment.method) == (
+        "fake",
+        waybill,
+        "self_ship",
+    )
     assert waybill in buyer.inner_text("#return")
+    screenshot(buyer, "buyer-return-shipped")
 
     # The fake carrier's delivery scan, signed as the carrier signs it, moves the case.
     assert rb.post_scans([rb.scan(waybill, "delivered")]).status_code == 200
@@ -114,6 +123,31 @@ def test_no_reason_return_from_request_to_refund(open_page, live_server):
     buyer.wait_for_selector(f"#{first_id}:not(.unread)")
 
 
+def test_buyer_has_the_fake_carrier_collect_the_return(open_page):
+    s = rb.shop_with_address()  # the fake carrier collects
+    opened = b.open_case(s, "return_refund")
+    opened.act("merchant", "approve")
+    buyer_user, _ = _people(s, opened.order)
+    buyer = open_page(buyer_user, phone=True)
+    buyer.click(f"a[href='/buyer/cases/{opened.id}/']")
+    buyer.click("#ship-pickup button[type=submit]")
+    buyer.wait_for_selector("#case-state:text('已寄回')")
+    shipment = Shipment.objects.get(case_id=opened.id)
+    assert (shipment.method, shipment.status) == ("pickup", "booked")
+    assert shipment.tracking_no in buyer.inner_text("#return")
+
+
+def test_another_shops_case_is_the_not_found_page(open_page, live_server):
+    mine, theirs = b.shop(), b.shop()
+    other = b.open_case(theirs)
+    merchant = open_page(factories.user(Role.MERCHANT_STAFF, merchant=mine.merchant))
+    response = merchant.goto(f"{live_server.url}/merchant/cases/{other.id}/")
+    assert response.status == 404
+    assert merchant.locator("h1").inner_text() == "未找到"
+    assert other.order["external_id"] not in merchant.content()
+    screenshot(merchant, "not-found")
+
+
 def test_rejected_case_is_appealed_and_ruled_by_the_desk(open_page):
     s = b.shop()
     opened = b.open_case(s)
@@ -148,7 +182,7 @@ def test_language_switch_turns_the_pages_into_english_and_back(open_page):
     s = b.shop()
     opened = b.open_case(s)
     buyer_user, _ = _people(s, opened.order)
-    buyer = open_page(buyer_user)
+    buyer = open_page(buyer_user, login_screenshot="login")
     assert buyer.inner_text("h1") == "我的售后"
     buyer.select_option("#language", "en")
     buyer.click("form.lang button")

@@ -21,7 +21,14 @@ def test_merchant_admin_sets_the_return_address_and_sees_a_refusal_below_the_law
     admin.fill("#ra-phone", "13912345678")
     admin.fill("#ra-address", "浙江省杭州市余杭区仓前街道 8 号")
     admin.click("#return-address button[type=submit]")
-    admin.wait_for_selector("text=退货地址已保存")
+    admin.wait_for_selector("text=退货设置已保存")
+    assert "139****5678" in admin.inner_text("#return-address-masked")
+    # The carriers change alone: the address fields stay blank and the saved one stays.
+    admin.check("#ra-carriers input[value=fake]")
+    with admin.expect_navigation():
+        admin.click("#return-address button[type=submit]")
+    admin.wait_for_selector("text=退货设置已保存")
+    assert admin.is_checked("#ra-carriers input[value=fake]")
     assert "139****5678" in admin.inner_text("#return-address-masked")
     admin.fill("#rule-rules__no_reason_window__days", "5")
     admin.click("#rules button[type=submit]")

@@ -111,6 +111,28 @@ def test_merchant_staff_cannot_change_the_return_address():
     b.assert_problem(response, 403)
 
 
+def test_a_patch_of_the_carriers_keeps_the_return_address():
+    s = rb.shop_with_address()
+    response = s.merchant_api.patch(f"/merchants/{s.code}/return-settings", {"carriers": ["jd"]})
+    assert response.status_code == 200, response.content
+    assert response.json()["carriers"] == ["jd"]
+    assert response.json()["address"] == rb.ADDRESS["address"]
+
+
+def test_a_patch_validates_only_what_it_sends():
+    s = rb.shop_with_address()
+    response = s.merchant_api.patch(f"/merchants/{s.code}/return-settings", {"contact_phone": "12"})
+    problem = b.assert_problem(response, 422)
+    assert [e["field"] for e in problem["errors"]] == ["contact_phone"]
+
+
+def test_the_first_return_settings_need_the_whole_address():
+    s = b.shop()
+    response = s.merchant_api.patch(f"/merchants/{s.code}/return-settings", {"carriers": ["jd"]})
+    problem = b.assert_problem(response, 422)
+    assert {e["field"] for e in problem["errors"]} == {"contact_name", "contact_phone", "address"}
+
+
 def test_another_merchant_cannot_read_the_return_address():
     s, other = rb.shop_with_address(), b.shop()
     b.assert_problem(other.merchant_api.get(f"/merchants/{s.code}/return-settings"), 404)

@@ -49,6 +49,39 @@ def test_queue_filters_by_type():
     assert re.findall(r'href="/merchant/cases/(\d+)/"', html) == [str(exchange.id)]
 
 
+def _listed(client, **params) -> list[int]:
+    html = client.get("/merchant/", params).content.decode()
+    return [int(i) for i in re.findall(r'href="/merchant/cases/(\d+)/"', html)]
+
+
+def test_queue_search_finds_a_case_by_its_number():
+    s = b.shop()
+    wanted, _other = b.open_case(s), b.open_case(s)
+    client = merchant_client(s)
+    assert _listed(client, q=f"#{wanted.id}") == [wanted.id]
+    assert _listed(client, q=str(wanted.id)) == [wanted.id]
+
+
+def test_queue_search_finds_the_cases_of_an_order_number():
+    s = b.shop()
+    wanted, _other = b.open_case(s), b.open_case(s)
+    assert _listed(merchant_client(s), q=wanted.order["external_id"]) == [wanted.id]
+
+
+def test_queue_search_never_finds_another_shops_case():
+    s, theirs = b.shop(), b.open_case()
+    client = merchant_client(s)
+    assert _listed(client, q=f"#{theirs.id}") == []
+    assert _listed(client, q=theirs.order["external_id"]) == []
+
+
+def test_queue_search_and_filters_combine():
+    s = b.shop()
+    exchange = b.open_case(s, "exchange")
+    assert _listed(merchant_client(s), q=f"#{exchange.id}", type="return_refund") == []
+    assert _listed(merchant_client(s), q=f"#{exchange.id}", type="exchange") == [exchange.id]
+
+
 def test_bulk_approve_approves_the_ticked_cases_through_the_service():
     s = b.shop()
     one, two = b.open_case(s), b.open_case(s)

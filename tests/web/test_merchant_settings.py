@@ -83,6 +83,60 @@ def test_incomplete_return_address_is_refused_inline_in_the_users_language():
     assert not ReturnSettings.objects.filter(merchant=s.merchant).exists()
 
 
+def test_the_carriers_change_without_the_return_address_typed_again():
+    s = b.shop()
+    client = _admin(s)
+    client.post("/merchant/settings/return-address/", ADDRESS)
+    response = client.post(
+        "/merchant/settings/return-address/",
+        {"contact_name": "", "contact_phone": "", "address": "", "carriers": ["jd", "fake"]},
+    )
+    assert response.status_code == 302
+    row = ReturnSettings.objects.get(merchant=s.merchant)
+    assert row.carriers == ["jd", "fake"]
+    assert (row.contact_name, row.contact_phone, row.address) == tuple(ADDRESS.values())
+
+
+def test_a_partial_update_validates_only_the_field_it_changes():
+    s = b.shop()
+    client = _admin(s, "zh-hans")
+    client.post("/merchant/settings/return-address/", ADDRESS)
+    response = client.post(
+        "/merchant/settings/return-address/",
+        {"contact_phone": "12", "carriers": ["nonesuch"]},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "请填写手机或座机号码" in html
+    assert "nonesuch" in html
+    assert "必填" not in html
+    assert ReturnSettings.objects.get(merchant=s.merchant).contact_phone == ADDRESS["contact_phone"]
+
+
+def test_a_changed_address_field_alone_replaces_only_that_field():
+    s = b.shop()
+    client = _admin(s)
+    client.post("/merchant/settings/return-address/", {**ADDRESS, "carriers": ["sf"]})
+    client.post(
+        "/merchant/settings/return-address/", {"address": "上海市浦东新区 1 号", "carriers": ["sf"]}
+    )
+    row = ReturnSettings.objects.get(merchant=s.merchant)
+    assert (row.address, row.contact_phone, row.carriers) == (
+        "上海市浦东新区 1 号",
+        ADDRESS["contact_phone"],
+        ["sf"],
+    )
+
+
+def test_automatic_approval_is_saved_without_a_return_address():
+    s = b.shop()
+    response = _admin(s).post(
+        "/merchant/settings/approval/", {"rules__no_reason_auto_approval__enabled": "1"}
+    )
+    assert response.status_code == 302
+    assert not ReturnSettings.objects.filter(merchant=s.merchant).exists()
+
+
 def test_a_pickup_carrier_that_cannot_collect_is_refused_inline():
     s = b.shop()
     response = _admin(s).post(

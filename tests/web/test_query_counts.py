@@ -52,6 +52,13 @@ def test_merchant_queue_with_filters_keeps_the_same_statements():
     assert _statements(merchant_client(s), path) == MERCHANT_QUEUE_STATEMENTS
 
 
+def test_merchant_queue_search_adds_one_statement_however_many_cases():
+    s = b.shop()
+    opened = [b.open_case(s) for _ in range(3)]
+    path = f"/merchant/?q={opened[0].order['external_id']}"
+    assert _statements(merchant_client(s), path) == MERCHANT_QUEUE_STATEMENTS + 1
+
+
 def test_desk_queue_statements_do_not_grow_with_the_appeals():
     s = b.shop()
     client = desk_client()

@@ -149,6 +149,13 @@ class Deadline(models.Model):
                 name="deadline_queue_type_due",
                 condition=Q(fired_at__isnull=True, cancelled_at__isnull=True, reminder=False),
             ),
+            # … and within one state (the queue's state filter: a state few cases are in
+            # would otherwise walk the tenant's whole queue).
+            models.Index(
+                fields=["merchant", "guard_state", "due_at"],
+                name="deadline_queue_state_due",
+                condition=Q(fired_at__isnull=True, cancelled_at__isnull=True, reminder=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,6 +62,16 @@ class ReturnSettingsIn(_Strict):
     pickup_carrier: str = Field(default="", max_length=32)
 
 
+class ReturnSettingsPatch(_Strict):
+    """A partial update: what is left out stays as stored, and only what is given is checked."""
+
+    contact_name: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=500)
+    carriers: list[str] | None = Field(default=None, max_length=20)
+    pickup_carrier: str | None = Field(default=None, max_length=32)
+
+
 class ReturnSettingsOut(Schema):
     merchant: str
     contact_name: str
@@ -154,6 +164,16 @@ def set_return_settings(request: HttpRequest, code: str, payload: ReturnSettings
     merchant = merchant_by_code(request.auth, code)
     row = returns_services.set_return_settings(
         actor=request.auth, merchant_id=merchant.pk, **payload.model_dump()
+    )
+    return _settings_out(request, code, row)
+
+
+@router.patch("/merchants/{code}/return-settings", response=ReturnSettingsOut)
+def update_return_settings(request: HttpRequest, code: str, payload: ReturnSettingsPatch):
+    """Change part of the return settings (the carriers, say) without sending the address."""
+    merchant = merchant_by_code(request.auth, code)
+    row = returns_services.set_return_settings(
+        actor=request.auth, merchant_id=merchant.pk, **payload.model_dump(exclude_unset=True)
     )
     return _settings_out(request, code, row)
 

@@ -122,11 +122,13 @@ def merchant_queue(
     state: str | None = None,
     type: str | None = None,
     overdue: bool = False,
+    search: str = "",
 ) -> QuerySet[Deadline]:
     """The merchant's work, soonest due first: one row per case waiting on them — its open
     deadline of a merchant's duration (`merchant_review`, `merchant_confirm_receipt`, … : the
     policy names the merchant's durations so). Rows are deadlines, so the order is an index scan
-    on due time."""
+    on due time. `search` is a case number (`123` or `#123`) or the shop's order number, exact
+    (a case number also matches an order so numbered)."""
     require(actor, "cases.view")
     rows = Deadline.objects.filter(
         reminder=False,
@@ -144,7 +146,26 @@ def merchant_queue(
         rows = rows.filter(case_type=type)
     if overdue:
         rows = rows.filter(due_at__lt=clock.now())
+    search = search.strip()
+    if search:
+        rows = rows.filter(case_id__in=_searched_cases(search))
     return rows.select_related("case", "case__order").order_by("due_at", "id")
+
+
+def _searched_cases(search: str) -> list[int]:
+    """The cases a queue search names, as one statement of two index look-ups (a UNION: an OR
+    across the join would make PostgreSQL read the tenant's whole queue). The queue's own
+    tenant filter still applies to what this finds."""
+    found = Case.objects.filter(order__external_id=search).order_by().values_list("pk", flat=True)
+    number = search.removeprefix("#")
+    if number.isdigit() and len(number) < 19:
+        found = found.union(
+            Case.objects.filter(pk=int(number)).order_by().values_list("pk", flat=True)
+        )
+    return list(found[:PAGE_SEARCH_LIMIT])
+
+
+PAGE_SEARCH_LIMIT = 200  # an order has a handful of cases; a runaway match stops here
 
 
 # --- The merchant's figures ------------------------------------------------------------------

@@ -206,6 +206,7 @@ LABELS = {
     "approved": N("approved"),
     "rejected": N("not approved"),
     "return_shipped": N("return on its way"),
+    "return_delivered": N("return delivered to the merchant"),
     "return_received": N("return received, being inspected"),
     "inspected": N("inspected"),
     "refunded": N("refunded"),
@@ -222,6 +223,8 @@ LABELS = {
     "close": N("close the request"),
     "refund": N("refund the buyer"),
     "escalate": N("escalate it to a manager"),
+    "confirm_receipt": N("count the return as received"),
+    "confirm_replacement": N("count the replacement as received"),
     # refund methods
     "card": N("card"),
     "alipay": N("Alipay account"),
@@ -280,6 +283,14 @@ def _label(code: Any) -> str:
     return gettext(LABELS[code]) if code in LABELS else str(code or "")
 
 
+def _carrier(code: Any) -> str:
+    """A carrier as people know it (顺丰速运, not `sf`); an unknown code as it came."""
+    from aftersales.returns.carriers import CARRIERS
+
+    known = CARRIERS.get(code) if code else None
+    return known.name if known else str(code or "—")
+
+
 def render(template: Template, payload: dict[str, Any], language: str) -> tuple[str, str]:
     """(title, body) of `template` in `language`, filled from the payload."""
     with translation.override(language):
@@ -293,6 +304,7 @@ def render(template: Template, payload: dict[str, Any], language: str) -> tuple[
             "expected": _when(payload.get("expected_at"), date_only=True),
             "since": _when(payload.get("failing_since")),
             "reason": payload.get("reason") or "—",
+            "carrier": _carrier(payload.get("carrier")),
             "signals_label": ", ".join(payload.get("signals") or []) or "—",
         }
         if not params.get("amount") and payload.get("refund_amount"):

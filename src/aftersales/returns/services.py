@@ -48,37 +48,45 @@ from aftersales.returns.models import (
 # --- Merchant settings: the return address ---------------------------------------------------
 
 
+KEEP = None  # a settings argument left out: the stored value stays
+
+
 @transaction.atomic
 def set_return_settings(
     *,
     actor: Actor,
     merchant_id: int,
-    contact_name: str,
-    contact_phone: str,
-    address: str,
-    carriers: Sequence[str] = (),
-    pickup_carrier: str = "",
+    contact_name: str | None = KEEP,
+    contact_phone: str | None = KEEP,
+    address: str | None = KEEP,
+    carriers: Sequence[str] | None = KEEP,
+    pickup_carrier: str | None = KEEP,
 ) -> ReturnSettings:
     """Where the merchant's returns go. The merchant's own staff and integration, or the
     platform; the address, name and phone are stored encrypted, the audit row holds only
     their masks. The one home of the address: the portal's settings page and the API both
-    write here."""
+    write here. An argument left out (None) keeps what is stored, and only what is given is
+    validated: the carriers change without the address typed again. The first settings need
+    the whole address."""
     if not (actor.is_platform or (actor.is_merchant_side and actor.merchant_id == merchant_id)):
         raise NotFound(_("No such merchant."))
     if actor.role == "merchant_staff":
         raise PermissionDenied(_("Merchant administrators set the return address."))
+    current = ReturnSettings.objects.filter(merchant_id=merchant_id).first()
+    given = {
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "address": address,
+    }
     errors = [
         FieldError(name, _("required"))
-        for name, value in (
-            ("contact_name", contact_name),
-            ("contact_phone", contact_phone),
-            ("address", address),
-        )
-        if not value.strip()
+        for name, value in given.items()
+        if (value is not None or current is None) and not (value or "").strip()
     ]
-    if contact_phone.strip() and not 7 <= len(pii.normalise_phone(contact_phone)) <= 12:
+    phone = (contact_phone or "").strip()
+    if phone and not 7 <= len(pii.normalise_phone(phone)) <= 12:
         errors.append(FieldError("contact_phone", _("a mobile or landline number")))
-    for i, code in enumerate(carriers):
+    for i, code in enumerate(carriers or ()):
         if code not in carrier_registry.CARRIERS:
             errors.append(FieldError(f"carriers[{i}]", _("unknown carrier %r") % code))
     if pickup_carrier:
@@ -87,16 +95,22 @@ def set_return_settings(
             errors.append(FieldError("pickup_carrier", _("this carrier cannot be booked here")))
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    values = {
+        "contact_name": contact_name.strip() if contact_name is not None else current.contact_name,
+        "contact_phone": (
+            contact_phone.strip() if contact_phone is not None else current.contact_phone
+        ),
+        "address": address.strip() if address is not None else current.address,
+        "carriers": list(carriers)
+        if carriers is not None
+        else (current and current.carriers) or [],
+        "pickup_carrier": (
+            pickup_carrier if pickup_carrier is not None else (current and current.pickup_carrier)
+        )
+        or "",
+    }
     row, _created = ReturnSettings.objects.update_or_create(
-        merchant_id=merchant_id,
-        defaults={
-            "contact_name": contact_name.strip(),
-            "contact_phone": contact_phone.strip(),
-            "address": address.strip(),
-            "carriers": list(carriers),
-            "pickup_carrier": pickup_carrier,
-            "updated_at": clock.now(),
-        },
+        merchant_id=merchant_id, defaults={**values, "updated_at": clock.now()}
     )
     audit.record(
         actor=actor,
@@ -104,11 +118,20 @@ def set_return_settings(
         subject=row,
         merchant_id=merchant_id,
         payload={
-            "name": pii.mask_name(contact_name.strip()),
-            "phone": pii.mask_phone(contact_phone.strip()),
-            "address": pii.mask_address(address.strip()),
-            "carriers": list(carriers),
-            "pickup_carrier": pickup_carrier,
+            "name": pii.mask_name(values["contact_name"]),
+            "phone": pii.mask_phone(values["contact_phone"]),
+            "address": pii.mask_address(values["address"]),
+            "carriers": values["carriers"],
+            "pickup_carrier": values["pickup_carrier"],
+            "changed": sorted(
+                k
+                for k, v in {
+                    **given,
+                    "carriers": carriers,
+                    "pickup_carrier": pickup_carrier,
+                }.items()
+                if v is not None
+            ),
         },
     )
     return row

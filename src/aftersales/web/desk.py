@@ -10,18 +10,30 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts.actors import Actor
 from aftersales.cases import selectors
 from aftersales.web import portal, wording
+from aftersales.web.merchant import case_path
 from aftersales.web.portal import for_party
 
 PLATFORM = "platform"
 PAGE_SIZE = 50
+# What the rows show: not the orders' personal data nor the cases' decisions.
+QUEUE_COLUMNS = (
+    "due_at",
+    "case__type",
+    "case__facts",
+    "case__merchant__name",
+    "case__order__external_id",
+)
 
 
 @for_party(PLATFORM)
 def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
-    rows = list(selectors.review_queue(actor).order_by("due_at", "id")[:PAGE_SIZE])
+    rows = selectors.review_queue(actor).only(*QUEUE_COLUMNS).order_by("due_at", "id")[:PAGE_SIZE]
+    path = case_path("desk")
     items = [
         {
             "case": d.case,
+            "path": path(d.case_id),
+            "type": wording.label(wording.TYPES, d.case.type),
             "due": wording.when(d.due_at),
             "appeal_reason": d.case.facts.get("appeal_reason", ""),
             "rejection_reason": d.case.facts.get("rejection_reason", ""),

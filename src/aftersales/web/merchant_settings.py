@@ -115,19 +115,23 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 @require_POST
 @for_party(MERCHANT)
 def return_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    # A blank address field keeps the stored one (the page shows it masked, never in full):
+    # the carriers change without the address typed again; the service validates what is given.
+    typed = {
+        name: request.POST.get(name, "").strip() or None
+        for name in ("contact_name", "contact_phone", "address")
+    }
     try:
         returns_services.set_return_settings(
             actor=actor,
             merchant_id=_merchant(actor).pk,
-            contact_name=request.POST.get("contact_name", ""),
-            contact_phone=request.POST.get("contact_phone", ""),
-            address=request.POST.get("address", ""),
+            **typed,
             carriers=request.POST.getlist("carriers"),
             pickup_carrier=request.POST.get("pickup_carrier", ""),
         )
     except DomainError as exc:
         return _page(request, actor, section="address", errors=form_errors(exc), status=422)
-    return _done(request, _("The return address is saved."))
+    return _done(request, _("The return settings are saved."))
 
 
 def _parsed(raw: str, platform):

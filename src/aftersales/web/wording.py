@@ -103,6 +103,7 @@ OUTCOMES = {
     "for_merchant": gettext_lazy("For the merchant"),
     "fixed": gettext_lazy("Fixed"),
     "failed": gettext_lazy("Not fixed"),
+    "repaired": gettext_lazy("Repaired"),
 }
 # Return logistics (returns/models.py, returns/carriers.py).
 GRADES = {
@@ -188,6 +189,7 @@ _THEN = {
     "close": gettext_lazy("the case will be closed"),
     "refund": gettext_lazy("the system will refund automatically"),
     "confirm_replacement": gettext_lazy("the replacement counts as received"),
+    "confirm_receipt": gettext_lazy("the return counts as received"),
     "escalate": gettext_lazy("the case goes to a manager"),
 }
 
