@@ -7,6 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from aftersales.cases.schemas import SlaOut
+
 Channel = Literal["chat", "hotline", "app", "email", "social"]
 Severity = Literal["general", "important", "major", "crisis"]
 
@@ -41,17 +43,6 @@ class ActionIn(Schema):
     reason_codes: list[str] = []
     rating: int | None = None
     comment: str = ""
-
-
-class SlaOut(Schema):
-    first_response_due_at: datetime | None
-    first_responded_at: datetime | None
-    next_response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    paused: bool
-    paused_since: datetime | None
-    paused_business_seconds: int
-    breached: list[str]
 
 
 class MessageOut(Schema):
