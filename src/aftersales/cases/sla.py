@@ -77,6 +77,13 @@ def record_step(
     elif timer is not None and from_state != "requested" and not waits_on_buyer(flow, from_state):
         _breach(clocks, NEXT, timer.due_at, at)  # the merchant's turn passed unanswered
     paused_since = _at(clocks.get("paused_since"))
+    if paused_since is None and RESOLUTION not in {b["kind"] for b in clocks["breaches"]}:
+        # The resolution clock ran until now: passing its due time is a breach, recorded before
+        # a pause (or the end) would hide it.
+        case.facts = {**case.facts, "sla": clocks}
+        resolution_due = _safe(lambda: _resolution_due(case, clocks))
+        if resolution_due is not None and at > resolution_due:
+            _breach(clocks, RESOLUTION, resolution_due, at)
     if paused_since is not None and not waits_on_buyer(flow, target):
         stood = targets.business_seconds(paused_since, at)
         clocks["paused_seconds"] = int(clocks.get("paused_seconds", 0)) + max(stood, 0)
@@ -84,11 +91,6 @@ def record_step(
     elif paused_since is None and waits_on_buyer(flow, target):
         clocks["paused_since"] = at.isoformat()
     clocks["turn_since"] = at.isoformat()
-    if target in flow.terminal and RESOLUTION not in {b["kind"] for b in clocks["breaches"]}:
-        case.facts = {**case.facts, "sla": clocks}
-        resolution_due = _safe(lambda: _resolution_due(case, clocks))
-        if resolution_due is not None and at > resolution_due:
-            _breach(clocks, RESOLUTION, resolution_due, at)
     case.facts = {**case.facts, "sla": clocks}
 
 
@@ -161,7 +163,7 @@ def status(case, open_deadlines: list, *, now: datetime | None = None) -> dict[s
                 "breached": RESOLUTION in missed,
             }
         )
-    if NEXT in missed:
+    if missed:  # a target missed for good, whether or not its clock still runs
         rows.append({"due_at": None, "breached": True})
     return {
         "status": targets.classify(rows, paused=paused_since is not None, now=now),
