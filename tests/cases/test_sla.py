@@ -97,7 +97,7 @@ def test_the_merchants_turn_deadline_is_the_next_response_target(monday):
     opened = b.open_case(type="return_refund")
     opened.act("merchant", "approve")
     case = opened.act("buyer", "ship_return", **b.SHIPPED)
-    receipt = [d for d in case["deadlines"] if d["kind"] == "merchant_confirm_receipt"][0]
+    receipt = next(d for d in case["deadlines"] if d["kind"] == "merchant_confirm_receipt")
     assert case["sla"]["next_response_due_at"] == receipt["due_at"]  # TB-04
 
 
