@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from aftersales.complaints import selectors, services
 from aftersales.complaints.schemas import (
     ActionIn,
+    AssignIn,
     ComplaintFilters,
     ComplaintIn,
     ComplaintOut,
@@ -73,6 +74,22 @@ def take_action(request: HttpRequest, complaint_id: int, action: str, payload: A
     )
     complaint = services.act(complaint=complaint, actor=request.auth, action=action, body=body)
     return complaint_out(selectors.complaint_for(request.auth, complaint.pk), request.auth)
+
+
+@router.post("/complaints/{complaint_id}/claim", response=ComplaintOut)
+def claim_complaint(request: HttpRequest, complaint_id: int):
+    """The caller (a desk member) takes the complaint; 409 when someone else holds it."""
+    complaint = selectors.complaint_for(request.auth, complaint_id)
+    services.claim(actor=request.auth, complaint=complaint)
+    return complaint_out(selectors.complaint_for(request.auth, complaint_id), request.auth)
+
+
+@router.post("/complaints/{complaint_id}/assign", response=ComplaintOut)
+def assign_complaint(request: HttpRequest, complaint_id: int, payload: AssignIn):
+    """A specialist or manager gives the complaint to a desk member, or back to the pool."""
+    complaint = selectors.complaint_for(request.auth, complaint_id)
+    services.assign(actor=request.auth, complaint=complaint, assignee_id=payload.assignee)
+    return complaint_out(selectors.complaint_for(request.auth, complaint_id), request.auth)
 
 
 @router.post("/complaints/{complaint_id}/messages", response={201: MessageOut})

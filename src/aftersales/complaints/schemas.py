@@ -74,6 +74,7 @@ class ComplaintOut(Schema):
     rating_comment: str
     cases: list[int]
     received_at: datetime
+    assignee: str | None
     next_actions: list[str]
 
 
@@ -87,6 +88,7 @@ class ComplaintSummaryOut(Schema):
     order: str | None
     channel: str
     received_at: datetime
+    assignee: str | None
     sla: SlaOut
 
 
@@ -122,3 +124,7 @@ class TimelineItemOut(Schema):
     channel: str | None = None
     complaint_id: int | None = None
     merchant: str | None = None
+
+
+class AssignIn(Schema):
+    assignee: int | None = Field(None, description="the desk user's id; null: back to the pool")

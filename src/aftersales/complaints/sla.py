@@ -46,6 +46,13 @@ def recompute(complaint) -> Policy:
         )
     elif open_:
         complaint.resolution_due_at = None  # paused: no due time while the clock stands
+    running = [
+        complaint.first_response_due_at if complaint.first_responded_at is None else None,
+        complaint.next_response_due_at,
+        complaint.resolution_due_at,
+    ]
+    running = [d for d in running if d is not None]
+    complaint.sla_due_at = min(running) if open_ and running else None
     return policy
 
 
