@@ -15,10 +15,14 @@ from aftersales.complaints import services
 from aftersales.complaints.models import ApprovalRequest, Complaint, ComplaintMessage
 from aftersales.orders.services import upsert_order
 from tests import factories
-from tests.complaints.conftest import at, order_json, shop, travel  # noqa: F401  (fixtures)
+from tests.complaints import conftest as complaint_fixtures
+from tests.complaints.conftest import at, order_json
 from tests.web.pages import client_for
 
 pytestmark = pytest.mark.django_db
+
+travel = complaint_fixtures.travel  # the clock and the shop, as the complaint tests have them
+shop = complaint_fixtures.shop
 
 # Session, user, unread count; the open complaints with their merchants, buyers, orders and
 # holders (one join).
