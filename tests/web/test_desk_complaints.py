@@ -253,3 +253,15 @@ def _actor(user):
     from aftersales.accounts.actors import actor_for_user
 
     return actor_for_user(user)
+
+
+def test_the_breach_report_page_lists_missed_targets_per_agent(monday, travel):
+    from aftersales.complaints import timers
+
+    user, client = _desk()
+    complaint = _file()
+    services.claim(actor=_actor(user), complaint=complaint)
+    travel(at(2026, 3, 9, 18, 1))
+    timers.fire_due()
+    page = client.get("/desk/reports/sla/?from=2026-03-09&to=2026-03-10").content.decode()
+    assert f"<td>{user.username}</td>" in page and "First response" in page

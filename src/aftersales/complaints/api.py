@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from aftersales.complaints import selectors, services
+from aftersales.complaints import reports, selectors, services
 from aftersales.complaints.schemas import (
     ActionIn,
     AssignIn,
+    BreachFilters,
+    BreachReportOut,
     ComplaintFilters,
     ComplaintIn,
     ComplaintOut,
@@ -132,3 +134,11 @@ def customer_timeline(request: HttpRequest, customer: str, page: Query[PageQuery
         request.auth, buyer, limit=page.limit, cursor=page.cursor
     )
     return {"items": [timeline_item(*i) for i in items], "next_cursor": next_cursor}
+
+
+@router.get("/reports/sla/breaches", response=BreachReportOut, tags=["reports"])
+def sla_breaches(request: HttpRequest, filters: Query[BreachFilters]):
+    """Missed SLA targets per team and agent in a period (`from` ≤ breach < `to`), complaints
+    and cases alike; a merchant sees its own team only."""
+    items = reports.breaches(request.auth, **filters.model_dump())
+    return {"items": items, "total": sum(r["breaches"] for r in items)}

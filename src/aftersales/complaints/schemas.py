@@ -128,3 +128,23 @@ class TimelineItemOut(Schema):
 
 class AssignIn(Schema):
     assignee: int | None = Field(None, description="the desk user's id; null: back to the pool")
+
+
+class BreachFilters(Schema):
+    start: datetime | None = Field(None, alias="from", description="breaches at or after")
+    end: datetime | None = Field(None, alias="to", description="breaches before")
+    team: str = Field("", max_length=64, description="a merchant's code, or 'platform'")
+    agent: str = Field("", max_length=150, description="the desk user's username")
+
+
+class BreachRowOut(Schema):
+    team: str
+    agent: str = Field(description="who held it; '' for the unassigned pool and for cases")
+    subject: Literal["complaint", "case"]
+    target: str
+    breaches: int
+
+
+class BreachReportOut(Schema):
+    items: list[BreachRowOut]
+    total: int

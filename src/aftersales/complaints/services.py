@@ -728,7 +728,13 @@ def fire_sla_row(complaint: Complaint, row: SlaDeadline, *, at: datetime) -> Non
         complaint.state,
         at=at,
         rule=f"sla:{row.kind}",
-        payload={"kind": row.kind, "due_at": row.due_at.isoformat()},
+        # Who held it when the target was missed: the breach report counts it against them.
+        payload={
+            "kind": row.kind,
+            "due_at": row.due_at.isoformat(),
+            "level": complaint.level,
+            "assignee": complaint.assignee.username if complaint.assignee_id else "",
+        },
     )
     before = complaint.level
     if RANK[before] < RANK["manager"]:

@@ -66,6 +66,7 @@ desk_urls = (
             desk_complaints.act,
             name="complaint_act",
         ),
+        path("reports/sla/", desk_complaints.sla_breaches, name="sla_breaches"),
     ],
     "desk",
 )

@@ -232,3 +232,32 @@ def act(request: HttpRequest, actor: Actor, complaint_id: int, action: str) -> H
         services.act(complaint=c, actor=actor, action=action, body=_body(request.POST))
 
     return _run(request, actor, complaint_id, action, step)
+
+
+def _day(raw: str):
+    """A date from the form as the start of that day, local time; None when empty or bad."""
+    from datetime import date, datetime, time
+
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), tzinfo=clock.localtime(clock.now()).tzinfo)
+
+
+@for_party(PLATFORM)
+def sla_breaches(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The breach report per team and agent (the same grouped query as the API)."""
+    from aftersales.complaints import reports
+
+    form = {k: request.GET.get(k, "").strip() for k in ("from", "to", "team", "agent")}
+    start, end = _day(form["from"]), _day(form["to"])
+    error = ""
+    if (form["from"] and start is None) or (form["to"] and end is None):
+        error = _("Dates are written YYYY-MM-DD.")
+    rows = reports.breaches(actor, start=start, end=end, team=form["team"], agent=form["agent"])
+    return render(
+        request,
+        "web/desk/breaches.html",
+        {"rows": rows, "total": sum(r["breaches"] for r in rows), "form": form, "error": error},
+    )
