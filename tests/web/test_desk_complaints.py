@@ -265,3 +265,10 @@ def test_the_breach_report_page_lists_missed_targets_per_agent(monday, travel):
     timers.fire_due()
     page = client.get("/desk/reports/sla/?from=2026-03-09&to=2026-03-10").content.decode()
     assert f"<td>{user.username}</td>" in page and "First response" in page
+
+
+def test_the_queue_speaks_chinese_to_a_chinese_desk(monday):
+    _file()
+    _, client = _desk(language="zh-hans")
+    page = client.get("/desk/complaints/").content.decode()
+    assert "投诉队列" in page and "正常" in page  # the title, the SLA status
