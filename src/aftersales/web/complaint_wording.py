@@ -69,6 +69,13 @@ RESPONSIBILITIES = {
 SOLUTIONS = {
     "compensation": gettext_lazy("Compensation"),
     "apology": gettext_lazy("Apology"),
+    "money": gettext_lazy("Money"),
+    "coupon": gettext_lazy("Coupon"),
+    "refund_only": gettext_lazy("Refund only"),
+    "return_refund": gettext_lazy("Return and refund"),
+    "exchange": gettext_lazy("Exchange"),
+    "repair": gettext_lazy("Repair"),
+    "reissue": gettext_lazy("Reissue"),
 }
 DIRECTIONS = {
     "inbound": gettext_lazy("Customer"),

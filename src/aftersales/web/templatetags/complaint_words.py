@@ -21,6 +21,7 @@ _filter("target_name", words.TARGETS)
 _filter("responsibility_name", words.RESPONSIBILITIES)
 _filter("direction_name", words.DIRECTIONS)
 _filter("timeline_kind", words.TIMELINE_KINDS)
+_filter("solution_name", words.SOLUTIONS)
 
 
 @register.filter
