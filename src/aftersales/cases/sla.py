@@ -8,7 +8,7 @@ request stays what it was. `status` derives the rest from the case and its open 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aftersales.cases.flows import AUTO, BUYER, Flow, flow_for
@@ -30,6 +30,11 @@ def waits_on_buyer(flow: Flow, state: str) -> bool:
         and all(by <= {BUYER, AUTO} for by in parties)
         and any(BUYER in by for by in parties)
     )
+
+
+def _iso(value: datetime) -> str:
+    """Stored in UTC: the same moment is the same text, whichever zone the step was given."""
+    return value.astimezone(UTC).isoformat()
 
 
 def _at(value: str | None) -> datetime | None:
@@ -55,11 +60,11 @@ def _resolution_due(case, clocks: dict) -> datetime | None:
 
 
 def _breach(clocks: dict, target: str, due_at: datetime, at: datetime) -> None:
-    if any(b["kind"] == target and b["due_at"] == due_at.isoformat() for b in clocks["breaches"]):
+    if any(b["kind"] == target and b["due_at"] == _iso(due_at) for b in clocks["breaches"]):
         return
     clocks["breaches"] = [
         *clocks["breaches"],
-        {"kind": target, "due_at": due_at.isoformat(), "at": at.isoformat()},
+        {"kind": target, "due_at": _iso(due_at), "at": _iso(at)},
     ]
 
 
@@ -71,7 +76,7 @@ def record_step(
     clocks = dict(case.facts.get("sla") or {})
     clocks.setdefault("breaches", [])
     if from_state == "requested" and "first_responded_at" not in clocks and party != BUYER:
-        clocks["first_responded_at"] = at.isoformat()
+        clocks["first_responded_at"] = _iso(at)
         if timer is not None:  # nobody reviewed it: the timeout decided (TB-01/TB-02/JD-02)
             _breach(clocks, FIRST, timer.due_at, at)
     elif timer is not None and from_state != "requested" and not waits_on_buyer(flow, from_state):
@@ -89,8 +94,8 @@ def record_step(
         clocks["paused_seconds"] = int(clocks.get("paused_seconds", 0)) + max(stood, 0)
         clocks["paused_since"] = None
     elif paused_since is None and waits_on_buyer(flow, target):
-        clocks["paused_since"] = at.isoformat()
-    clocks["turn_since"] = at.isoformat()
+        clocks["paused_since"] = _iso(at)
+    clocks["turn_since"] = _iso(at)
     case.facts = {**case.facts, "sla": clocks}
 
 
