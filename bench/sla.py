@@ -219,8 +219,9 @@ def queue(n: int, requests: int) -> None:
             ("overdue chat", {"overdue": True, "channel": "chat"}),
         ):
             qs = selectors.desk_queue(actor, now=clock.now(), **filters)[:50]
-            plan = qs.explain()
-            print(f"\nEXPLAIN ({label}):\n" + "\n".join(plan.splitlines()[:6]))
+            plan = qs.explain(analyze=True)
+            scans = [ln.strip() for ln in plan.splitlines() if "Scan" in ln or "Execution" in ln]
+            print(f"\nEXPLAIN ANALYZE ({label}):\n  " + "\n  ".join(scans))
         connection.close()
 
 
