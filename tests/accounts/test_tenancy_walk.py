@@ -212,6 +212,8 @@ BODIES = {
     },
     ("post", "/api/v1/complaints/{complaint_id}/actions/{action}"): lambda a: {"note": "x"},
     ("post", "/api/v1/complaints/{complaint_id}/messages"): lambda a: {"text": "taken over"},
+    ("post", "/api/v1/complaints/{complaint_id}/claim"): lambda a: {},
+    ("post", "/api/v1/complaints/{complaint_id}/assign"): lambda a: {"assignee": None},
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own

@@ -99,8 +99,8 @@ def complaint_context(request: HttpRequest, actor: Actor, complaint, **extra) ->
         "severities": SEVERITY_CHOICES,
         "approvals": list(ApprovalRequest.objects.filter(complaint=complaint)[:10]),
         "may_claim": complaint.is_open
-        and complaint.assignee_id in (None, actor.user_id)
-        and complaint.assignee_id != actor.user_id,
+        and complaint.assignee_id is None
+        and actor.role in services.DESK_HOLDERS,
         "may_assign": party in {SPECIALIST, MANAGER},
         "desk_users": list(
             User.objects.filter(role__in=services.DESK_HOLDERS, is_active=True).order_by(
@@ -125,7 +125,7 @@ def _page(request, actor, complaint_id, *, status=200, **extra) -> HttpResponse:
 
 @for_party(PLATFORM)
 def complaint(request: HttpRequest, actor: Actor, complaint_id: int) -> HttpResponse:
-    if request.htmx and request.GET.get("template"):  # the template picker fills the textarea
+    if request.htmx and "template" in request.GET:  # the template picker fills the textarea
         c = selectors.complaint_for(actor, complaint_id)
         text = replies.render(
             request.GET["template"], get_language() or "", c, agent_label=actor.label
