@@ -48,6 +48,15 @@ def _desk(role=Role.AGENT, language="en"):
     return user, client_for(user, language)
 
 
+@pytest.fixture
+def calendar_cached(monkeypatch):
+    """The business calendar re-reads its revision every CHECK_INTERVAL_SECONDS: on a slow
+    machine that one small query could land between two counts. Hold the clock it reads."""
+    from aftersales.core import calendar as calendar_module
+
+    monkeypatch.setattr(calendar_module, "_monotonic", lambda: 0.0)
+
+
 def _statements(client, path):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -94,7 +103,7 @@ def test_the_queue_shows_only_the_overdue(monday, travel):
     assert f"#{late.pk}<" in page and f"#{fresh.pk}<" not in page
 
 
-def test_the_queue_costs_the_same_statements_however_many_complaints(monday):
+def test_the_queue_costs_the_same_statements_however_many_complaints(monday, calendar_cached):
     _, client = _desk()
     _file(customer="c1")
     one = _statements(client, "/desk/complaints/")
@@ -135,7 +144,9 @@ def test_the_complaint_page_shows_every_case_complaint_and_message_of_the_custom
     assert f'href="/desk/complaints/{earlier.pk}/"' in timeline
 
 
-def test_the_complaint_page_costs_the_same_statements_however_long_the_conversation(monday):
+def test_the_complaint_page_costs_the_same_statements_however_long_the_conversation(
+    monday, calendar_cached
+):
     complaint = _file()
     user, client = _desk()
     one = _statements(client, f"/desk/complaints/{complaint.pk}/")
