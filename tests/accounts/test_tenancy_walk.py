@@ -239,6 +239,8 @@ BODIES = {
     # Raw mail is a platform connector's: anyone else is refused before it is read.
     ("post", "/api/v1/inbound/email"): lambda a: {"text": "From: x@example.com"},
     ("post", "/api/v1/inbound/email/{email_id}/dismiss"): lambda a: {"note": "taken over"},
+    ("post", "/api/v1/complaints/{complaint_id}/claim"): lambda a: {},
+    ("post", "/api/v1/complaints/{complaint_id}/assign"): lambda a: {"assignee": None},
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own

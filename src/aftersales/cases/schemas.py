@@ -101,6 +101,22 @@ class CaseLineOut(Schema):
     refundable_amount: str
 
 
+class SlaOut(Schema):
+    """A complaint's or a case's SLA (docs/sla.md): one status, the due times, the paused time."""
+
+    status: Literal["on_track", "warning", "breached", "paused", "met"]
+    due_at: datetime | None = Field(description="the earliest running target")
+    first_response_due_at: datetime | None
+    first_responded_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    paused: bool
+    paused_since: datetime | None
+    paused_business_seconds: int
+    breached: list[str]
+    policy: str = Field(description="the POLICY-FACTS rows behind the targets")
+
+
 class CaseOut(Schema):
     id: int
     merchant: str
@@ -117,6 +133,7 @@ class CaseOut(Schema):
     currency: str
     lines: list[CaseLineOut]
     deadlines: list[DeadlineOut]
+    sla: SlaOut
     next_actions: list[str]
     opened_at: datetime
     updated_at: datetime

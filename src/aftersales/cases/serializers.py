@@ -6,6 +6,7 @@ from typing import Any
 
 from aftersales.accounts.actors import Actor
 from aftersales.cases import deadlines, services
+from aftersales.cases import sla as case_sla
 from aftersales.cases.models import Case, CaseEvent, Deadline
 from aftersales.core.clock import localtime
 
@@ -51,6 +52,7 @@ def _open_deadlines(case: Case) -> list[Deadline]:
 
 def case_out(case: Case, actor: Actor) -> dict[str, Any]:
     lines = _lines(case)
+    open_deadlines = _open_deadlines(case)
     return {
         **case_summary(case),
         "buyer": case.buyer.external_id,
@@ -72,8 +74,9 @@ def case_out(case: Case, actor: Actor) -> dict[str, Any]:
         ],
         "deadlines": [
             {"kind": d.kind, "due_at": _local(d.due_at), "then": d.action, "rule": d.rule}
-            for d in _open_deadlines(case)
+            for d in open_deadlines
         ],
+        "sla": case_sla.status(case, open_deadlines),
         "next_actions": services.allowed_actions(case, actor),
     }
 

@@ -41,6 +41,7 @@ from django.db import transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases import bulksql, deadlines
+from aftersales.cases import sla as case_sla
 from aftersales.cases.events import build_event, write_events
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
@@ -315,6 +316,8 @@ def plan_notice(
     counted on the locked case."""
     seq = case.last_event_seq + 1
     case.last_event_seq = seq
+    if action == "escalate" and payload.get("due_at"):
+        case_sla.record_escalation(case, due_at=datetime.fromisoformat(payload["due_at"]), at=at)
     event = build_event(
         case, SYSTEM_ACTOR, action, seq=seq, note=note, rule=rule, payload=payload, at=at
     )
@@ -412,6 +415,7 @@ def _move(
     case.state = target
     case.version += 1
     case.updated_at = at
+    case_sla.record_step(case, flow, from_state, target, party=party_of(actor), timer=timer, at=at)
     if target in flow.terminal:
         case.closed_at = at
     seq = seq or case.last_event_seq + 1  # the row is locked: nobody else appends now

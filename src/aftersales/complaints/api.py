@@ -6,9 +6,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from aftersales.complaints import selectors, services
+from aftersales.complaints import breaches, selectors, services
 from aftersales.complaints.schemas import (
     ActionIn,
+    AssignIn,
+    BreachFilters,
+    BreachReportOut,
     ComplaintFilters,
     ComplaintIn,
     ComplaintOut,
@@ -80,6 +83,22 @@ def take_action(request: HttpRequest, complaint_id: int, action: str, payload: A
     return complaint_out(selectors.complaint_for(request.auth, complaint.pk), request.auth)
 
 
+@router.post("/complaints/{complaint_id}/claim", response=ComplaintOut)
+def claim_complaint(request: HttpRequest, complaint_id: int):
+    """The caller (a desk member) takes the complaint; 409 when someone else holds it."""
+    complaint = selectors.complaint_for(request.auth, complaint_id)
+    services.claim(actor=request.auth, complaint=complaint)
+    return complaint_out(selectors.complaint_for(request.auth, complaint_id), request.auth)
+
+
+@router.post("/complaints/{complaint_id}/assign", response=ComplaintOut)
+def assign_complaint(request: HttpRequest, complaint_id: int, payload: AssignIn):
+    """A specialist or manager gives the complaint to a desk member, or back to the pool."""
+    complaint = selectors.complaint_for(request.auth, complaint_id)
+    services.assign(actor=request.auth, complaint=complaint, assignee_id=payload.assignee)
+    return complaint_out(selectors.complaint_for(request.auth, complaint_id), request.auth)
+
+
 @router.post("/complaints/{complaint_id}/messages", response={201: MessageOut})
 def post_message(request: HttpRequest, complaint_id: int, payload: MessageIn):
     complaint = selectors.complaint_for(request.auth, complaint_id)
@@ -120,3 +139,11 @@ def customer_timeline(request: HttpRequest, customer: str, page: Query[PageQuery
         request.auth, buyer, limit=page.limit, cursor=page.cursor
     )
     return {"items": [timeline_item(*i) for i in items], "next_cursor": next_cursor}
+
+
+@router.get("/reports/sla/breaches", response=BreachReportOut, tags=["reports"])
+def sla_breaches(request: HttpRequest, filters: Query[BreachFilters]):
+    """Missed SLA targets per team and agent in a period (`from` ≤ breach < `to`), complaints
+    and cases alike; a merchant sees its own team only."""
+    items = breaches.breaches(request.auth, **filters.model_dump())
+    return {"items": items, "total": sum(r["breaches"] for r in items)}

@@ -56,6 +56,12 @@ class Complaint(models.Model):
     paused_since = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0)  # business time the clock stood
     breaches = models.JSONField(default=list, blank=True)  # the targets missed, kept for good
+    # The earliest running target's due time: the desk queue's order (null when none runs).
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    # Who on the desk holds it (claimed or assigned); null: the unassigned pool.
+    assignee = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Closing the loop.
     solution = models.JSONField(default=dict, blank=True)
     responsibility = models.CharField(max_length=32, blank=True, default="")
@@ -73,6 +79,17 @@ class Complaint(models.Model):
             models.Index(fields=["merchant", "state", "received_at"]),
             models.Index(fields=["buyer", "received_at"]),
             models.Index(fields=["state", "received_at"]),
+            # The desk queue: open complaints, soonest due first (all, or one agent's).
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="complaint_queue_by_due",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["assignee", "sla_due_at", "id"],
+                name="complaint_mine_by_due",
+                condition=Q(is_open=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from aftersales.cases.schemas import SlaOut
+
 Channel = Literal["chat", "hotline", "app", "email", "social"]
 Severity = Literal["general", "important", "major", "crisis"]
 
@@ -49,17 +51,6 @@ class ActionIn(Schema):
     skus: list[str] = []
 
 
-class SlaOut(Schema):
-    first_response_due_at: datetime | None
-    first_responded_at: datetime | None
-    next_response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    paused: bool
-    paused_since: datetime | None
-    paused_business_seconds: int
-    breached: list[str]
-
-
 class MessageOut(Schema):
     id: int
     channel: str
@@ -89,6 +80,7 @@ class ComplaintOut(Schema):
     rating_comment: str
     cases: list[int]
     received_at: datetime
+    assignee: str | None
     next_actions: list[str]
 
 
@@ -102,6 +94,7 @@ class ComplaintSummaryOut(Schema):
     order: str | None
     channel: str
     received_at: datetime
+    assignee: str | None
     sla: SlaOut
 
 
@@ -137,3 +130,27 @@ class TimelineItemOut(Schema):
     channel: str | None = None
     complaint_id: int | None = None
     merchant: str | None = None
+
+
+class AssignIn(Schema):
+    assignee: int | None = Field(None, description="the desk user's id; null: back to the pool")
+
+
+class BreachFilters(Schema):
+    start: datetime | None = Field(None, alias="from", description="breaches at or after")
+    end: datetime | None = Field(None, alias="to", description="breaches before")
+    team: str = Field("", max_length=64, description="a merchant's code, or 'platform'")
+    agent: str = Field("", max_length=150, description="the desk user's username")
+
+
+class BreachRowOut(Schema):
+    team: str
+    agent: str = Field(description="who held it; '' for the unassigned pool and for cases")
+    subject: Literal["complaint", "case"]
+    target: str
+    breaches: int
+
+
+class BreachReportOut(Schema):
+    items: list[BreachRowOut]
+    total: int

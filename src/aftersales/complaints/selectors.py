@@ -35,7 +35,7 @@ def complaint_for(actor: Actor, complaint_id: int) -> Complaint:
     try:
         return (
             complaints_visible_to(actor)
-            .select_related("merchant", "buyer", "order")
+            .select_related("merchant", "buyer", "order", "assignee")
             .get(pk=complaint_id)
         )
     except (Complaint.DoesNotExist, ValueError, TypeError):
@@ -52,7 +52,7 @@ def filtered_complaints(
     merchant: str | None = None,
     open: bool | None = None,
 ) -> QuerySet[Complaint]:
-    found = complaints_visible_to(actor).select_related("merchant", "buyer", "order")
+    found = complaints_visible_to(actor).select_related("merchant", "buyer", "order", "assignee")
     if state:
         found = found.filter(state=state)
     if severity:
@@ -152,3 +152,40 @@ def timeline(
         at, rank, pk, _, _ = items[-1]
         next_cursor = _encode(at, rank, pk)
     return [(kind, at, row) for at, _, _, kind, row in items], next_cursor
+
+
+# --- The desk queue -------------------------------------------------------------------------
+
+
+def desk_queue(
+    actor: Actor,
+    *,
+    now: datetime,
+    severity: str = "",
+    channel: str = "",
+    state: str = "",
+    overdue: bool = False,
+    holder: str = "",
+) -> QuerySet[Complaint]:
+    """Open complaints the actor may see, soonest SLA due first (those with no running target
+    last). `holder`: "mine" (the actor's), "unassigned" (the pool), or everyone's."""
+    from django.db.models import F
+
+    found = (
+        complaints_visible_to(actor)
+        .filter(is_open=True)
+        .select_related("merchant", "buyer", "order", "assignee")
+    )
+    if severity:
+        found = found.filter(severity=severity)
+    if channel:
+        found = found.filter(channel=channel)
+    if state:
+        found = found.filter(state=state)
+    if overdue:
+        found = found.filter(sla_due_at__lte=now)
+    if holder == "mine":
+        found = found.filter(assignee_id=actor.user_id)
+    elif holder == "unassigned":
+        found = found.filter(assignee__isnull=True)
+    return found.order_by(F("sla_due_at").asc(nulls_last=True), "id")

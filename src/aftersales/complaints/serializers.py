@@ -18,6 +18,7 @@ def complaint_summary(c: Complaint) -> dict:
         "order": c.order.external_id if c.order_id else None,
         "channel": c.channel,
         "received_at": c.received_at,
+        "assignee": c.assignee.username if c.assignee_id else None,
         "sla": services.sla_status(c),
     }
 

@@ -23,7 +23,9 @@ from aftersales.complaints.flows import (
     ACTIONS,
     AUTO,
     LEVEL_ORDER,
+    MANAGER,
     RANK,
+    SPECIALIST,
     TERMINAL,
     T,
     candidates,
@@ -749,7 +751,13 @@ def fire_sla_row(complaint: Complaint, row: SlaDeadline, *, at: datetime) -> Non
         complaint.state,
         at=at,
         rule=f"sla:{row.kind}",
-        payload={"kind": row.kind, "due_at": row.due_at.isoformat()},
+        # Who held it when the target was missed: the breach report counts it against them.
+        payload={
+            "kind": row.kind,
+            "due_at": row.due_at.isoformat(),
+            "level": complaint.level,
+            "assignee": complaint.assignee.username if complaint.assignee_id else "",
+        },
     )
     before = complaint.level
     if RANK[before] < RANK["manager"]:
@@ -787,7 +795,7 @@ def fire_sla_row(complaint: Complaint, row: SlaDeadline, *, at: datetime) -> Non
 def _lock(complaint: Complaint) -> Complaint:
     return (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("merchant", "buyer", "order")
+        .select_related("merchant", "buyer", "order", "assignee")
         .get(pk=complaint.pk)
     )
 
@@ -868,3 +876,70 @@ def _save(complaint: Complaint) -> None:
 
 def sla_status(complaint: Complaint) -> dict:
     return sla.status(complaint, now=clock.now())
+
+
+# --- The desk: who holds a complaint ---------------------------------------------------------
+
+DESK_HOLDERS = frozenset({Role.AGENT, Role.SPECIALIST, Role.MANAGER})
+
+
+def claim(*, actor: Actor, complaint: Complaint, at: datetime | None = None) -> Complaint:
+    """A desk member takes an unassigned complaint (or one they already hold). Someone else's
+    is a 409 naming its holder: only a specialist or manager reassigns (`assign`)."""
+    if actor.role not in DESK_HOLDERS or actor.user_id is None:
+        raise PermissionDenied("Only a desk agent, specialist or manager claims a complaint.")
+    at = at or clock.now()
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        if complaint.assignee_id not in (None, actor.user_id):
+            raise Conflict(
+                "Someone else holds this complaint; ask a specialist or manager to reassign it.",
+                assignee=complaint.assignee.username,
+            )
+        if complaint.assignee_id == actor.user_id:
+            return complaint
+        complaint.assignee_id = actor.user_id
+        complaint.updated_at = at
+        _event(
+            complaint,
+            actor,
+            "claim",
+            complaint.state,
+            complaint.state,
+            at=at,
+            payload={"assignee": actor.label},
+        )
+        _save(complaint)
+    return complaint
+
+
+def assign(
+    *, actor: Actor, complaint: Complaint, assignee_id: int | None, at: datetime | None = None
+) -> Complaint:
+    """A specialist or manager gives a complaint to a desk member (or back to the pool)."""
+    from aftersales.accounts.models import User
+
+    if party_of(actor) not in {SPECIALIST, MANAGER}:
+        raise PermissionDenied("Only a specialist or manager assigns complaints.")
+    holder = None
+    if assignee_id is not None:
+        holder = User.objects.filter(pk=assignee_id, role__in=DESK_HOLDERS, is_active=True).first()
+        if holder is None:
+            raise InvalidInput.on_field("assignee", "an active agent, specialist or manager")
+    at = at or clock.now()
+    with transaction.atomic():
+        complaint = _lock(complaint)
+        before = complaint.assignee.username if complaint.assignee_id else ""
+        complaint.assignee = holder
+        complaint.updated_at = at
+        _event(
+            complaint,
+            actor,
+            "assign",
+            complaint.state,
+            complaint.state,
+            at=at,
+            payload={"from": before, "to": holder.username if holder else ""},
+        )
+        _save(complaint)
+    return complaint

@@ -8,79 +8,23 @@ where `paused` is the business time the clock stood while the desk waited on the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-
-from aftersales.core.calendar import business_calendar
-
-HOURS_PER_WORKING_DAY = 9  # the default window, 09:00–18:00
-
-FIRST, NEXT, RESOLUTION = "first_response", "next_response", "resolution"
-TARGETS = (FIRST, NEXT, RESOLUTION)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Targets in business hours; `source` names the rule behind them."""
-
-    first_response: float
-    next_response: float
-    resolution: float
-    source: str
-
-
-D = HOURS_PER_WORKING_DAY
-# (kind, channel, severity) → targets; "*" matches anything, the most specific row wins.
-# CP-06 (internal): first response ≤ 1 工作日, decision ≤ 7 工作日; graver complaints faster.
-DEFAULT_POLICIES: dict[tuple[str, str, str], Policy] = {
-    ("complaint", "*", "general"): Policy(1 * D, 1 * D, 7 * D, "CP-06"),
-    ("complaint", "*", "important"): Policy(4, 4, 5 * D, "CP-06/important"),
-    ("complaint", "*", "major"): Policy(2, 2, 3 * D, "CP-06/major"),
-    ("complaint", "*", "crisis"): Policy(1, 1, 1 * D, "CP-06/crisis"),
-    # Chat is a live channel: the customer is waiting on the other end.
-    ("complaint", "chat", "general"): Policy(2, 4, 7 * D, "CP-06/chat"),
-}
-
-
-def _policies() -> dict[tuple[str, str, str], Policy]:
-    """The defaults, overridden by AFTERSALES_SLA_POLICIES
-    (`{"complaint/hotline/general": {"first_response": 4, ...}}`)."""
-    merged = dict(DEFAULT_POLICIES)
-    for key, targets in (settings.AFTERSALES_SLA_POLICIES or {}).items():
-        kind, channel, severity = key.split("/")
-        merged[(kind, channel, severity)] = Policy(
-            float(targets["first_response"]),
-            float(targets["next_response"]),
-            float(targets["resolution"]),
-            targets.get("source", f"setting:{key}"),
-        )
-    return merged
-
-
-def policy_for(kind: str, channel: str, severity: str) -> Policy:
-    policies = _policies()
-    for key in ((kind, channel, severity), (kind, "*", severity), (kind, "*", "*")):
-        if key in policies:
-            return policies[key]
-    raise LookupError(f"no SLA policy for {kind}/{channel}/{severity}")
-
-
-def due(start: datetime, hours: float, *, extra_seconds: int = 0) -> datetime:
-    return business_calendar().add_working_hours(
-        start, timedelta(hours=hours, seconds=extra_seconds)
-    )
-
-
-def warning_at(start: datetime, hours: float, *, extra_seconds: int = 0) -> datetime:
-    """Where the warning share of the target is used up."""
-    share = settings.AFTERSALES_SLA_WARNING_SHARE
-    return due(start, hours * share, extra_seconds=extra_seconds)
-
-
-def business_seconds(a: datetime, b: datetime) -> int:
-    return int(business_calendar().working_time_between(a, b).total_seconds())
+from aftersales.policy.sla import (  # noqa: F401  (re-exported: the complaint clocks' vocabulary)
+    DEFAULT_POLICIES,
+    FIRST,
+    HOURS_PER_WORKING_DAY,
+    NEXT,
+    RESOLUTION,
+    TARGETS,
+    Policy,
+    business_seconds,
+    classify,
+    due,
+    earliest_due,
+    policy_for,
+    warning_at,
+)
 
 
 def recompute(complaint) -> Policy:
@@ -102,6 +46,13 @@ def recompute(complaint) -> Policy:
         )
     elif open_:
         complaint.resolution_due_at = None  # paused: no due time while the clock stands
+    running = [
+        complaint.first_response_due_at if complaint.first_responded_at is None else None,
+        complaint.next_response_due_at,
+        complaint.resolution_due_at,
+    ]
+    running = [d for d in running if d is not None]
+    complaint.sla_due_at = min(running) if open_ and running else None
     return policy
 
 
@@ -131,7 +82,43 @@ def rows_wanted(complaint, policy: Policy, *, now: datetime) -> list[tuple[str, 
 
 
 def status(complaint, *, now: datetime) -> dict:
-    """The SLA as the API shows it."""
+    """The SLA as the API shows it: each due time, the paused time, and one status
+    (on_track, warning, breached, paused, met)."""
+    policy = policy_for("complaint", complaint.channel, complaint.severity)
+    breached = {b["kind"] for b in complaint.breaches}
+    clocks = []
+    if complaint.first_response_due_at:
+        clocks.append(
+            {
+                "due_at": complaint.first_response_due_at,
+                "warn_at": warning_at(complaint.received_at, policy.first_response),
+                "met_at": complaint.first_responded_at or (None if complaint.is_open else now),
+                "breached": FIRST in breached,
+            }
+        )
+    if complaint.next_response_due_at:
+        clocks.append(
+            {
+                "due_at": complaint.next_response_due_at,
+                "warn_at": warning_at(complaint.awaiting_reply_since, policy.next_response),
+                "breached": False,
+            }
+        )
+    if complaint.resolution_due_at:
+        clocks.append(
+            {
+                "due_at": complaint.resolution_due_at,
+                "warn_at": warning_at(
+                    complaint.received_at,
+                    policy.resolution,
+                    extra_seconds=complaint.paused_seconds,
+                ),
+                "met_at": None if complaint.is_open else (complaint.closed_at or now),
+                "breached": RESOLUTION in breached,
+            }
+        )
+    if NEXT in breached:
+        clocks.append({"due_at": None, "breached": True})
     paused = complaint.paused_since is not None
     paused_seconds = complaint.paused_seconds + (
         business_seconds(complaint.paused_since, now) if paused else 0
@@ -144,5 +131,8 @@ def status(complaint, *, now: datetime) -> dict:
         "paused": paused,
         "paused_since": complaint.paused_since,
         "paused_business_seconds": paused_seconds,
-        "breached": sorted({b["kind"] for b in complaint.breaches}),
+        "breached": sorted(breached),
+        "status": classify(clocks, paused=paused, now=now),
+        "due_at": earliest_due(clocks),
+        "policy": policy.source,
     }

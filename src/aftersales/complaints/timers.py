@@ -56,7 +56,7 @@ def _fire_batch(*, now: datetime | None, size: int) -> tuple[int, int]:
             row.refresh_from_db(fields=["fired_at", "cancelled_at"])
             if row.fired_at or row.cancelled_at:
                 continue  # an earlier row of this batch replaced it (its step rescheduled)
-            complaint = Complaint.objects.get(pk=row.complaint_id)
+            complaint = Complaint.objects.select_related("assignee").get(pk=row.complaint_id)
             at = now or clock.now()
             try:
                 with transaction.atomic():

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, desk_policy, merchant, merchant_settings
+from aftersales.web import buyer, desk, desk_complaints, desk_policy, merchant, merchant_settings
 
 buyer_urls = (
     [
@@ -52,6 +52,21 @@ desk_urls = (
         path("policy/draft/", desk_policy.policy_draft, name="policy_draft"),
         path("calendar/", desk_policy.calendar_page, name="calendar"),
         path("calendar/day/", desk_policy.calendar_day, name="calendar_day"),
+        path("complaints/", desk_complaints.queue, name="complaints"),
+        path("complaints/<int:complaint_id>/", desk_complaints.complaint, name="complaint"),
+        path("complaints/<int:complaint_id>/claim/", desk_complaints.claim, name="complaint_claim"),
+        path(
+            "complaints/<int:complaint_id>/assign/",
+            desk_complaints.assign,
+            name="complaint_assign",
+        ),
+        path("complaints/<int:complaint_id>/reply/", desk_complaints.reply, name="complaint_reply"),
+        path(
+            "complaints/<int:complaint_id>/actions/<str:action>/",
+            desk_complaints.act,
+            name="complaint_act",
+        ),
+        path("reports/sla/", desk_complaints.sla_breaches, name="sla_breaches"),
     ],
     "desk",
 )

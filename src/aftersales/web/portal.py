@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.actors import Actor, actor_for_user
 from aftersales.cases import deadlines, logistics, selectors, services
+from aftersales.cases import sla as case_sla
 from aftersales.cases.evidence import evidence_visible_to
 from aftersales.cases.flows import flow_for, party_of
 from aftersales.cases.models import Case
@@ -166,6 +167,7 @@ def case_context(case: Case, actor: Actor) -> dict:
         "lines": lines,
         "events": events,
         "deadlines": [wording.deadline_sentence(d) for d in open_deadlines],
+        "sla": case_sla.status(case, open_deadlines),
         "evidence": evidence,
         "forms": forms,
         **_return_context(case, actor, forms),
