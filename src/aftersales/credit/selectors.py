@@ -98,10 +98,7 @@ def _component(
 ) -> Component:
     """`count` is what `min_count` is held against (orders, refunded ¥, events)."""
     numerator, denominator = Decimal(numerator or 0), Decimal(denominator or 0)
-    if denominator:
-        value = (numerator / denominator).quantize(Decimal("0.0001"))
-    else:
-        value = ZERO
+    value = (numerator / denominator).quantize(Decimal("0.0001")) if denominator else ZERO
     enough = Decimal(count or 0) >= rule.min_count
     points = rule.points if enough and value >= rule.threshold else 0
     return Component(
