@@ -113,7 +113,30 @@ def event(
     )
 
 
-def refund(c: Case, amount: str, *, state: str = "succeeded", at: datetime | None = None) -> Refund:
+def refund(
+    c: Case,
+    amount: str,
+    *,
+    state: str = "succeeded",
+    at: datetime | None = None,
+    lines: bool = False,
+) -> Refund:
+    r = _refund(c, amount, state=state, at=at)
+    if lines:
+        from aftersales.refunds.models import RefundLine
+
+        RefundLine.objects.create(
+            refund=r,
+            merchant=c.merchant,
+            kind="goods",
+            order_line=c.lines.get().order_line,
+            gross=r.amount,
+            amount=r.amount,
+        )
+    return r
+
+
+def _refund(c: Case, amount: str, *, state: str, at: datetime | None) -> Refund:
     return Refund.objects.create(
         merchant=c.merchant,
         case=c,

@@ -24,6 +24,10 @@ class BuyerPenalty(models.Model):
     reason_code = models.CharField(max_length=64)
     snapshot = models.JSONField(default=dict, blank=True)
     policy_version = models.CharField(max_length=80, blank=True, default="")
+    # The flag review it came from, when it came from shops' flags.
+    review = models.ForeignKey(
+        "BuyerReview", null=True, blank=True, on_delete=models.PROTECT, related_name="penalties"
+    )
     imposed_by = models.CharField(max_length=200)
     imposed_at = models.DateTimeField(default=clock.now)
     # Suspended while the platform is late on an appeal: the buyer does not bear its delay.
@@ -65,6 +69,9 @@ class BuyerFlag(models.Model):
     review = models.ForeignKey(
         "BuyerReview", null=True, blank=True, on_delete=models.PROTECT, related_name="flags"
     )
+    # A review that cleared the buyer, or an upheld appeal, clears the flags behind it: they
+    # no longer count in the buyer's score.
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-flagged_at", "-id"]
@@ -286,3 +293,24 @@ class AppealDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of appeal {self.appeal_id} due {self.due_at}"
+
+
+class CreditPolicyVersion(models.Model):
+    """A published version of the credit rules (rules.py's document, validated): numbered,
+    never changed; every score and rating names the version it was computed under."""
+
+    number = models.PositiveIntegerField(unique=True)
+    document = models.JSONField()
+    published_by = models.CharField(max_length=200)
+    published_at = models.DateTimeField(default=clock.now)
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"credit@{self.number}"

@@ -183,7 +183,7 @@ def buyer_components(
         out.append(_component(rule, against, 1, count=against))
     if rule := r.get("shop_flags"):
         shops = BuyerFlag.objects.filter(
-            buyer_id=buyer_id, flagged_at__gte=_since(now, rule)
+            buyer_id=buyer_id, flagged_at__gte=_since(now, rule), cleared_at__isnull=True
         ).aggregate(n=Count("merchant_id", distinct=True))["n"]
         out.append(_component(rule, shops, 1, count=shops))
     return tuple(out), orders_total
