@@ -39,17 +39,18 @@ def _value(num: Decimal, den: Decimal) -> Decimal | None:
 
 
 def judge(
-    rule: MerchantRule, value: Decimal | None, den: Decimal, mean: Decimal | None, peers: int
+    rule: MerchantRule, value: Decimal | None, den: Decimal, peers_mean: Decimal | None
 ) -> tuple[int, str]:
-    """Points lost and the reason code for one metric (0, "" when fine or too few to say)."""
+    """Points lost and the reason code for one metric (0, "" when fine or too few to say).
+    `peers_mean`: the mean of the other merchants of the category (None: no peers)."""
     if value is None or den < rule.min_count:
         return 0, ""
     if rule.bad_below is not None and value < rule.bad_below:
         return rule.points, f"{rule.code}.below_line"
     if rule.bad_above is not None and value > rule.bad_above:
         # Against peers only where there are peers: a category-wide spike is not the merchant's.
-        if rule.peer_factor is not None and peers >= 2 and mean is not None:
-            if value <= rule.peer_factor * mean:
+        if rule.peer_factor is not None and peers_mean is not None:
+            if value <= rule.peer_factor * peers_mean:
                 return 0, ""
             return rule.points, f"{rule.code}.above_peers"
         return rule.points, f"{rule.code}.above_line"
@@ -67,20 +68,20 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
     values: dict[str, dict[int, Decimal | None]] = {
         code: {mid: _value(*pair) for mid, pair in f.items()} for code, f in figures.items()
     }
-    means: dict[tuple[str, str], tuple[Decimal | None, int]] = {}
+    means: dict[tuple[str, str], tuple[Decimal, int, Decimal]] = {}
     grouped: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for code, by_merchant in values.items():
         for mid, v in by_merchant.items():
             if v is not None:
                 grouped[(code, categories[mid])].append(v)
     for key, vs in grouped.items():
-        means[key] = ((sum(vs) / len(vs)).quantize(PLACES), len(vs))
+        means[key] = ((sum(vs) / len(vs)).quantize(PLACES), len(vs), sum(vs))
     now = clock.now()
     MerchantMetric.objects.filter(month=month.first).delete()
     rows = []
     for code, by_merchant in figures.items():
         for mid, (num, den) in by_merchant.items():
-            mean, _ = means.get((code, categories[mid]), (None, 0))
+            mean = means.get((code, categories[mid]), (None,))[0]
             rows.append(
                 MerchantMetric(
                     merchant_id=mid,
@@ -106,10 +107,13 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
             if mid not in by_merchant:
                 continue
             num, den = by_merchant[mid]
-            mean, peers = means.get((code, cat), (None, 0))
+            mean, peers, total = means.get((code, cat), (None, 0, Decimal(0)))
+            value = values[code][mid]
+            others = peers - (value is not None)
+            peers_mean = ((total - (value or 0)) / others).quantize(PLACES) if others > 0 else None
             lost, reason = (0, "")
             if code in rule_by_code:
-                lost, reason = judge(rule_by_code[code], values[code][mid], den, mean, peers)
+                lost, reason = judge(rule_by_code[code], value, den, peers_mean)
             score -= lost
             if reason:
                 reasons.append(reason)
@@ -118,6 +122,7 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
                 "denominator": str(den),
                 "value": None if values[code][mid] is None else str(values[code][mid]),
                 "category_mean": None if mean is None else str(mean),
+                "peers_mean": None if peers_mean is None else str(peers_mean),
                 "peers": peers,
                 "points": lost,
             }
