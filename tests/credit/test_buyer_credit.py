@@ -36,7 +36,7 @@ def _abusive_history(buyer, shop=None):
         history.inspection(c, "fail")
     for c in cases[2:4]:
         history.event(c, "rule", role="specialist", payload={"ruling": "for_merchant"})
-    for c in cases[:3]:
+    for _ in range(3):
         history.case(history.order(shop, buyer), type="refund_only")
     return shop
 

@@ -236,3 +236,147 @@ def merchant_flags_on(buyer_id: int, *, since: datetime | None = None) -> int:
     if since:
         q &= Q(flagged_at__gte=since)
     return BuyerFlag.objects.filter(q).aggregate(n=Count("merchant_id", distinct=True))["n"]
+
+
+# --- Scoped reads for the API and pages ---------------------------------------------------
+
+
+def _require_buyer_access(actor, buyer_id: int) -> None:
+    """A buyer reads only their own credit; the desk reads anyone's; nobody else any."""
+    from aftersales.accounts.permissions import has_permission
+    from aftersales.core.errors import NotFound
+
+    if actor.is_buyer and actor.buyer_id == buyer_id:
+        return
+    if has_permission(actor, "credit.view_all"):
+        return
+    raise NotFound("No such buyer.")
+
+
+def buyer_credit(actor, buyer_id: int) -> dict[str, object]:
+    """The buyer's standing, the penalties on them (in force, suspended, lifted) and their
+    appeals: what the buyer's credit page and GET /credit/me show."""
+    _require_buyer_access(actor, buyer_id)
+    from aftersales.credit.models import CreditAppeal
+
+    return {
+        "standing": buyer_standing(buyer_id),
+        "penalties": list(BuyerPenalty.objects.filter(buyer_id=buyer_id)[:50]),
+        "appeals": list(CreditAppeal.objects.filter(buyer_id=buyer_id).order_by("-filed_at")[:50]),
+    }
+
+
+def activity_report(actor, buyer_id: int, *, limit: int = 500) -> dict[str, object]:
+    """Everything the platform holds that the buyer's credit reads: every return (case) with
+    every decision on it and its reason code, the refunds, inspections, penalties, appeals, and
+    how many shops flagged them (never which: a flag is not the buyer's to contest shop by
+    shop, and naming shops invites retaliation)."""
+    _require_buyer_access(actor, buyer_id)
+    from aftersales.cases.models import Case, CaseEvent
+    from aftersales.credit.models import CreditAppeal
+    from aftersales.refunds.models import Refund
+    from aftersales.returns.models import Inspection
+
+    cases = list(
+        Case.objects.filter(buyer_id=buyer_id)
+        .select_related("merchant", "order")
+        .order_by("-opened_at")[:limit]
+    )
+    ids = [c.pk for c in cases]
+    events: dict[int, list] = {}
+    for e in CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "seq"):
+        events.setdefault(e.case_id, []).append(
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "by": e.actor_role,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "rule": e.rule,
+                "reason": e.payload.get("reason", "") if isinstance(e.payload, dict) else "",
+                "ruling": e.payload.get("ruling", "") if isinstance(e.payload, dict) else "",
+            }
+        )
+    refunds: dict[int, list] = {}
+    for r in Refund.objects.filter(case_id__in=ids).order_by("requested_at"):
+        refunds.setdefault(r.case_id, []).append(
+            {"amount": str(r.amount), "state": r.state, "at": r.requested_at.isoformat()}
+        )
+    inspections: dict[int, list] = {}
+    for i in Inspection.objects.filter(case_id__in=ids).order_by("inspected_at"):
+        inspections.setdefault(i.case_id, []).append(
+            {"result": i.result, "reason": i.reason, "at": i.inspected_at.isoformat()}
+        )
+    return {
+        "buyer_id": buyer_id,
+        "standing": buyer_standing(buyer_id),
+        "cases": [
+            {
+                "case_id": c.pk,
+                "merchant": c.merchant.name,
+                "order": c.order.external_id,
+                "type": c.type,
+                "reason": c.reason,
+                "state": c.state,
+                "opened_at": c.opened_at.isoformat(),
+                "decisions": events.get(c.pk, []),
+                "refunds": refunds.get(c.pk, []),
+                "inspections": inspections.get(c.pk, []),
+            }
+            for c in cases
+        ],
+        "penalties": list(BuyerPenalty.objects.filter(buyer_id=buyer_id)),
+        "appeals": list(CreditAppeal.objects.filter(buyer_id=buyer_id).order_by("-filed_at")),
+        "flagging_shops": merchant_flags_on(buyer_id),
+    }
+
+
+def merchant_credit(actor, merchant_id: int, *, months: int = 6) -> dict[str, object]:
+    """A merchant's ratings and metrics (with the category mean) for the last `months` rated
+    months, its restrictions and appeals. Another tenant's credit does not exist (404)."""
+    from aftersales.accounts.permissions import require_merchant_access
+    from aftersales.credit.models import (
+        CreditAppeal,
+        MerchantMetric,
+        MerchantRating,
+        MerchantRestriction,
+    )
+
+    require_merchant_access(actor, merchant_id)
+    ratings = list(
+        MerchantRating.objects.filter(merchant_id=merchant_id).order_by("-month")[:months]
+    )
+    month_list = [r.month for r in ratings]
+    metrics = list(
+        MerchantMetric.objects.filter(merchant_id=merchant_id, month__in=month_list).order_by(
+            "month", "metric"
+        )
+    )
+    return {
+        "ratings": ratings,
+        "metrics": metrics,
+        "restrictions": list(MerchantRestriction.objects.filter(merchant_id=merchant_id)[:50]),
+        "appeals": list(
+            CreditAppeal.objects.filter(merchant_id=merchant_id).order_by("-filed_at")[:50]
+        ),
+    }
+
+
+def appeals_queue(actor, *, state: str = "pending"):
+    """The desk's credit appeals, soonest due first."""
+    from aftersales.accounts.permissions import require
+    from aftersales.credit.models import CreditAppeal
+
+    require(actor, "credit.view_all")
+    return (
+        CreditAppeal.objects.filter(state=state)
+        .select_related("penalty", "restriction", "buyer", "merchant")
+        .order_by("due_at", "id")
+    )
+
+
+def reviews_queue(actor):
+    from aftersales.accounts.permissions import require
+
+    require(actor, "credit.view_all")
+    return BuyerReview.objects.filter(state=BuyerReview.State.OPEN).select_related("buyer")

@@ -50,7 +50,7 @@ def _iso(at: datetime) -> str:
 def _person(actor: Actor, permission: str) -> None:
     """A decision a person must make: the role may, and it is a person (no token, no timer)."""
     require(actor, permission)
-    if actor.kind != "user":
+    if actor.user_id is None:  # a person's own login or their personal (user-scoped) token
         raise PermissionDenied("A person decides this, not an integration or the system.")
 
 
@@ -494,3 +494,18 @@ def fire_appeal_deadline(row: AppealDeadline, *, at: datetime) -> None:
         merchant_id=None,
         subject=f"credit_appeal:{appeal.pk}",
     )
+
+
+def request_activity_report(*, actor: Actor, buyer_id: int) -> dict:
+    """The buyer's activity report (every return, decision and reason code), recorded as
+    requested: who read whose history is itself audited."""
+    report = selectors.activity_report(actor, buyer_id)
+    with transaction.atomic():
+        buyer = Buyer.objects.get(pk=buyer_id)
+        record(
+            actor=actor,
+            action="credit.report_requested",
+            subject=buyer,
+            payload={"cases": len(report["cases"])},
+        )
+    return report
