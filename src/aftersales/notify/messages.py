@@ -261,7 +261,7 @@ CREDIT_APPEAL_FILED = T(
 )
 CREDIT_APPEAL_DECIDED = T(
     N("Your credit appeal #{appeal_id}: {outcome_label}"),
-    N("{note}"),
+    N("The reason given: {note}"),
 )
 CREDIT_APPEAL_OVERDUE = T(
     N("Credit appeal #{appeal_id} is overdue"),
