@@ -59,7 +59,7 @@ class Standing:
     - `score`: 0–100, 100 less the points of every component past its line.
     - `components`: each component with its figure, inputs, line and points (explainable).
     - `fast_lane_allowed`: the buyer may get 极速退款 (score at or over the fast-lane line,
-      enough history, no active no-fast-lane penalty, no open review).
+      enough history, no penalty in force, no open review).
     - `inspect_first`: refunds wait for inspection (an active inspect-first penalty).
     - `flags`: reason codes behind the two booleans, e.g. `penalty.no_fast_lane`,
       `penalty.inspect_first`, `review.open`, `score.below_fast_lane`, `history.too_short`.
@@ -215,7 +215,14 @@ def buyer_standing(buyer_id: int, *, now: datetime | None = None) -> Standing:
         flags.append("score.below_fast_lane")
     if orders < rules.fast_lane_min_orders:
         flags.append("history.too_short")
-    blocked = {"penalty.no_fast_lane", "review.open", "score.below_fast_lane", "history.too_short"}
+    # Inspection first means the refund waits for the inspection: no fast lane either.
+    blocked = {
+        "penalty.no_fast_lane",
+        "penalty.inspect_first",
+        "review.open",
+        "score.below_fast_lane",
+        "history.too_short",
+    }
     return Standing(
         score=score,
         components=components,
