@@ -113,7 +113,10 @@ def main() -> None:
             out = subprocess.run(
                 [PYTHON, "-c", CHILD, str(args.cases), str(args.merchants)],
                 env={**env, "DJANGO_SETTINGS_MODULE": "aftersales.config.settings"},
-                cwd=REPO, capture_output=True, text=True, check=False,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if out.returncode:
                 sys.exit(out.stderr[-3000:])
