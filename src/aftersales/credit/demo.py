@@ -3,6 +3,8 @@ buyer to see and appeal, and a review opened by two shops' flags on the second. 
 
 from __future__ import annotations
 
+import contextlib
+
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor, actor_for_user
 from aftersales.accounts.models import Role, User
 from aftersales.core import clock
@@ -40,10 +42,9 @@ def seed() -> str:
                 label="demo shop",
                 merchant_id=merchant_id,
             )
-            try:
+            # Flagged already when the demo ran before.
+            with contextlib.suppress(Conflict, NotFound):
                 services.flag_buyer(
                     actor=shop, buyer_id=buyers[1].buyer_id, reason_code="empty_return", note="demo"
                 )
-            except (Conflict, NotFound):
-                pass  # flagged already (the demo ran before)
     return f"credit: {sum(r.merchants for r in rated)} merchant-months rated"
