@@ -41,7 +41,9 @@ cases, merchants = int(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(7)
 tz = ZoneInfo("Asia/Shanghai")
 start = datetime(2026, 10, 1, tzinfo=tz)
-shops = Merchant.objects.bulk_create([Merchant(code=f"b{i}", name=f"shop {i}") for i in range(merchants)])
+shops = Merchant.objects.bulk_create(
+    [Merchant(code=f"b{i}", name=f"shop {i}") for i in range(merchants)]
+)
 buyers = Buyer.objects.bulk_create([Buyer(external_id=f"buyer-{i}") for i in range(2000)])
 CATS = ["apparel", "electronics", "home", "food"]
 B = 5000
@@ -65,29 +67,26 @@ for lo in range(0, cases, B):
         CaseLine(case=c, merchant=c.merchant, order_line=l, quantity=1, decision={},
                  refundable_amount=Decimal("100")) for c, l in zip(cs, lines)])
     ev = []
+
+    def step(c, hours, kind, role, action, to, **extra):
+        ev.append(CaseEvent(case=c, merchant=c.merchant, seq=len(ev) + 1,
+                            at=c.opened_at + timedelta(hours=hours), actor_kind=kind,
+                            actor_role=role, actor_label=role, action=action, to_state=to,
+                            **extra))
+
     for c in cs:
-        seq = 1
-        ev.append(CaseEvent(case=c, merchant=c.merchant, seq=seq, at=c.opened_at, actor_kind="user",
-                            actor_role="buyer", actor_label="b", action="open", to_state="requested"))
-        seq += 1
-        ev.append(CaseEvent(case=c, merchant=c.merchant, seq=seq,
-                            at=c.opened_at + timedelta(hours=rng.choice([2, 30, 60])),
-                            actor_kind="user", actor_role="merchant_staff", actor_label="m",
-                            action=rng.choice(["approve", "reject"]), to_state="approved"))
+        first = len(ev)
+        step(c, 0, "user", "buyer", "open", "requested")
+        step(c, rng.choice([2, 30, 60]), "user", "merchant_staff",
+             rng.choice(["approve", "reject"]), "approved")
         if rng.random() < 0.1:
-            seq += 1
-            ev.append(CaseEvent(case=c, merchant=c.merchant, seq=seq, at=c.opened_at + timedelta(hours=70),
-                                actor_kind="user", actor_role="buyer", actor_label="b", action="appeal",
-                                to_state="platform_review"))
-            seq += 1
-            ev.append(CaseEvent(case=c, merchant=c.merchant, seq=seq, at=c.opened_at + timedelta(hours=72),
-                                actor_kind="user", actor_role="specialist", actor_label="s", action="rule",
-                                to_state="approved", payload={"ruling": rng.choice(["for_buyer", "for_merchant"])}))
+            step(c, 70, "user", "buyer", "appeal", "platform_review")
+            ruling = rng.choice(["for_buyer", "for_merchant"])
+            step(c, 72, "user", "specialist", "rule", "approved", payload={"ruling": ruling})
         if rng.random() < 0.5:
-            seq += 1
-            ev.append(CaseEvent(case=c, merchant=c.merchant, seq=seq, at=c.opened_at + timedelta(hours=80),
-                                actor_kind="system", actor_role="system", actor_label="s", action="refund",
-                                from_state="approved", to_state="refunded"))
+            step(c, 80, "system", "system", "refund", "refunded", from_state="approved")
+        for k, e in enumerate(ev[first:], start=1):
+            e.seq = k
     CaseEvent.objects.bulk_create(ev, batch_size=2000)
 events = CaseEvent.objects.count()
 with CaptureQueriesContext(connection) as ctx:
