@@ -209,3 +209,11 @@ def test_every_credit_decision_is_audited(buyer):
         "credit.appeal_decided",
         "credit.penalty_lifted",
     } <= actions
+
+
+def test_the_worker_reviews_buyers_whose_cases_just_moved(buyer):
+    shop = _abusive_history(buyer)
+    c = history.case(history.order(shop, buyer), at=clock.now())
+    history.event(c, "open", at=clock.now())
+    assert services.review_recent_buyers(minutes=10) == 1
+    assert buyer_standing(buyer.pk).inspect_first

@@ -191,3 +191,18 @@ def test_month_boundaries_keep_last_months_orders_out():
     compute_month(month=OCT)
     row = MerchantMetric.objects.get(merchant=shop, metric="intervention_rate")
     assert row.denominator == 1
+
+
+def test_a_restriction_in_force_is_what_the_case_engine_reads_and_an_upheld_appeal_clears_it():
+    from aftersales.credit.selectors import active_restrictions
+
+    _shop_with_appeals(0)
+    bad = _shop_with_appeals(6)
+    compute_month(month=OCT)
+    restriction = MerchantRestriction.objects.filter(merchant=bad, kind="shorter_review").get()
+    assert "shorter_review" in active_restrictions(bad.pk)
+    appeal = services.file_appeal(
+        actor=shop_admin_of(bad), restriction_id=restriction.pk, reason="campaign"
+    )
+    services.decide_appeal(actor=desk(), appeal_id=appeal.pk, outcome="upheld", note="agreed")
+    assert "shorter_review" not in active_restrictions(bad.pk)

@@ -387,3 +387,15 @@ def reviews_queue(actor):
 
     require(actor, "credit.view_all")
     return BuyerReview.objects.filter(state=BuyerReview.State.OPEN).select_related("buyer")
+
+
+def active_restrictions(merchant_id: int) -> frozenset[str]:
+    """The restrictions in force on a merchant (not lifted, not suspended during a late
+    appeal): what the case engine and the deposit ledger are to read (not yet wired there)."""
+    from aftersales.credit.models import MerchantRestriction
+
+    return frozenset(
+        MerchantRestriction.objects.filter(
+            merchant_id=merchant_id, lifted_at__isnull=True, suspended_at__isnull=True
+        ).values_list("kind", flat=True)
+    )

@@ -509,3 +509,22 @@ def request_activity_report(*, actor: Actor, buyer_id: int) -> dict:
             payload={"cases": len(report["cases"])},
         )
     return report
+
+
+def review_recent_buyers(*, minutes: int = 10, limit: int = 500) -> int:
+    """The friction step for every buyer whose cases moved in the last `minutes` (a new case,
+    an inspection, a ruling): each reviewed in its own transaction. Overlapping runs are
+    harmless (a penalty in force is not placed twice). Returns how many were reviewed."""
+    from datetime import timedelta
+
+    from aftersales.cases.models import CaseEvent
+
+    since = clock.now() - timedelta(minutes=minutes)
+    buyer_ids = list(
+        CaseEvent.objects.filter(at__gte=since)
+        .values_list("case__buyer_id", flat=True)
+        .distinct()[:limit]
+    )
+    for buyer_id in buyer_ids:
+        review_buyer_standing(buyer_id=buyer_id)
+    return len(buyer_ids)
