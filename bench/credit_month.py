@@ -93,8 +93,10 @@ with CaptureQueriesContext(connection) as ctx:
     t = time.perf_counter()
     result = compute_month(month=Month.parse("2026-10"))
     took = time.perf_counter() - t
+slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
 print(json.dumps({"seconds": round(took, 2), "statements": len(ctx.captured_queries),
-                  "events": events, "merchants": result.merchants, "metric_rows": result.metrics}))
+                  "events": events, "merchants": result.merchants, "metric_rows": result.metrics,
+                  "slowest": [[q["time"], q["sql"][:160]] for q in slowest]}, ensure_ascii=False))
 """
 
 
