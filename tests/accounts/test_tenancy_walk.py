@@ -158,6 +158,10 @@ PATH_VALUES = {
     "customer": lambda a: "buyer-of-a",
     "task_id": lambda a: a["task"].pk,
     "email_id": lambda a: a["email"].pk,
+    # credit/: A's buyer, and appeal/review ids (the desk's only; 403 before any lookup).
+    "buyer_id": lambda a: a["order"].buyer_id,
+    "appeal_id": lambda a: 1,
+    "review_id": lambda a: 1,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -241,11 +245,28 @@ BODIES = {
     ("post", "/api/v1/inbound/email/{email_id}/dismiss"): lambda a: {"note": "taken over"},
     ("post", "/api/v1/complaints/{complaint_id}/claim"): lambda a: {},
     ("post", "/api/v1/complaints/{complaint_id}/assign"): lambda a: {"assignee": None},
+    ("post", "/api/v1/credit/appeals"): lambda a: {"penalty_id": 1, "reason": "taken over"},
+    ("post", "/api/v1/credit/appeals/{appeal_id}/decision"): lambda a: {
+        "outcome": "upheld",
+        "note": "taken over",
+    },
+    ("post", "/api/v1/credit/flags"): lambda a: {"buyer": "buyer-of-a", "reason_code": "other"},
+    ("post", "/api/v1/credit/reviews/{review_id}/decision"): lambda a: {
+        "outcome": "clear",
+        "note": "taken over",
+    },
+    ("post", "/api/v1/credit/months"): lambda a: {"month": "2026-03"},
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
 # (nothing of A is named, read or written).
-OWN_SETTINGS = {("post", "/api/v1/inbox/preferences")}
+OWN_SETTINGS = {
+    ("post", "/api/v1/inbox/preferences"),
+    # The caller's own credit (a buyer's standing and report, a shop's credit).
+    ("get", "/api/v1/credit/me"),
+    ("get", "/api/v1/credit/me/report"),
+    ("get", "/api/v1/credit/merchant"),
+}
 
 
 def writes_to(a: dict) -> tuple[int, ...]:

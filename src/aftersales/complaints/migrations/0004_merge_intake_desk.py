@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0003_desk_queue_assignee'),
-        ('complaints', '0003_email_intake_investigation'),
+        ("complaints", "0003_desk_queue_assignee"),
+        ("complaints", "0003_email_intake_investigation"),
     ]
 
-    operations = [
-    ]
+    operations = []

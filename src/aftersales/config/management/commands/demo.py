@@ -246,6 +246,9 @@ class Command(BaseCommand):
                 f"{cases} new after-sales cases across the flows' states."
             )
         )
+        from aftersales.credit import demo as credit_demo
+
+        self.stdout.write(credit_demo.seed())
         self._print_logins(logins)
         self.stdout.write(complaints_demo.seed_journey())
         self.stdout.write(notify_demo.register_endpoint())
