@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.notify",
     "aftersales.refunds",
+    "aftersales.disputes",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -366,3 +367,10 @@ AFTERSALES_COMPLAINT_AUTO_CONFIRM_WORKING_DAYS = env.int(
 AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS = env.int(
     "AFTERSALES_COMPLAINT_REOPEN_WORKING_DAYS", default=7
 )
+
+# Disputes (docs/disputes.md): a ruling paying the buyer more than this needs a manager's
+# second level; crowd review (大众评审) is off unless switched on.
+AFTERSALES_DISPUTE_SECOND_LEVEL_ABOVE = env.str(
+    "AFTERSALES_DISPUTE_SECOND_LEVEL_ABOVE", default="1000.00"
+)
+AFTERSALES_DISPUTE_CROWD_REVIEW = env.bool("AFTERSALES_DISPUTE_CROWD_REVIEW", default=False)

@@ -107,6 +107,14 @@ DEFAULT_DURATIONS: dict[str, dict[str, Any]] = {
     "dispute_evidence": _d("DS-06", 4, "window_hours", window="09:00-18:00", every_day=True),
     "appeal_window": _d("DS-02", 15, "days"),
     "merchant_execute_ruling": _d("DS-19", 24, "hours"),
+    # Disputes (docs/disputes.md): the merchant's answer, the approval after a quality ruling,
+    # suspension's resume rules, the desk's own ruling target.
+    "dispute_merchant_answer": _d("DS-05", 24, "hours"),
+    "merchant_execute_quality_ruling": _d("DS-19", 48, "hours"),
+    "dispute_suspension_settlement": _d("DS-21", 30, "days"),
+    "dispute_suspension_receipt": _d("DS-21", 7, "working_days"),
+    "dispute_suspension_police": _d("DS-21", 6, "months"),
+    "dispute_ruling": _d("CP-06", 7, "working_days"),
     "ruling_appeal_window": _d("DS-20", 7, "days"),
     "merchant_contest_pay_first": _d("GF-03", 7, "days"),
     "buyer_confirm_replacement": _d("platform", 10, "days"),
@@ -228,7 +236,7 @@ class Rules(_Strict):
 
 class Duration(Sourced):
     amount: int = Field(ge=0)
-    unit: Literal["hours", "days", "working_days", "working_hours", "window_hours"]
+    unit: Literal["hours", "days", "months", "working_days", "working_hours", "window_hours"]
     window: str | None = Field(default=None, pattern=r"^\d\d:\d\d-\d\d:\d\d$")
     every_day: bool = False
 

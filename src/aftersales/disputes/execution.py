@@ -1,0 +1,242 @@
+"""Carrying out a ruling, through the one path money takes: the case engine's `rule` step (and
+its `refund` step where the case is left waiting for one), which grants through the refund
+ledger; compensation is granted through the same ledger. When the platform executes past
+DS-19 it pays first and recovers from the merchant through the guarantee context (GF-02:
+settlement first, then deposit); a dispute holds the merchant's settlement while it is open.
+
+The guarantee calls go through `_guarantee()` only: the one place the integrator wires if the
+guarantee interface changes."""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+
+from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM_ACTOR, Actor
+from aftersales.cases import services as case_services
+from aftersales.cases.models import Case, CaseLine
+from aftersales.core.errors import InvalidInput
+from aftersales.disputes.models import Dispute, DisputeMoney
+from aftersales.refunds.services import LineRequest, RefundRequest, grant_refunds
+
+ZERO = Decimal("0.00")
+
+
+def _guarantee():
+    """The guarantee context's services, or None while it is not installed (the dispute then
+    records its recoveries as owed, `reference="guarantee-pending"`)."""
+    try:
+        return importlib.import_module("aftersales.guarantee.services")
+    except ModuleNotFoundError:
+        return None
+
+
+def desk_actor(label: str) -> Actor:
+    """The platform, acting on the case for the dispute (the case's `rule` is the platform's)."""
+    return Actor(kind="system", role=PLATFORM_INTEGRATION, label=label)
+
+
+def hold_settlement(dispute: Dispute) -> str:
+    g = _guarantee()
+    if g is None:
+        return ""
+    return str(g.hold_settlement(merchant_id=dispute.merchant_id, dispute_id=dispute.pk) or "")
+
+
+def release_settlement(dispute: Dispute) -> None:
+    g = _guarantee()
+    if g is not None:
+        g.release_settlement(merchant_id=dispute.merchant_id, dispute_id=dispute.pk)
+
+
+def rule_on_case(dispute: Dispute, *, at, note: str = "") -> list:
+    """The case takes the platform's ruling (`rule`), and its `refund` when that is the step the
+    ruling leaves it waiting for (an inspected or received return): the refund ledger grants
+    it. Returns the refunds granted."""
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("merchant")
+        .get(pk=dispute.case_id)
+    )
+    ruling = dispute.ruling
+    partial = ruling == "partial"
+    body = case_services.ActionBody(
+        ruling=ruling,
+        reason=f"dispute {dispute.pk}: {dispute.ruling_reason}",
+        note=note,
+        amount=dispute.ruling_amount if partial else None,
+    )
+    actor = desk_actor(f"dispute {dispute.pk}")
+    granted: list = []
+    from aftersales.disputes.hooks import EXECUTING
+
+    token = EXECUTING.set(True)
+    try:
+        granted = _rule_locked(dispute, case, actor, body, partial, at)
+    finally:
+        EXECUTING.reset(token)
+    return granted
+
+
+def _rule_locked(dispute, case, actor, body, partial, at) -> list:
+    ruling = dispute.ruling
+    granted: list = []
+    if case.state == "platform_review":
+        case = case_services.act(
+            case=case, actor=actor, action="rule", body=body, at=at, locked=True
+        )
+        granted += getattr(case, "granted_refunds", [])
+        if ruling != "for_merchant" and "refund" in case_services.allowed_actions(
+            case, SYSTEM_ACTOR
+        ):
+            case = case_services.act(
+                case=case,
+                actor=SYSTEM_ACTOR,
+                action="refund",
+                body=case_services.ActionBody(amount=dispute.ruling_amount if partial else None),
+                rule="DS-19",
+                at=at,
+                locked=True,
+            )
+            granted += getattr(case, "granted_refunds", [])
+    elif ruling != "for_merchant":
+        # The case was ruled before (a ruling an appeal voided): the new ruling's money goes
+        # through the ledger on the case's lines.
+        granted += _grant_on_case(case, dispute.ruling_amount, at=at)
+    return granted
+
+
+def _grant_on_case(case: Case, amount: Decimal | None, *, at) -> list:
+    lines = list(CaseLine.objects.filter(case=case).order_by("pk"))
+    return grant_refunds(
+        [
+            RefundRequest(
+                case_id=case.pk,
+                merchant_id=case.merchant_id,
+                order_id=case.order_id,
+                currency=case.currency,
+                lines=tuple(
+                    LineRequest(ln.order_line_id, ln.refundable_amount, ln.quantity) for ln in lines
+                ),
+                amount=amount,
+                maker=SYSTEM_ACTOR,
+            )
+        ],
+        at=at,
+    )
+
+
+def grant_compensation(dispute: Dispute, amount: Decimal, *, at) -> list:
+    if amount <= 0:
+        return []
+    if dispute.case_id is None:
+        raise InvalidInput.on_field(
+            "compensation", "compensation is paid on the dispute's case; this dispute has none"
+        )
+    case = Case.objects.get(pk=dispute.case_id)
+    return grant_refunds(
+        [
+            RefundRequest(
+                case_id=case.pk,
+                merchant_id=case.merchant_id,
+                order_id=case.order_id,
+                currency=case.currency,
+                lines=(),
+                amount=ZERO,
+                compensation=amount,
+                maker=SYSTEM_ACTOR,
+            )
+        ],
+        at=at,
+    )
+
+
+def carry_out(dispute: Dispute, *, by: str, at) -> None:
+    """Execute the ruling: the money to the buyer through the ledger (recorded in
+    DisputeMoney); when the platform executes (`by="platform"`, DS-19) it pays first and
+    recovers the sum from the merchant (GF-02)."""
+    refunds = rule_on_case(dispute, at=at) if dispute.case_id else []
+    money = [
+        DisputeMoney(
+            dispute=dispute,
+            merchant_id=dispute.merchant_id,
+            kind="refund",
+            amount=sum((r.amount for r in refunds if r.purpose == "refund"), ZERO),
+            refund_ids=[r.pk for r in refunds if r.purpose == "refund"],
+            at=at,
+            note=f"ruling {dispute.ruling} ({dispute.decided_by})",
+        )
+    ]
+    comp = Decimal(dispute.compensation.get("amount", "0.00")) if dispute.compensation else ZERO
+    if comp > 0:
+        paid = grant_compensation(dispute, comp, at=at)
+        money.append(
+            DisputeMoney(
+                dispute=dispute,
+                merchant_id=dispute.merchant_id,
+                kind="compensation",
+                amount=comp,
+                refund_ids=[r.pk for r in paid],
+                at=at,
+                note=", ".join(p["rule"] for p in dispute.compensation.get("parts", [])),
+            )
+        )
+    total = sum((m.amount for m in money), ZERO)
+    if by == "platform" and total > 0:
+        money.append(
+            DisputeMoney(
+                dispute=dispute,
+                merchant_id=dispute.merchant_id,
+                kind="recovery",
+                amount=total,
+                reference=_recover(dispute, total),
+                at=at,
+                note="GF-02: paid first by the platform, recovered from settlement, then deposit",
+            )
+        )
+    DisputeMoney.objects.bulk_create([m for m in money if m.amount or m.kind != "refund"])
+
+
+def _recover(dispute: Dispute, amount: Decimal) -> str:
+    g = _guarantee()
+    if g is None:
+        return "guarantee-pending"
+    ref = g.pay_first(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=amount)
+    g.recover(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=amount)
+    return str(ref or "")
+
+
+def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
+    """An appeal voided the ruling: every sum it moved is reversed in DisputeMoney (the figures
+    stop counting it) and what was recovered from the merchant is given back through the
+    guarantee ledger. Returns the total reversed."""
+    moved = list(DisputeMoney.objects.filter(dispute=dispute))
+    net: dict[str, Decimal] = {}
+    for m in moved:
+        net[m.kind] = net.get(m.kind, ZERO) + m.amount
+    rows = [
+        DisputeMoney(
+            dispute=dispute,
+            merchant_id=dispute.merchant_id,
+            kind=kind,
+            amount=-amount,
+            at=at,
+            note=f"reversed: {note}"[:200],
+        )
+        for kind, amount in net.items()
+        if amount
+    ]
+    recovered = net.get("recovery", ZERO)
+    if recovered > 0:
+        g = _guarantee()
+        ref = "guarantee-pending"
+        if g is not None:
+            ref = str(
+                g.reverse(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=recovered)
+                or ""
+            )
+        for row in rows:
+            if row.kind == "recovery":
+                row.reference = ref
+    DisputeMoney.objects.bulk_create(rows)
+    return sum((r.amount for r in rows if r.kind != "recovery"), ZERO)
