@@ -123,8 +123,12 @@ def build_for_case(case, *, reason: str, dispute_type: str = "", at: datetime) -
     dispute_type = dispute_type or TYPE_OF_REASON.get(case.reason, "")
     if not dispute_type:
         rejected_from = case.facts.get("rejected_from", "")
+        # Rejected before the merchant confirmed the return's receipt: it is about the return
+        # arriving; otherwise about the goods' condition.
         dispute_type = (
-            "return_not_received" if rejected_from.startswith("return_") else "visible_defect"
+            "return_not_received"
+            if rejected_from in {"return_shipped", "return_delivered"}
+            else "visible_defect"
         )
     if dispute_type not in burden.BURDENS:
         raise InvalidInput.on_field("dispute_type", f"one of {list(burden.TYPES)}")

@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_alter_user_managers'),
-        ('orders', '0001_initial'),
-        ('refunds', '0002_refund_logs_are_append_only'),
+        ("accounts", "0002_alter_user_managers"),
+        ("orders", "0001_initial"),
+        ("refunds", "0002_refund_logs_are_append_only"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='refundline',
-            name='refund_line_goods_name_the_line',
+            model_name="refundline",
+            name="refund_line_goods_name_the_line",
         ),
         migrations.AddConstraint(
-            model_name='refundline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['goods', 'price_protection']), ('order_line__isnull', False)), models.Q(('kind__in', ['shipping_fee', 'return_shipping', 'compensation']), ('order_line__isnull', True)), _connector='OR'), name='refund_line_goods_name_the_line'),
+            model_name="refundline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind__in", ["goods", "price_protection"]), ("order_line__isnull", False)
+                    ),
+                    models.Q(
+                        ("kind__in", ["shipping_fee", "return_shipping", "compensation"]),
+                        ("order_line__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="refund_line_goods_name_the_line",
+            ),
         ),
     ]

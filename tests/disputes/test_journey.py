@@ -1,0 +1,66 @@
+"""The dispute's main path, through the services: appeal → accepted → answered → evidence →
+ruled → executed → closed, the money through the case engine and the refund ledger."""
+
+from decimal import Decimal
+
+import pytest
+
+from aftersales.disputes.models import DisputeMoney
+from aftersales.refunds.models import Refund
+from tests.disputes.factories import (
+    appealed,
+    desk,
+    merchant_of,
+    refund_only_dispute,
+    rejected_return,
+    step,
+    under_review,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_case_appeal_opens_a_dispute_linked_to_the_case():
+    case = rejected_return()
+    dispute = appealed(case)
+    assert dispute.state == "requested"
+    assert dispute.case_id == case.pk
+    assert dispute.refundable == Decimal("60.00")
+    assert dispute.events.get().action == "open"
+
+
+def test_a_partial_ruling_executed_by_the_merchant_refunds_through_the_case():
+    dispute = under_review(appealed(rejected_return()))
+    dispute = step(
+        dispute,
+        "rule",
+        ruling="partial",
+        amount=Decimal("30.00"),
+        reason="使用痕迹轻微，部分退款",
+        decided_by="visible_defect:decisive",
+    )
+    assert dispute.state == "awaiting_execution"
+    dispute = step(dispute, "execute", merchant_of(dispute))
+    assert dispute.state == "closed"
+    dispute.case.refresh_from_db()
+    assert dispute.case.state == "refunded"
+    refunds = Refund.objects.filter(case=dispute.case)
+    assert sum(r.amount for r in refunds) == Decimal("30.00")
+    money = DisputeMoney.objects.get(dispute=dispute)
+    assert (money.kind, money.amount) == ("refund", Decimal("30.00"))
+    assert dispute.appeal_ends_at is not None
+
+
+def test_a_ruling_for_the_merchant_closes_the_case_on_its_rejection():
+    dispute = under_review(refund_only_dispute())
+    dispute = step(
+        dispute,
+        "rule",
+        ruling="for_merchant",
+        reason="买家未提供照片",
+        decided_by="visible_defect:first_missing",
+    )
+    assert dispute.state == "closed"
+    dispute.case.refresh_from_db()
+    assert dispute.case.state == "closed"
+    assert not Refund.objects.filter(case=dispute.case).exists()
