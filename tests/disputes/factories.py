@@ -47,7 +47,9 @@ def appealed(case, *, dispute_type: str = "", reason: str = "商品有质量问�
         case=case,
         actor=buyer_actor(case),
         action="appeal",
-        body=ActionBody(reason=reason, extra={"dispute_type": dispute_type} if dispute_type else {}),
+        body=ActionBody(
+            reason=reason, extra={"dispute_type": dispute_type} if dispute_type else {}
+        ),
     )
     return Dispute.objects.get(case=case)
 

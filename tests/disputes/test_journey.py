@@ -9,7 +9,6 @@ from aftersales.disputes.models import DisputeMoney
 from aftersales.refunds.models import Refund
 from tests.disputes.factories import (
     appealed,
-    desk,
     merchant_of,
     refund_only_dispute,
     rejected_return,

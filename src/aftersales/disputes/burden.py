@@ -186,7 +186,7 @@ def assess(dispute_type: str, evidence: list[dict]) -> Assessment:
     )
 
 
-def test_cost_payer(ruling: str) -> str:
+def who_pays_tests(ruling: str) -> str:
     """DS-12: the losing side pays for tests; a partial ruling splits no test cost, the
     merchant pays (the buyer's claim was upheld in part)."""
     return BUYER if ruling == "for_merchant" else MERCHANT

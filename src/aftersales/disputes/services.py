@@ -568,7 +568,7 @@ def _rule(dispute, actor, body, at, target):
     dispute.ruling, dispute.ruling_reason = body.ruling, body.reason
     dispute.decided_by, dispute.ruling_amount = body.decided_by, amount
     dispute.compensation = comp.as_dict() if comp.parts else {}
-    dispute.test_cost_payer = burden.test_cost_payer(body.ruling)
+    dispute.test_cost_payer = burden.who_pays_tests(body.ruling)
     dispute.ruled_by, dispute.ruled_at = actor.label, at
     dispute.ruling_void = False
     total = (amount or ZERO) + comp.amount
@@ -725,7 +725,7 @@ def _record_third_party(dispute, actor, body, at, target):
     )
     dispute.decided_by, dispute.ruling_amount = "third_party", amount
     dispute.compensation = comp.as_dict() if comp.parts else {}
-    dispute.test_cost_payer = burden.test_cost_payer(body.ruling)
+    dispute.test_cost_payer = burden.who_pays_tests(body.ruling)
     dispute.ruled_by, dispute.ruled_at = actor.label, at
     dispute.facts.pop("suspension", None)
     dispute.facts.pop("suspended_from", None)
