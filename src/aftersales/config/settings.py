@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.notify",
     "aftersales.refunds",
+    "aftersales.guarantee",
     "aftersales.disputes",
     "aftersales.web",
     "aftersales.config",

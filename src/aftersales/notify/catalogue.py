@@ -169,6 +169,39 @@ TOPICS: dict[str, Topic] = {
             },
             webhook=False,
         ),
+        Topic(
+            "guarantee.top_up_requested",
+            1,
+            "The merchant's deposit fell below its requirement: the platform asks for a top-up.",
+            {
+                "merchant": "string: the merchant's code",
+                "request_id": "integer: the top-up request",
+                "balance": "decimal string: the deposit now",
+                "requirement": "decimal string: what the merchant must keep (EC-06)",
+                "shortfall": "decimal string: requirement less balance",
+                "currency": "string",
+                "category": "string: the category that sets the requirement, or empty",
+                "rule": "string: the policy row",
+                "at": "string: ISO 8601",
+            },
+        ),
+        Topic(
+            "guarantee.pay_first",
+            1,
+            "The platform paid a buyer first (先行赔付) and recovers it from the merchant.",
+            {
+                "pay_first_id": "integer",
+                "merchant": "string: the merchant's code",
+                "case_id": "integer: the case the buyer was paid on",
+                "amount": "decimal string, two places",
+                "currency": "string",
+                "reason": "string",
+                "recovered": "decimal string: taken from settlement and deposit so far",
+                "outstanding": "decimal string: still owed",
+                "contest_due_at": "string: ISO 8601, the end of the contest window (GF-03)",
+                "at": "string: ISO 8601",
+            },
+        ),
     )
 }
 

@@ -9,7 +9,7 @@ else is refused with the reason and the row (see `check_override`)."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +84,23 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             "missing_parts": ["photos"],
             "counterfeit": ["photos", "authenticity_proof"],
             "price_drop": ["price_screenshot"],
+        },
+    ),
+    # The guarantee fund's deposit (保证金) a merchant keeps per category it sells in: fund terms
+    # are the platform's to agree with the seller (EC-06); the highest of its categories counts.
+    "guarantee_deposit": _r(
+        "EC-06",
+        currency="CNY",
+        default="1000.00",
+        by_category={
+            "electronics": "10000.00",
+            "appliances": "10000.00",
+            "digital": "5000.00",
+            "cosmetics": "5000.00",
+            "food": "3000.00",
+            "fresh": "3000.00",
+            "apparel": "2000.00",
+            "shoes_bags": "2000.00",
         },
     ),
 }
@@ -213,6 +230,19 @@ class Evidence(Sourced):
     by_reason: dict[Literal[REASONS], list[str]]  # type: ignore[valid-type]
 
 
+DepositAmount = Annotated[str, Field(pattern=r"^\d{1,10}\.\d\d$")]
+
+
+class GuaranteeDeposit(Sourced):
+    currency: Literal["CNY"] = "CNY"
+    default: DepositAmount
+    by_category: dict[Category, DepositAmount] = {}
+
+
+def _default_deposit() -> GuaranteeDeposit:
+    return GuaranteeDeposit(**DEFAULT_RULES["guarantee_deposit"])
+
+
 class Rules(_Strict):
     no_reason_window: NoReasonWindow
     statutory_exclusions: Kinds
@@ -232,6 +262,8 @@ class Rules(_Strict):
     return_shipping: ReturnShipping
     gifts: Gifts
     required_evidence: Evidence
+    # Documents published before the guarantee fund get its default requirement.
+    guarantee_deposit: GuaranteeDeposit = Field(default_factory=_default_deposit)
 
 
 class Duration(Sourced):
