@@ -4,12 +4,10 @@ ledger; compensation is granted through the same ledger. When the platform execu
 DS-19 it pays first and recovers from the merchant through the guarantee context (GF-02:
 settlement first, then deposit); a dispute holds the merchant's settlement while it is open.
 
-The guarantee calls go through `_guarantee()` only: the one place the integrator wires if the
-guarantee interface changes."""
+The guarantee calls (aftersales.guarantee.services) go through `_guarantee()` only."""
 
 from __future__ import annotations
 
-import importlib
 from decimal import Decimal
 
 from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM_ACTOR, Actor
@@ -23,12 +21,10 @@ ZERO = Decimal("0.00")
 
 
 def _guarantee():
-    """The guarantee context's services, or None while it is not installed (the dispute then
-    records its recoveries as owed, `reference="guarantee-pending"`)."""
-    try:
-        return importlib.import_module("aftersales.guarantee.services")
-    except ModuleNotFoundError:
-        return None
+    """The guarantee context's services (aftersales.guarantee.services): the one door."""
+    from aftersales.guarantee import services
+
+    return services
 
 
 def desk_actor(label: str) -> Actor:
@@ -37,16 +33,22 @@ def desk_actor(label: str) -> Actor:
 
 
 def hold_settlement(dispute: Dispute) -> str:
-    g = _guarantee()
-    if g is None:
+    """While the dispute is open, up to what it claims of the merchant's settlement is held."""
+    if dispute.refundable <= 0:
         return ""
-    return str(g.hold_settlement(merchant_id=dispute.merchant_id, dispute_id=dispute.pk) or "")
+    hold = _guarantee().hold_settlement(
+        merchant_id=dispute.merchant_id,
+        amount=dispute.refundable,
+        source="dispute",
+        source_id=dispute.pk,
+    )
+    return f"{hold.held:.2f}"
 
 
-def release_settlement(dispute: Dispute) -> None:
-    g = _guarantee()
-    if g is not None:
-        g.release_settlement(merchant_id=dispute.merchant_id, dispute_id=dispute.pk)
+def release_settlement(dispute: Dispute) -> Decimal:
+    return _guarantee().release_settlement(
+        merchant_id=dispute.merchant_id, source="dispute", source_id=dispute.pk
+    )
 
 
 def rule_on_case(dispute: Dispute, *, at, note: str = "") -> list:
@@ -198,12 +200,17 @@ def carry_out(dispute: Dispute, *, by: str, at) -> None:
 
 
 def _recover(dispute: Dispute, amount: Decimal) -> str:
-    g = _guarantee()
-    if g is None:
-        return "guarantee-pending"
-    ref = g.pay_first(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=amount)
-    g.recover(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=amount)
-    return str(ref or "")
+    """DS-19/GF-02: what the platform paid for the merchant is recovered from its settlement
+    (the dispute's hold released first), then its deposit; what they lack stays owed."""
+    release_settlement(dispute)
+    recovery = _guarantee().recover(
+        merchant_id=dispute.merchant_id,
+        amount=amount,
+        source="ruling",
+        source_id=dispute.pk,
+        actor=desk_actor(f"dispute {dispute.pk}"),
+    )
+    return f"claim {recovery.claim_id}"
 
 
 def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
@@ -228,15 +235,11 @@ def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
     ]
     recovered = net.get("recovery", ZERO)
     if recovered > 0:
-        g = _guarantee()
-        ref = "guarantee-pending"
-        if g is not None:
-            ref = str(
-                g.reverse(merchant_id=dispute.merchant_id, dispute_id=dispute.pk, amount=recovered)
-                or ""
-            )
+        reversal = _guarantee().reverse(
+            source="ruling", source_id=dispute.pk, actor=desk_actor(f"dispute {dispute.pk}")
+        )
         for row in rows:
             if row.kind == "recovery":
-                row.reference = ref
+                row.reference = f"movements {list(reversal.movement_ids)}"[:100]
     DisputeMoney.objects.bulk_create(rows)
     return sum((r.amount for r in rows if r.kind != "recovery"), ZERO)
