@@ -925,7 +925,8 @@ def counted_evidence(dispute: Dispute) -> list[dict]:
 
 def assessment(dispute: Dispute) -> burden.Assessment:
     found = burden.assess(dispute.type, counted_evidence(dispute))
-    if dispute.facts.get("merchant_silent") and found.suggested is None:
+    # DS-05: the merchant's silence rules for the buyer (return and refund at its freight).
+    if dispute.facts.get("merchant_silent"):
         return burden.Assessment(
             "DS-05:merchant_silent",
             "for_buyer",
