@@ -63,3 +63,12 @@ def test_a_ruling_for_the_merchant_closes_the_case_on_its_rejection():
     dispute.case.refresh_from_db()
     assert dispute.case.state == "closed"
     assert not Refund.objects.filter(case=dispute.case).exists()
+
+
+def test_each_step_leaves_through_the_outbox():
+    from aftersales.notify.models import OutboxMessage
+
+    dispute = step(appealed(rejected_return()), "accept")
+    row = OutboxMessage.objects.filter(topic="dispute.state_changed").get()
+    assert row.payload["dispute_id"] == dispute.pk
+    assert (row.payload["action"], row.payload["to_state"]) == ("accept", "awaiting_merchant")

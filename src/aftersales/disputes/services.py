@@ -352,6 +352,7 @@ def _move(dispute, actor, action, target, body, *, rule, payload, at) -> Dispute
         payload=payload,
         at=at,
     ).save()
+    _announce(dispute, actor, action, from_state, target, rule=rule, at=at)
     if moved:
         if action == "suspend":
             deadlines.pause(dispute, now=at)
@@ -368,6 +369,33 @@ def _move(dispute, actor, action, target, body, *, rule, payload, at) -> Dispute
         )
         deadlines.schedule(dispute, target, now=at)
     return dispute
+
+
+def _announce(dispute, actor, action, from_state, target, *, rule, at) -> None:
+    """The step's outbox row, in this transaction: webhooks hear it after commit."""
+    from aftersales.notify.outbox import publish
+
+    order = Order.objects.filter(pk=dispute.order_id).values_list("external_id", flat=True)
+    publish(
+        "dispute.state_changed",
+        {
+            "dispute_id": dispute.pk,
+            "case_id": dispute.case_id,
+            "merchant": dispute.merchant.code,
+            "order": order.first(),
+            "type": dispute.type,
+            "action": action,
+            "from_state": from_state,
+            "to_state": target,
+            "actor": party_of(actor) or "",
+            "rule": rule,
+            "seq": dispute.last_event_seq,
+            "at": at.isoformat(),
+        },
+        merchant_id=dispute.merchant_id,
+        subject=f"dispute:{dispute.pk}",
+        buyer_id=dispute.buyer_id,
+    )
 
 
 def _event(

@@ -202,6 +202,25 @@ TOPICS: dict[str, Topic] = {
                 "at": "string: ISO 8601",
             },
         ),
+        Topic(
+            "dispute.state_changed",
+            1,
+            "A platform dispute took a step: accepted, evidence asked, ruled, executed, appealed.",
+            {
+                "dispute_id": "integer: the dispute",
+                "case_id": "integer or null: the case it came from",
+                "merchant": "string: the merchant's code",
+                "order": "string: the order's external_id",
+                "type": "string: the burden of proof it falls under (docs/disputes.md)",
+                "action": "string: the action taken",
+                "from_state": "string",
+                "to_state": "string",
+                "actor": "string: buyer, merchant, platform or system",
+                "rule": "string: the policy row behind the step, or empty",
+                "seq": "integer: the event's place in the dispute's log",
+                "at": "string: ISO 8601 time of the step",
+            },
+        ),
     )
 }
 
