@@ -72,3 +72,46 @@ def test_each_step_leaves_through_the_outbox():
     row = OutboxMessage.objects.filter(topic="dispute.state_changed").get()
     assert row.payload["dispute_id"] == dispute.pk
     assert (row.payload["action"], row.payload["to_state"]) == ("accept", "awaiting_merchant")
+
+
+def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_own():
+    from datetime import timedelta
+
+    from aftersales.core import clock
+    from aftersales.disputes import services
+    from tests import factories
+    from tests.cases.factories import order_for_case
+    from tests.disputes.factories import buyer_of
+
+    merchant = factories.merchant()
+    in_transit = [
+        {
+            "carrier": "sf",
+            "tracking_no": "SF1234567890",
+            "line_ids": ["1"],
+            "shipped_at": (clock.now() - timedelta(days=6)).isoformat(),
+            "signed_at": None,
+            "installed_at": None,
+        }
+    ]
+    order = order_for_case(merchant, shipments=in_transit)
+    from aftersales.accounts.actors import Actor
+
+    buyer = Actor(kind="user", role="buyer", label="buyer", buyer_id=order.buyer_id)
+    dispute = services.open_dispute(
+        actor=buyer, order=order.external_id, type="not_received", claim="六天了还没收到"
+    )
+    assert (dispute.case_id, dispute.refundable) == (None, Decimal("60.00"))
+    dispute = step(dispute, "accept")
+    dispute = step(dispute, "answer", merchant_of(dispute), note="物流显示在途")
+    dispute = step(
+        dispute,
+        "rule",
+        ruling="for_buyer",
+        reason="商家未证明签收",
+        decided_by="not_received:first_missing",
+    )
+    dispute = step(dispute, "execute", merchant_of(dispute))
+    assert dispute.case is not None and dispute.case.state == "refunded"
+    assert sum(r.amount for r in Refund.objects.filter(case=dispute.case)) == Decimal("60.00")
+    assert buyer_of(dispute).buyer_id == dispute.case.buyer_id

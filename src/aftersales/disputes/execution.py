@@ -128,6 +128,51 @@ def _grant_on_case(case: Case, amount: Decimal | None, *, at) -> list:
     )
 
 
+def _refund_order_claim(dispute: Dispute, *, at) -> list:
+    """An order's claim (not received, counterfeit) ruled for the buyer has no case yet: the
+    refund is a refund-only case on the order's lines, opened and approved by the system, so
+    the money takes the case engine's one path (its `refund` step and the ledger)."""
+    from aftersales.cases.opening import LineClaim, open_case
+    from aftersales.orders.models import Order
+
+    order = Order.objects.select_related("merchant").get(pk=dispute.order_id)
+    token = _executing()
+    try:
+        case = open_case(
+            actor=SYSTEM_ACTOR,
+            order=order.external_id,
+            merchant=order.merchant.code,
+            type="refund_only",
+            reason=dispute.type,
+            lines=[LineClaim(ln.line_id, ln.quantity) for ln in order.lines.all()],
+            description=f"dispute {dispute.pk}: {dispute.ruling_reason}"[:500],
+            at=at,
+        )
+        if case.state == "requested":
+            case = case_services.act(
+                case=case, actor=SYSTEM_ACTOR, action="approve", rule="DS-19", at=at
+            )
+    finally:
+        _done(token)
+    dispute.case = case
+    dispute.save(update_fields=["case"])
+    from aftersales.refunds.models import Refund
+
+    return list(Refund.objects.filter(case=case))
+
+
+def _executing():
+    from aftersales.disputes.hooks import EXECUTING
+
+    return EXECUTING.set(True)
+
+
+def _done(token) -> None:
+    from aftersales.disputes.hooks import EXECUTING
+
+    EXECUTING.reset(token)
+
+
 def grant_compensation(dispute: Dispute, amount: Decimal, *, at) -> list:
     if amount <= 0:
         return []
@@ -157,7 +202,10 @@ def carry_out(dispute: Dispute, *, by: str, at) -> None:
     """Execute the ruling: the money to the buyer through the ledger (recorded in
     DisputeMoney); when the platform executes (`by="platform"`, DS-19) it pays first and
     recovers the sum from the merchant (GF-02)."""
-    refunds = rule_on_case(dispute, at=at) if dispute.case_id else []
+    if dispute.case_id is None and dispute.ruling != "for_merchant":
+        refunds = _refund_order_claim(dispute, at=at)
+    else:
+        refunds = rule_on_case(dispute, at=at) if dispute.case_id else []
     money = [
         DisputeMoney(
             dispute=dispute,
