@@ -118,8 +118,30 @@ def tenant_a():
         question=SECRET_TITLE,
     )
     email, _ = ingest(SECRET_TITLE.encode(), actor=factories_platform_actor(), source="endpoint")
+    from aftersales.disputes import services as dispute_services
+
+    dispute = dispute_services.open_dispute(
+        actor=factories_platform_actor(),
+        order=order.external_id,
+        merchant=merchant.code,
+        type="not_received",
+        claim=SECRET_TITLE,
+    )
+    dispute = dispute_services.act(
+        dispute=dispute,
+        actor=factories_platform_actor(),
+        action="accept",
+    )
+    dispute = dispute_services.act(
+        dispute=dispute,
+        actor=factories_platform_actor(),
+        action="request_evidence",
+        body=dispute_services.Body(party="merchant", items=["signed_proof"]),
+    )
     notify_delivery.drain_outbox()
     return {
+        "dispute": dispute,
+        "evidence_request": dispute.requests.get(),
         "complaint": complaint,
         "task": task,
         "email": email,
@@ -162,6 +184,8 @@ PATH_VALUES = {
     "buyer_id": lambda a: a["order"].buyer_id,
     "appeal_id": lambda a: 1,
     "review_id": lambda a: 1,
+    "dispute_id": lambda a: a["dispute"].pk,
+    "request_id": lambda a: a["evidence_request"].pk,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -256,6 +280,20 @@ BODIES = {
         "note": "taken over",
     },
     ("post", "/api/v1/credit/months"): lambda a: {"month": "2026-03"},
+    ("post", "/api/v1/disputes"): lambda a: {
+        "order": a["order"].external_id,
+        "merchant": a["merchant"].code,
+        "type": "not_received",
+        "claim": "taken over",
+    },
+    ("post", "/api/v1/disputes/{dispute_id}/actions/{action}"): lambda a: {"note": "x"},
+    ("post", "/api/v1/disputes/{dispute_id}/evidence-requests"): lambda a: {
+        "party": "buyer",
+        "items": ["photos"],
+    },
+    ("post", "/api/v1/disputes/{dispute_id}/evidence-requests/{request_id}/evidence"): lambda a: {
+        "items": [{"kind": "signed_proof"}]
+    },
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
@@ -273,6 +311,7 @@ def writes_to(a: dict) -> tuple[int, ...]:
     """Every write the platform makes leaves a row in one of these logs, or a new case."""
     from aftersales.cases.models import Case, CaseEvent
     from aftersales.complaints.models import ComplaintEvent, ComplaintMessage
+    from aftersales.disputes.models import Dispute, DisputeEvent
     from aftersales.refunds.models import PriceChange, RefundEvent
 
     merchant = a["merchant"].pk
@@ -284,6 +323,8 @@ def writes_to(a: dict) -> tuple[int, ...]:
         Case.objects.filter(merchant_id=merchant).count(),
         RefundEvent.objects.filter(merchant_id=merchant).count(),
         PriceChange.objects.filter(merchant_id=merchant).count(),
+        DisputeEvent.objects.filter(merchant_id=merchant).count(),
+        Dispute.objects.filter(merchant_id=merchant).count(),
     )
 
 

@@ -4,6 +4,7 @@ cases/timers.py.)"""
 
 from __future__ import annotations
 
+import calendar as calendar_module
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -28,6 +29,12 @@ def due_after(start: datetime, spec: dict[str, Any]) -> datetime:
         return start + timedelta(hours=amount)
     if unit == "days":
         return start + timedelta(days=amount)
+    if unit == "months":  # the same local day `amount` months on, or that month's last (DS-21)
+        local = clock.localtime(start)
+        month = local.month - 1 + amount
+        year, month = local.year + month // 12, month % 12 + 1
+        day = min(local.day, calendar_module.monthrange(year, month)[1])
+        return local.replace(year=year, month=month, day=day)
     calendar = business_calendar()
     if unit == "working_days":
         local = clock.localtime(start)

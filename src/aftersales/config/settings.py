@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "aftersales.notify",
     "aftersales.refunds",
     "aftersales.credit",
+    "aftersales.guarantee",
+    "aftersales.disputes",
     "aftersales.web",
     "aftersales.config",
 ]
@@ -384,3 +386,9 @@ AFTERSALES_IMAP_SSL = env.bool("AFTERSALES_IMAP_SSL", default=True)
 AFTERSALES_IMAP_TIMEOUT_SECONDS = env.float("AFTERSALES_IMAP_TIMEOUT_SECONDS", default=30)
 # Department → business hours a task to it is due in (complaints/flows.py DEPARTMENTS).
 AFTERSALES_INVESTIGATION_DUE_HOURS = env.json("AFTERSALES_INVESTIGATION_DUE_HOURS", default={})
+# Disputes (docs/disputes.md): a ruling paying the buyer more than this needs a manager's
+# second level; crowd review (大众评审) is off unless switched on.
+AFTERSALES_DISPUTE_SECOND_LEVEL_ABOVE = env.str(
+    "AFTERSALES_DISPUTE_SECOND_LEVEL_ABOVE", default="1000.00"
+)
+AFTERSALES_DISPUTE_CROWD_REVIEW = env.bool("AFTERSALES_DISPUTE_CROWD_REVIEW", default=False)

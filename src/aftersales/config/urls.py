@@ -11,6 +11,7 @@ from aftersales.web import (
     desk,
     desk_complaints,
     desk_policy,
+    disputes,
     merchant,
     merchant_settings,
 )
@@ -18,6 +19,18 @@ from aftersales.web import (
 buyer_urls = (
     [
         path("", buyer.cases, name="cases"),
+        path("disputes/", disputes.mine, name="disputes"),
+        path("disputes/<int:dispute_id>/", disputes.page, name="dispute"),
+        path(
+            "disputes/<int:dispute_id>/actions/<str:action>/",
+            disputes.act,
+            name="dispute_act",
+        ),
+        path(
+            "disputes/<int:dispute_id>/requests/<int:request_id>/evidence/",
+            disputes.give_evidence,
+            name="dispute_evidence",
+        ),
         path("orders/", buyer.orders, name="orders"),
         path("orders/<int:order_id>/request/", buyer.new_request, name="request"),
         path("orders/<int:order_id>/eligibility/", buyer.eligibility, name="eligibility"),
@@ -33,6 +46,18 @@ buyer_urls = (
 merchant_urls = (
     [
         path("", merchant.queue, name="queue"),
+        path("disputes/", disputes.mine, name="disputes"),
+        path("disputes/<int:dispute_id>/", disputes.page, name="dispute"),
+        path(
+            "disputes/<int:dispute_id>/actions/<str:action>/",
+            disputes.act,
+            name="dispute_act",
+        ),
+        path(
+            "disputes/<int:dispute_id>/requests/<int:request_id>/evidence/",
+            disputes.give_evidence,
+            name="dispute_evidence",
+        ),
         path("bulk-approve/", merchant.bulk_approve, name="bulk_approve"),
         path("cases/<int:case_id>/", merchant.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", merchant.act, name="act"),
@@ -63,6 +88,13 @@ merchant_urls = (
 desk_urls = (
     [
         path("", desk.queue, name="queue"),
+        path("disputes/", disputes.queue, name="disputes"),
+        path("disputes/<int:dispute_id>/", disputes.page, name="dispute"),
+        path(
+            "disputes/<int:dispute_id>/actions/<str:action>/",
+            disputes.act,
+            name="dispute_act",
+        ),
         path("cases/<int:case_id>/", desk.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", desk.act, name="act"),
         path("policy/", desk_policy.policy_page, name="policy"),

@@ -9,7 +9,7 @@ else is refused with the reason and the row (see `check_override`)."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +86,23 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             "price_drop": ["price_screenshot"],
         },
     ),
+    # The guarantee fund's deposit (保证金) a merchant keeps per category it sells in: fund terms
+    # are the platform's to agree with the seller (EC-06); the highest of its categories counts.
+    "guarantee_deposit": _r(
+        "EC-06",
+        currency="CNY",
+        default="1000.00",
+        by_category={
+            "electronics": "10000.00",
+            "appliances": "10000.00",
+            "digital": "5000.00",
+            "cosmetics": "5000.00",
+            "food": "3000.00",
+            "fresh": "3000.00",
+            "apparel": "2000.00",
+            "shoes_bags": "2000.00",
+        },
+    ),
 }
 
 
@@ -107,6 +124,14 @@ DEFAULT_DURATIONS: dict[str, dict[str, Any]] = {
     "dispute_evidence": _d("DS-06", 4, "window_hours", window="09:00-18:00", every_day=True),
     "appeal_window": _d("DS-02", 15, "days"),
     "merchant_execute_ruling": _d("DS-19", 24, "hours"),
+    # Disputes (docs/disputes.md): the merchant's answer, the approval after a quality ruling,
+    # suspension's resume rules, the desk's own ruling target.
+    "dispute_merchant_answer": _d("DS-05", 24, "hours"),
+    "merchant_execute_quality_ruling": _d("DS-19", 48, "hours"),
+    "dispute_suspension_settlement": _d("DS-21", 30, "days"),
+    "dispute_suspension_receipt": _d("DS-21", 7, "working_days"),
+    "dispute_suspension_police": _d("DS-21", 6, "months"),
+    "dispute_ruling": _d("CP-06", 7, "working_days"),
     "ruling_appeal_window": _d("DS-20", 7, "days"),
     "merchant_contest_pay_first": _d("GF-03", 7, "days"),
     "buyer_confirm_replacement": _d("platform", 10, "days"),
@@ -205,6 +230,19 @@ class Evidence(Sourced):
     by_reason: dict[Literal[REASONS], list[str]]  # type: ignore[valid-type]
 
 
+DepositAmount = Annotated[str, Field(pattern=r"^\d{1,10}\.\d\d$")]
+
+
+class GuaranteeDeposit(Sourced):
+    currency: Literal["CNY"] = "CNY"
+    default: DepositAmount
+    by_category: dict[Category, DepositAmount] = {}
+
+
+def _default_deposit() -> GuaranteeDeposit:
+    return GuaranteeDeposit(**DEFAULT_RULES["guarantee_deposit"])
+
+
 class Rules(_Strict):
     no_reason_window: NoReasonWindow
     statutory_exclusions: Kinds
@@ -224,11 +262,13 @@ class Rules(_Strict):
     return_shipping: ReturnShipping
     gifts: Gifts
     required_evidence: Evidence
+    # Documents published before the guarantee fund get its default requirement.
+    guarantee_deposit: GuaranteeDeposit = Field(default_factory=_default_deposit)
 
 
 class Duration(Sourced):
     amount: int = Field(ge=0)
-    unit: Literal["hours", "days", "working_days", "working_hours", "window_hours"]
+    unit: Literal["hours", "days", "months", "working_days", "working_hours", "window_hours"]
     window: str | None = Field(default=None, pattern=r"^\d\d:\d\d-\d\d:\d\d$")
     every_day: bool = False
 

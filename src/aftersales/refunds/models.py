@@ -113,7 +113,8 @@ class RefundLine(models.Model):
         null=True,
         blank=True,
     )
-    kind = models.CharField(max_length=24)  # goods, price_protection, shipping_fee, return_shipping
+    # goods, price_protection, shipping_fee, return_shipping, compensation (a dispute's ruling)
+    kind = models.CharField(max_length=24)
     gross = Money()  # before deductions
     deducted = Money(default=0)
     amount = Money()  # gross − deducted: what is paid
@@ -135,7 +136,10 @@ class RefundLine(models.Model):
             models.CheckConstraint(
                 name="refund_line_goods_name_the_line",
                 condition=Q(kind__in=["goods", "price_protection"], order_line__isnull=False)
-                | Q(kind__in=["shipping_fee", "return_shipping"], order_line__isnull=True),
+                | Q(
+                    kind__in=["shipping_fee", "return_shipping", "compensation"],
+                    order_line__isnull=True,
+                ),
             ),
         ]
 

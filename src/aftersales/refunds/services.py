@@ -70,6 +70,9 @@ class RefundRequest:
     return_shipping: Decimal = ZERO
     freight_insurance: bool = False
     maker: Actor | None = None
+    # Compensation on top of the goods (a dispute's ruling: DS-13, GF-06, DS-18, GF-09), paid
+    # to the buyer's balance like return-shipping compensation.
+    compensation: Decimal = ZERO
 
 
 def _limit_error(limit: Decimal, what: str = "what is refundable") -> InvalidInput:
@@ -174,6 +177,11 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
                 refund_lines.append(
                     [_line(request, "return_shipping", None, request.return_shipping)]
                 )
+            if request.compensation > 0:
+                refund = _new_refund(request, order_id, None, request.compensation, at)
+                refund.purpose, refund.method = "compensation", "balance"
+                refunds.append(refund)
+                refund_lines.append([_line(request, "compensation", None, request.compensation)])
             if request.freight_insurance:
                 insurance.append(
                     FreightInsuranceClaim(
@@ -228,7 +236,8 @@ def _components(request, lines, left_on_line, drops) -> list[tuple]:
         raise _limit_error(limit)
     else:
         shares = caps
-    if sum(shares, ZERO) <= 0 and not request.shipping_fee:
+    # A request of compensation alone names no lines (a dispute's ruling, DS-13/GF-06).
+    if request.lines and sum(shares, ZERO) <= 0 and not request.shipping_fee:
         raise _limit_error(ZERO, "nothing is left to refund")
     out = []
     for ln, share in zip(request.lines, shares, strict=True):

@@ -1,11 +1,13 @@
 """`aftersales deadlines run [--now ISO8601]`: fire every deadline due now (or at `--now`) and
-print how many fired, were skipped and failed. The worker does the same continuously."""
+print how many fired, were skipped and failed (and the disputes' deadlines handled, when there
+were any). The worker does the same continuously."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.cases import timers
@@ -55,3 +57,10 @@ class Command(BaseCommand):
             raise BadInput("--batch must be at least 1")
         result = timers.fire_due(now=at, batch=batch)
         self.stdout.write(str(result))
+        # The other contexts' durable deadlines, fired the same way (disputes: DS-05/06/19/21).
+        if apps.is_installed("aftersales.disputes"):
+            from aftersales.disputes import timers as dispute_timers
+
+            handled = dispute_timers.fire_due(now=at, batch=batch)
+            if handled:
+                self.stdout.write(f"disputes: {handled} deadlines handled")

@@ -23,6 +23,7 @@ from aftersales.cases import demo_logistics, refunds_demo
 from aftersales.complaints import demo as complaints_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
+from aftersales.disputes import demo as disputes_demo
 from aftersales.notify import demo as notify_demo
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - printed for everyone to use; demo data only
@@ -239,6 +240,7 @@ class Command(BaseCommand):
             updated += not was_created
         cases = self._cases() + refunds_demo.seed_refunds()
         cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
+        cases += disputes_demo.run()  # a rejected return appealed, evidence, a partial ruling
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "

@@ -1,0 +1,761 @@
+"""Every change to the guarantee fund, one function per action: pay-first (先行赔付, GF-02) and
+its contest (GF-03), recovering an unexecuted ruling (DS-19), holding and releasing settlement
+while a dispute is open, reversing a source's movements (an appeal won, a contest upheld),
+settlement income, deposit top-ups and deductions, and the top-up request when the deposit
+falls below its requirement.
+
+Each action locks the merchant's accounts (ledger.lock_books), so two actions on one merchant
+run one after the other; a movement that would take a money account below zero raises
+Conflict (409) and the whole action writes nothing. Actions run in the caller's transaction
+when there is one (a dispute's ruling step) and in their own otherwise.
+
+The signatures of `pay_first`, `recover`, `hold_settlement`, `release_settlement`, `reverse`,
+`contest_pay_first` and `decide_pay_first_contest` are what disputes call: keep them stable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
+from aftersales.accounts.models import Merchant, Role
+from aftersales.accounts.permissions import require_merchant_access
+from aftersales.core import clock
+from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
+from aftersales.core.money import CENT
+from aftersales.guarantee.ledger import ZERO, Books, lock_books
+from aftersales.guarantee.models import (
+    AccountKind,
+    Claim,
+    ClaimState,
+    ContestState,
+    Movement,
+    MovementKind,
+    PayFirst,
+    Source,
+    TopUp,
+    TopUpRequest,
+    TopUpRequestState,
+)
+from aftersales.guarantee.requirements import deposit_requirement
+from aftersales.notify.outbox import publish
+
+A = AccountKind
+# The platform's people who order a pay-first, execute a ruling or decide a contest.
+PLATFORM_DECIDERS = frozenset({Role.SPECIALIST, Role.MANAGER, Role.ADMIN})
+PLATFORM_MONEY_ROLES = PLATFORM_DECIDERS | {"platform", "system"}
+# Who answers for a merchant: its administrators and its integration.
+MERCHANT_CONTESTERS = frozenset({Role.MERCHANT_ADMIN, "merchant_integration"})
+SOURCES = frozenset(Source.values)
+
+
+# --- What the actions return -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What a claim took from the merchant now, by account, and what is still owed (taken from
+    the next settlement income or top-up)."""
+
+    claim_id: int
+    amount: Decimal
+    from_settlement: Decimal
+    from_deposit: Decimal
+    outstanding: Decimal
+    movement_ids: tuple[int, ...]
+
+    @property
+    def recovered(self) -> Decimal:
+        return self.from_settlement + self.from_deposit
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Settlement held for a source: `held` of the `requested` (no more than was available)."""
+
+    requested: Decimal
+    held: Decimal
+    movement_id: int | None
+
+
+@dataclass(frozen=True)
+class Reversal:
+    source: str
+    source_id: int
+    movement_ids: tuple[int, ...]
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def _atomic():
+    """Join the caller's transaction (a dispute's step owns it), or open one."""
+    return transaction.atomic()
+
+
+def _money(amount, field: str = "amount") -> Decimal:
+    if isinstance(amount, bool | float) or not isinstance(amount, Decimal | int | str):
+        raise InvalidInput.on_field(field, "must be a decimal amount such as 99.90")
+    try:
+        value = Decimal(amount)
+    except ArithmeticError:
+        raise InvalidInput.on_field(field, "must be a decimal amount such as 99.90") from None
+    if not value.is_finite() or value != value.quantize(CENT):
+        raise InvalidInput.on_field(field, "must be exact to the fen (two decimal places)")
+    if value <= 0:
+        raise InvalidInput.on_field(field, "must be more than 0.00")
+    return value.quantize(CENT)
+
+
+def _source(source: str, source_id: int) -> None:
+    if source not in SOURCES:
+        raise InvalidInput.on_field("source", f"must be one of {', '.join(sorted(SOURCES))}")
+    if isinstance(source_id, bool) or not isinstance(source_id, int) or source_id <= 0:
+        raise InvalidInput.on_field("source_id", "must be a positive whole number")
+
+
+def _require_platform(actor: Actor, what: str) -> None:
+    if actor.role not in PLATFORM_MONEY_ROLES:
+        raise PermissionDenied(f"Only the platform {what}.")
+
+
+def _merchant(merchant_id: int) -> Merchant:
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        raise NotFound(f"No merchant {merchant_id}.")
+    return merchant
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+# --- Claims: the platform paid, the merchant owes ---------------------------------------------
+
+
+def _open_claim(
+    books: Books,
+    *,
+    amount: Decimal,
+    source: str,
+    source_id: int,
+    actor: Actor,
+    note: str,
+    pay_first_id: int | None = None,
+) -> tuple[Claim, Movement]:
+    """The platform paid a buyer `amount` on the merchant's account: a receivable opens."""
+    claim = Claim.objects.create(
+        merchant_id=books.merchant_id,
+        source=source,
+        source_id=source_id,
+        amount=amount,
+        opened_at=clock.now(),
+    )
+    movement = books.post(
+        MovementKind.CLAIM,
+        [(A.RECEIVABLE, amount), (A.BUYER_PAYOUT, -amount)],
+        source=source,
+        source_id=source_id,
+        actor=actor,
+        note=note,
+        pay_first_id=pay_first_id,
+        claim_id=claim.pk,
+    )
+    return claim, movement
+
+
+def _collect(books: Books, claim: Claim, *, actor: Actor, pay_first_id: int | None) -> Recovery:
+    """Take what the claim still lacks from available settlement first, then the deposit; as
+    much as they hold, never more (the rest stays owed)."""
+    owed = claim.outstanding
+    from_settlement = min(owed, books.balance(A.SETTLEMENT))
+    from_deposit = min(owed - from_settlement, books.balance(A.DEPOSIT))
+    taken = from_settlement + from_deposit
+    ids: tuple[int, ...] = ()
+    if taken > 0:
+        movement = books.post(
+            MovementKind.COLLECT,
+            [
+                (A.SETTLEMENT, from_settlement),
+                (A.DEPOSIT, from_deposit),
+                (A.RECEIVABLE, -taken),
+            ],
+            source=claim.source,
+            source_id=claim.source_id,
+            actor=actor,
+            pay_first_id=pay_first_id,
+            claim_id=claim.pk,
+        )
+        ids = (movement.pk,)
+        claim.recovered += taken
+        if claim.recovered == claim.amount:
+            claim.state, claim.closed_at = ClaimState.RECOVERED, clock.now()
+        claim.save(update_fields=["recovered", "state", "closed_at"])
+    return Recovery(
+        claim_id=claim.pk,
+        amount=claim.amount,
+        from_settlement=from_settlement,
+        from_deposit=from_deposit,
+        outstanding=claim.outstanding,
+        movement_ids=ids,
+    )
+
+
+def _collect_outstanding(books: Books, *, actor: Actor) -> list[Recovery]:
+    """New money came in (settlement income, a top-up): the oldest open claims take it."""
+    out = []
+    for claim in (
+        Claim.objects.select_for_update()
+        .filter(merchant_id=books.merchant_id, state=ClaimState.OPEN)
+        .order_by("opened_at", "id")
+    ):
+        if books.balance(A.SETTLEMENT) <= 0 and books.balance(A.DEPOSIT) <= 0:
+            break
+        pay_first = PayFirst.objects.filter(claim=claim).values_list("pk", flat=True).first()
+        out.append(_collect(books, claim, actor=actor, pay_first_id=pay_first))
+    return out
+
+
+# --- The top-up request ------------------------------------------------------------------------
+
+
+def _check_requirement(books: Books, merchant: Merchant) -> TopUpRequest | None:
+    """After a movement: a deposit below its requirement opens a top-up request (one at a time,
+    the merchant is told through the outbox); a deposit back at it closes the open one."""
+    requirement = deposit_requirement(merchant)
+    balance = books.balance(A.DEPOSIT)
+    open_request = (
+        TopUpRequest.objects.select_for_update()
+        .filter(merchant_id=merchant.pk, state=TopUpRequestState.OPEN)
+        .first()
+    )
+    if balance >= requirement.amount:
+        if open_request is not None:
+            open_request.state, open_request.met_at = TopUpRequestState.MET, clock.now()
+            open_request.save(update_fields=["state", "met_at"])
+        return None
+    if open_request is not None:
+        return open_request
+    request = TopUpRequest.objects.create(
+        merchant=merchant,
+        requirement=requirement.amount,
+        balance_at_request=balance,
+        shortfall=requirement.amount - balance,
+        rule=requirement.rule,
+        requested_at=clock.now(),
+    )
+    publish(
+        "guarantee.top_up_requested",
+        {
+            "merchant": merchant.code,
+            "request_id": request.pk,
+            "balance": _fmt(balance),
+            "requirement": _fmt(requirement.amount),
+            "shortfall": _fmt(request.shortfall),
+            "currency": requirement.currency,
+            "category": requirement.category,
+            "rule": requirement.rule,
+            "at": request.requested_at.isoformat(),
+        },
+        merchant_id=merchant.pk,
+        subject=f"merchant:{merchant.code}",
+    )
+    return request
+
+
+# --- 先行赔付 (GF-02) -------------------------------------------------------------------------
+
+
+def pay_first(
+    *,
+    case_id: int | None = None,
+    order_id: int | None = None,
+    merchant_id: int,
+    amount: Decimal,
+    reason: str,
+    source: str,
+    source_id: int,
+    actor: Actor,
+) -> PayFirst:
+    """先行赔付 (GF-02): the platform pays the buyer `amount` at once, through the refund ledger
+    (`refunds.services.grant_refunds` on the case's lines, so the money moves through the one
+    ledger and its limits: more than is refundable → 422 naming `amount`), and opens a claim on
+    the merchant recovered from settlement first, then deposit; what they lack now is taken
+    from the next settlement income or top-up. The merchant may contest within GF-03's window
+    (`contest_pay_first`). `source`/`source_id`: what ordered it (a ruling, a case), which
+    `reverse` undoes. The refund ledger pays against a case: name `case_id` (an `order_id`
+    alone finds the order's latest case). Platform roles only."""
+    from aftersales.cases.models import Case
+    from aftersales.refunds.services import LineRequest, RefundRequest, grant_refunds
+
+    _require_platform(actor, "pays first")
+    amount = _money(amount)
+    _source(source, source_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput.on_field("reason", "a pay-first says why")
+    with _atomic():
+        cases = Case.objects.filter(merchant_id=merchant_id)
+        if case_id is not None:
+            case = cases.filter(pk=case_id).first()
+            if case is None:
+                raise NotFound(f"No case {case_id} of merchant {merchant_id}.")
+        elif order_id is not None:
+            case = cases.filter(order_id=order_id).order_by("-pk").first()
+            if case is None:
+                raise InvalidInput.on_field(
+                    "order_id",
+                    "the order has no case: a pay-first pays through the refund ledger, "
+                    "which pays a case's lines",
+                )
+        else:
+            raise InvalidInput.on_field("case_id", "name the case (or the order) to pay on")
+        if order_id is not None and case.order_id != order_id:
+            raise InvalidInput.on_field("order_id", f"case {case.pk} is not on order {order_id}")
+        merchant = _merchant(merchant_id)
+        books = lock_books(merchant_id)
+        lines = tuple(
+            LineRequest(cl.order_line_id, cl.order_line.paid_amount, quantity=cl.quantity)
+            for cl in case.lines.select_related("order_line").order_by("pk")
+        )
+        refunds = grant_refunds(
+            [
+                RefundRequest(
+                    case_id=case.pk,
+                    merchant_id=merchant_id,
+                    order_id=case.order_id,
+                    currency="CNY",
+                    lines=lines,
+                    amount=amount,
+                    maker=actor if actor.user_id else None,
+                )
+            ]
+        )
+        now = clock.now()
+        due = _contest_due(merchant, now)
+        claim = Claim.objects.create(
+            merchant_id=merchant_id,
+            source=source,
+            source_id=source_id,
+            amount=amount,
+            opened_at=now,
+        )
+        record = PayFirst.objects.create(
+            merchant_id=merchant_id,
+            case=case,
+            order_id=case.order_id,
+            amount=amount,
+            reason=reason[:500],
+            source=source,
+            source_id=source_id,
+            claim=claim,
+            refund_ids=[r.pk for r in refunds],
+            created_at=now,
+            created_by_label=actor.label,
+            created_by_role=actor.role,
+            contest_due_at=due,
+        )
+        books.post(
+            MovementKind.CLAIM,
+            [(A.RECEIVABLE, amount), (A.BUYER_PAYOUT, -amount)],
+            source=source,
+            source_id=source_id,
+            actor=actor,
+            note=reason,
+            pay_first_id=record.pk,
+            claim_id=claim.pk,
+        )
+        record.recovery = _collect(books, claim, actor=actor, pay_first_id=record.pk)
+        _check_requirement(books, merchant)
+        publish(
+            "guarantee.pay_first",
+            {
+                "pay_first_id": record.pk,
+                "merchant": merchant.code,
+                "case_id": case.pk,
+                "amount": _fmt(amount),
+                "currency": "CNY",
+                "reason": record.reason,
+                "recovered": _fmt(record.recovery.recovered),
+                "outstanding": _fmt(record.recovery.outstanding),
+                "contest_due_at": due.isoformat(),
+                "at": now.isoformat(),
+            },
+            merchant_id=merchant_id,
+            subject=f"pay_first:{record.pk}",
+        )
+        return record
+
+
+def _contest_due(merchant: Merchant, start: datetime) -> datetime:
+    from aftersales.cases.deadlines import due_after
+    from aftersales.policy import loading
+
+    try:
+        spec = loading.current().duration("merchant_contest_pay_first", merchant.code)
+    except InvalidInput:  # no policy published (a bare database): the default row
+        from aftersales.policy.document import DEFAULT_DURATIONS
+
+        spec = DEFAULT_DURATIONS["merchant_contest_pay_first"]
+    return due_after(start, spec)
+
+
+# --- Executing a ruling the merchant did not carry out (DS-19) -------------------------------
+
+
+def recover(
+    *, merchant_id: int, amount: Decimal, source: str, source_id: int, actor: Actor
+) -> Recovery:
+    """The platform executes a ruling the merchant did not carry out in time (DS-19): `amount`
+    paid for the buyer is recovered from the merchant's available settlement, then its deposit;
+    what they lack stays owed (a claim, taken from the next income or top-up). It moves the
+    merchant's money only: the caller pays the buyer through the refund ledger. A dispute's
+    held settlement is not touched: release it first (`release_settlement`) to use it."""
+    _require_platform(actor, "executes a ruling")
+    amount = _money(amount)
+    _source(source, source_id)
+    with _atomic():
+        merchant = _merchant(merchant_id)
+        books = lock_books(merchant_id)
+        claim, _ = _open_claim(
+            books,
+            amount=amount,
+            source=source,
+            source_id=source_id,
+            actor=actor,
+            note="ruling executed by the platform (DS-19)",
+        )
+        recovery = _collect(books, claim, actor=actor, pay_first_id=None)
+        _check_requirement(books, merchant)
+        return recovery
+
+
+# --- Settlement held while a dispute is open ---------------------------------------------------
+
+
+def hold_settlement(*, merchant_id: int, amount: Decimal, source: str, source_id: int) -> Hold:
+    """Hold up to `amount` of the merchant's available settlement for a source (an open
+    dispute): no more than is available (never below zero); `Hold.held` says how much."""
+    amount = _money(amount)
+    _source(source, source_id)
+    with _atomic():
+        books = lock_books(_merchant(merchant_id).pk)
+        held = min(amount, books.balance(A.SETTLEMENT))
+        if held <= 0:
+            return Hold(requested=amount, held=ZERO, movement_id=None)
+        movement = books.post(
+            MovementKind.HOLD,
+            [(A.SETTLEMENT, held), (A.HELD, -held)],
+            source=source,
+            source_id=source_id,
+        )
+        return Hold(requested=amount, held=held, movement_id=movement.pk)
+
+
+def held_for(merchant_id: int, source: str, source_id: int) -> Decimal:
+    """Settlement still held for a source: its holds less its releases (and their reversals)."""
+    from django.db.models import Sum
+
+    total = (
+        Movement.objects.filter(merchant_id=merchant_id, source=source, source_id=source_id)
+        .filter(entries__account__kind=A.HELD)
+        .aggregate(total=Sum("entries__amount"))["total"]
+    )
+    return -(total or ZERO)
+
+
+def release_settlement(
+    *, merchant_id: int, source: str, source_id: int, amount: Decimal | None = None
+) -> Decimal:
+    """Release what is held for a source (all of it by default) back to available settlement;
+    more than is held → 409, nothing written. Returns the amount released."""
+    _source(source, source_id)
+    with _atomic():
+        books = lock_books(_merchant(merchant_id).pk)
+        held = held_for(merchant_id, source, source_id)
+        wanted = held if amount is None else _money(amount)
+        if wanted > held:
+            raise Conflict(
+                f"{_fmt(held)} is held for {source} {source_id}; cannot release {_fmt(wanted)}.",
+                held=_fmt(held),
+            )
+        if wanted <= 0:
+            return ZERO
+        books.post(
+            MovementKind.RELEASE,
+            [(A.HELD, wanted), (A.SETTLEMENT, -wanted)],
+            source=source,
+            source_id=source_id,
+        )
+        return wanted
+
+
+# --- Reversal: an appeal won, a contest upheld --------------------------------------------------
+
+
+def reverse(*, source: str, source_id: int, actor: Actor) -> Reversal:
+    """Undo every movement of a source exactly once (a unique key per undone movement), newest
+    first: money taken from the merchant goes back, open claims of the source are written off
+    (the platform bears what it paid the buyer: that money is not taken back from them).
+    `source="pay_first"` names a pay-first by its id. Nothing left to undo → 409; an undo that
+    would take an account below zero (the money was spent since) → 409, nothing written."""
+    _require_platform(actor, "reverses fund movements")
+    _source(source, source_id)
+    with _atomic():
+        if source == Source.PAY_FIRST:
+            record = PayFirst.objects.filter(pk=source_id).first()
+            if record is None:
+                raise NotFound(f"No pay-first {source_id}.")
+            merchant_id = record.merchant_id
+            books = lock_books(merchant_id)
+            movements = Movement.objects.filter(pay_first_id=source_id)
+        else:
+            first = Movement.objects.filter(source=source, source_id=source_id).first()
+            if first is None:
+                raise NotFound(f"No fund movements of {source} {source_id}.")
+            merchant_id = first.merchant_id
+            books = lock_books(merchant_id)
+            movements = Movement.objects.filter(
+                merchant_id=merchant_id, source=source, source_id=source_id
+            )
+        todo = list(
+            movements.exclude(kind=MovementKind.REVERSAL)
+            .filter(reversed_by__isnull=True)
+            .prefetch_related("entries__account")
+            .order_by("-at", "-id")
+        )
+        if not todo:
+            raise Conflict(
+                f"The movements of {source} {source_id} are already reversed.",
+                source=source,
+                source_id=source_id,
+            )
+        ids = []
+        for movement in todo:
+            legs = []
+            for entry in movement.entries.all():
+                kind = entry.account.kind
+                # What a buyer was paid stays paid: the platform bears it instead.
+                legs.append((A.PLATFORM_LOSS if kind == A.BUYER_PAYOUT else kind, -entry.amount))
+            reversal = books.post(
+                MovementKind.REVERSAL,
+                legs,
+                source=movement.source,
+                source_id=movement.source_id,
+                actor=actor,
+                note=f"reverses movement {movement.pk} ({movement.kind})",
+                pay_first_id=movement.pay_first_id,
+                claim_id=movement.claim_id,
+                reverses=movement,
+            )
+            ids.append(reversal.pk)
+        claim_ids = {m.claim_id for m in todo if m.claim_id}
+        Claim.objects.filter(pk__in=claim_ids).update(
+            state=ClaimState.WRITTEN_OFF, closed_at=clock.now()
+        )
+        _check_requirement(books, _merchant(merchant_id))
+        return Reversal(source=source, source_id=source_id, movement_ids=tuple(ids))
+
+
+# --- Contesting a pay-first (GF-03) ------------------------------------------------------------
+
+
+def pay_first_for(actor: Actor, pay_first_id: int, *, lock: bool = False) -> PayFirst:
+    rows = PayFirst.objects.select_related("merchant", "claim")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    record = rows.filter(pk=pay_first_id).first()
+    if record is None:
+        raise NotFound(f"No pay-first {pay_first_id}.")
+    require_merchant_access(actor, record.merchant_id)
+    return record
+
+
+def contest_actions(record: PayFirst, actor: Actor) -> list[str]:
+    """What this actor may do to the pay-first now (the server check and the buttons)."""
+    if record.contest_state == ContestState.NONE and actor.role in MERCHANT_CONTESTERS:
+        return ["contest"]
+    if record.contest_state == ContestState.CONTESTED and actor.role in PLATFORM_DECIDERS:
+        return ["uphold", "reject"]
+    return []
+
+
+def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFirst:
+    """The merchant contests a pay-first, within GF-03's window from when it was paid (past it:
+    422 naming the window's end). A merchant administrator or the merchant's integration."""
+    with _atomic():
+        record = pay_first_for(actor, pay_first_id, lock=True)
+        if actor.role not in MERCHANT_CONTESTERS:
+            raise PermissionDenied("The merchant's administrator contests a pay-first.")
+        if "contest" not in contest_actions(record, actor):
+            raise NotAllowed(
+                f"pay-first {record.pk} is {record.contest_state}; it is contested once.",
+                allowed_actions=contest_actions(record, actor),
+                state=record.contest_state,
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput.on_field("reason", "a contest says why")
+        now = clock.now()
+        if now > record.contest_due_at:
+            end = clock.localtime(record.contest_due_at).isoformat()
+            raise InvalidInput.on_field(
+                "contest",
+                f"the contest window ({record.contest_rule}) ended at {end}",
+                window_ends_at=end,
+                rule=record.contest_rule,
+            )
+        record.contest_state = ContestState.CONTESTED
+        record.contest_reason = reason[:1000]
+        record.contested_at, record.contested_by_label = now, actor.label
+        record.save(
+            update_fields=["contest_state", "contest_reason", "contested_at", "contested_by_label"]
+        )
+        return record
+
+
+def decide_pay_first_contest(
+    pay_first_id: int, *, uphold: bool, note: str, actor: Actor
+) -> PayFirst:
+    """The platform decides a contest: upheld, every movement of the pay-first is reversed (the
+    merchant is made whole, the platform bears the payout); rejected, the claim stands. A
+    specialist, manager or administrator, with a note saying why."""
+    with _atomic():
+        record = pay_first_for(actor, pay_first_id, lock=True)
+        if actor.role not in PLATFORM_DECIDERS:
+            raise PermissionDenied("A specialist, manager or administrator decides a contest.")
+        if "uphold" not in contest_actions(record, actor):
+            raise NotAllowed(
+                f"pay-first {record.pk} is {record.contest_state}; nothing to decide.",
+                allowed_actions=contest_actions(record, actor),
+                state=record.contest_state,
+            )
+        note = (note or "").strip()
+        if not note:
+            raise InvalidInput.on_field("note", "a decision says why")
+        if uphold:
+            reverse(source=Source.PAY_FIRST, source_id=record.pk, actor=actor)
+        record.contest_state = ContestState.UPHELD if uphold else ContestState.REJECTED
+        record.decided_at, record.decided_by_label = clock.now(), actor.label
+        record.decision_note = note[:1000]
+        record.save(
+            update_fields=["contest_state", "decided_at", "decided_by_label", "decision_note"]
+        )
+        return record
+
+
+# --- Money coming in: settlement income, deposit top-ups -----------------------------------------
+
+
+def credit_settlement(
+    *, merchant_id: int, amount: Decimal, source: str, source_id: int, note: str = ""
+) -> Movement:
+    """Settlement income for the merchant (an order's payment less its refunds, as the shop's
+    settlement feed reports it): open claims take it first."""
+    amount = _money(amount)
+    _source(source, source_id)
+    with _atomic():
+        merchant = _merchant(merchant_id)
+        books = lock_books(merchant_id)
+        movement = books.post(
+            MovementKind.SETTLEMENT_CREDIT,
+            [(A.INFLOW, amount), (A.SETTLEMENT, -amount)],
+            source=source,
+            source_id=source_id,
+            note=note,
+        )
+        _collect_outstanding(books, actor=SYSTEM_ACTOR)
+        _check_requirement(books, merchant)
+        return movement
+
+
+def top_up(*, merchant: Merchant, amount: Decimal, reference: str, actor: Actor) -> TopUp:
+    """Record money the merchant paid into its deposit (its transfer's reference, once per
+    reference: the same reference again → 409). Open claims take it first; a deposit back at
+    its requirement closes the open top-up request. The merchant's administrator or
+    integration, or the platform."""
+    require_merchant_access(actor, merchant.pk)
+    if not (actor.is_platform or actor.role in MERCHANT_CONTESTERS):
+        raise PermissionDenied("The merchant's administrator or the platform records a top-up.")
+    amount = _money(amount)
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 128:
+        raise InvalidInput.on_field("reference", "the transfer's reference, 1 to 128 characters")
+    with _atomic():
+        books = lock_books(merchant.pk)
+        if TopUp.objects.filter(merchant=merchant, reference=reference).exists():
+            raise Conflict.on_field("reference", f"a top-up with reference {reference} exists")
+        request = TopUpRequest.objects.filter(
+            merchant=merchant, state=TopUpRequestState.OPEN
+        ).first()
+        record = TopUp.objects.create(
+            merchant=merchant,
+            amount=amount,
+            reference=reference,
+            request=request,
+            recorded_at=clock.now(),
+            recorded_by_label=actor.label,
+        )
+        books.post(
+            MovementKind.TOP_UP,
+            [(A.INFLOW, amount), (A.DEPOSIT, -amount)],
+            source=Source.TOP_UP,
+            source_id=record.pk,
+            actor=actor,
+            note=reference,
+        )
+        _collect_outstanding(books, actor=actor)
+        _check_requirement(books, merchant)
+        return record
+
+
+def deduct(
+    *,
+    merchant_id: int,
+    amount: Decimal,
+    source: str,
+    source_id: int,
+    actor: Actor,
+    account: str = AccountKind.DEPOSIT,
+    note: str = "",
+) -> Movement:
+    """Take a fixed amount from the merchant's deposit (or available settlement) for a buyer,
+    all or nothing: more than the account holds → 409, nothing written."""
+    _require_platform(actor, "deducts from a merchant")
+    if account not in (A.DEPOSIT, A.SETTLEMENT):
+        raise InvalidInput.on_field("account", "deposit or settlement")
+    amount = _money(amount)
+    _source(source, source_id)
+    with _atomic():
+        merchant = _merchant(merchant_id)
+        books = lock_books(merchant_id)
+        movement = books.post(
+            MovementKind.DEDUCT,
+            [(account, amount), (A.BUYER_PAYOUT, -amount)],
+            source=source,
+            source_id=source_id,
+            actor=actor,
+            note=note,
+        )
+        _check_requirement(books, merchant)
+        return movement
+
+
+__all__ = [
+    "Hold",
+    "Recovery",
+    "Reversal",
+    "contest_pay_first",
+    "credit_settlement",
+    "decide_pay_first_contest",
+    "deduct",
+    "hold_settlement",
+    "pay_first",
+    "recover",
+    "release_settlement",
+    "reverse",
+    "top_up",
+]

@@ -1,0 +1,23 @@
+"""The demo's dispute: a rejected return appealed, both sides asked for evidence and answering
+on the clock, ruled partly for the buyer through the real services; once, however often the
+demo runs."""
+
+import pytest
+from django.core.management import call_command
+
+from aftersales.core.money import round_money
+from aftersales.disputes.models import Dispute
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_rules_an_appealed_return_partly_for_the_buyer(capsys):
+    call_command("demo", "--orders", "150", "--buyers", "12")
+    dispute = Dispute.objects.get(facts__demo=True)
+    assert dispute.case.type == "return_refund"
+    assert (dispute.state, dispute.ruling) == ("awaiting_execution", "partial")
+    assert dispute.ruling_amount == round_money(dispute.refundable / 2)  # half, to the fen
+    assert sorted(r.party for r in dispute.requests.all()) == ["buyer", "merchant"]
+    assert {r.state for r in dispute.requests.all()} == {"answered"}
+    call_command("demo", "--orders", "150", "--buyers", "12")
+    assert Dispute.objects.filter(facts__demo=True).count() == 1
