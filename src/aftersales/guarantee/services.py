@@ -464,7 +464,8 @@ def held_for(merchant_id: int, source: str, source_id: int) -> Decimal:
         .filter(entries__account__kind=A.HELD)
         .aggregate(total=Sum("entries__amount"))["total"]
     )
-    return -(total or ZERO)
+    # SQLite sums decimals as floats: back to the fen.
+    return -(total or ZERO).quantize(CENT)
 
 
 def release_settlement(
