@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, desk_policy, merchant, merchant_settings
+from aftersales.web import buyer, desk, desk_policy, guarantee, merchant, merchant_settings
 
 buyer_urls = (
     [
@@ -40,6 +40,8 @@ merchant_urls = (
             merchant_settings.deactivate_staff,
             name="settings_deactivate",
         ),
+        path("deposit/", guarantee.deposit, name="deposit"),
+        path("pay-firsts/<int:pay_first_id>/contest/", guarantee.contest, name="contest"),
     ],
     "merchant",
 )
@@ -52,6 +54,12 @@ desk_urls = (
         path("policy/draft/", desk_policy.policy_draft, name="policy_draft"),
         path("calendar/", desk_policy.calendar_page, name="calendar"),
         path("calendar/day/", desk_policy.calendar_day, name="calendar_day"),
+        path("pay-first-contests/", guarantee.contests, name="contests"),
+        path(
+            "pay-first-contests/<int:pay_first_id>/decision/",
+            guarantee.decide,
+            name="decide_contest",
+        ),
     ],
     "desk",
 )
