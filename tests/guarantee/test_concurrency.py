@@ -50,14 +50,31 @@ def test_two_recoveries_at_once_never_take_more_than_the_merchant_has():
             merchant_id=merchant.pk,
             amount=D("60.00"),
             source=Source.RULING,
-            source_id=2,
             actor=b.SPECIALIST,
         )
-        first, second = race(recover, recover)
+        first, second = race(partial(recover, source_id=2), partial(recover, source_id=3))
         assert first.recovered + second.recovered == D("80.00")
         assert first.outstanding + second.outstanding == D("40.00")
         assert (b.balance(merchant, A.SETTLEMENT), b.balance(merchant, A.DEPOSIT)) == (0, 0)
         assert b.balance(merchant, A.RECEIVABLE) == D("40.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_ruling_executed_twice_at_once_charges_the_merchant_once():
+    for round_ in range(ROUNDS):
+        merchant = b.funded(settlement="100.00")
+        recover = partial(
+            services.recover,
+            merchant_id=merchant.pk,
+            amount=D("60.00"),
+            source=Source.RULING,
+            source_id=100 + round_,
+            actor=b.SPECIALIST,
+        )
+        results = race(recover, recover)
+        assert sorted(type(r).__name__ for r in results) == ["Conflict", "Recovery"], results
+        assert b.balance(merchant, A.SETTLEMENT) == D("40.00")
 
 
 @pytest.mark.postgres

@@ -128,3 +128,26 @@ def test_the_merchant_does_not_decide_its_own_contest(paid):
         services.decide_pay_first_contest(
             record.pk, uphold=True, note="x", actor=b.merchant_admin(merchant)
         )
+
+
+def test_a_pay_first_whose_ruling_was_reversed_is_no_longer_contested(paid):
+    merchant, record = paid
+    services.reverse(source=Source.RULING, source_id=3, actor=b.MANAGER)
+    record.refresh_from_db()
+    assert services.contest_actions(record, b.merchant_admin(merchant)) == []
+    assert b.balance(merchant, A.DEPOSIT) == D("1000.00")
+
+
+def test_the_contest_flow_reaches_every_state_and_ends_in_its_terminal_ones():
+    from aftersales.guarantee.flows import CONTEST
+
+    reached, frontier = {"none"}, ["none"]
+    while frontier:
+        state = frontier.pop()
+        for step in CONTEST.steps:
+            if step.source == state and step.to not in reached:
+                reached.add(step.to)
+                frontier.append(step.to)
+    assert reached == set(CONTEST.states) == set(ContestState.values)
+    assert not [s for s in CONTEST.steps if s.source in CONTEST.terminal]
+    assert all(s.requires for s in CONTEST.steps)

@@ -20,18 +20,18 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
-from aftersales.accounts.models import Merchant, Role
+from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM, SYSTEM_ACTOR, Actor
+from aftersales.accounts.models import Merchant
 from aftersales.accounts.permissions import require_merchant_access
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
 from aftersales.core.money import CENT
+from aftersales.guarantee.flows import CONTEST, MERCHANT_CONTESTERS, PLATFORM_DECIDERS
 from aftersales.guarantee.ledger import ZERO, Books, lock_books
 from aftersales.guarantee.models import (
     AccountKind,
     Claim,
     ClaimState,
-    ContestState,
     Movement,
     MovementKind,
     PayFirst,
@@ -44,11 +44,8 @@ from aftersales.guarantee.requirements import deposit_requirement
 from aftersales.notify.outbox import publish
 
 A = AccountKind
-# The platform's people who order a pay-first, execute a ruling or decide a contest.
-PLATFORM_DECIDERS = frozenset({Role.SPECIALIST, Role.MANAGER, Role.ADMIN})
-PLATFORM_MONEY_ROLES = PLATFORM_DECIDERS | {"platform", "system"}
-# Who answers for a merchant: its administrators and its integration.
-MERCHANT_CONTESTERS = frozenset({Role.MERCHANT_ADMIN, "merchant_integration"})
+# Who orders a pay-first, executes a ruling or reverses: the platform's people and systems.
+PLATFORM_MONEY_ROLES = PLATFORM_DECIDERS | {PLATFORM_INTEGRATION, SYSTEM}
 SOURCES = frozenset(Source.values)
 
 
@@ -136,6 +133,18 @@ def _fmt(amount: Decimal) -> str:
 # --- Claims: the platform paid, the merchant owes ---------------------------------------------
 
 
+def _refuse_second_claim(source: str, source_id: int) -> None:
+    """One claim per source: the merchant pays for a ruling once (a unique key backs this)."""
+    existing = Claim.objects.filter(source=source, source_id=source_id).first()
+    if existing is not None:
+        pay_first = PayFirst.objects.filter(claim=existing).values_list("pk", flat=True).first()
+        raise Conflict(
+            f"{source} {source_id} was already paid for (claim {existing.pk}, {existing.state}).",
+            claim=existing.pk,
+            pay_first=pay_first,
+        )
+
+
 def _open_claim(
     books: Books,
     *,
@@ -147,6 +156,7 @@ def _open_claim(
     pay_first_id: int | None = None,
 ) -> tuple[Claim, Movement]:
     """The platform paid a buyer `amount` on the merchant's account: a receivable opens."""
+    _refuse_second_claim(source, source_id)
     claim = Claim.objects.create(
         merchant_id=books.merchant_id,
         source=source,
@@ -317,6 +327,7 @@ def pay_first(
             raise InvalidInput.on_field("order_id", f"case {case.pk} is not on order {order_id}")
         merchant = _merchant(merchant_id)
         books = lock_books(merchant_id)
+        _refuse_second_claim(source, source_id)
         lines = tuple(
             LineRequest(cl.order_line_id, cl.order_line.paid_amount, quantity=cl.quantity)
             for cl in case.lines.select_related("order_line").order_by("pk")
@@ -576,12 +587,11 @@ def pay_first_for(actor: Actor, pay_first_id: int, *, lock: bool = False) -> Pay
 
 
 def contest_actions(record: PayFirst, actor: Actor) -> list[str]:
-    """What this actor may do to the pay-first now (the server check and the buttons)."""
-    if record.contest_state == ContestState.NONE and actor.role in MERCHANT_CONTESTERS:
-        return ["contest"]
-    if record.contest_state == ContestState.CONTESTED and actor.role in PLATFORM_DECIDERS:
-        return ["uphold", "reject"]
-    return []
+    """What this actor may do to the pay-first now (the server check and the buttons), from
+    the flow; nothing once its claim was written off (its ruling reversed on appeal)."""
+    if record.claim.state == ClaimState.WRITTEN_OFF:
+        return []
+    return CONTEST.actions(record.contest_state, actor.role)
 
 
 def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFirst:
@@ -609,7 +619,7 @@ def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFir
                 window_ends_at=end,
                 rule=record.contest_rule,
             )
-        record.contest_state = ContestState.CONTESTED
+        record.contest_state = CONTEST.step(record.contest_state, "contest").to
         record.contest_reason = reason[:1000]
         record.contested_at, record.contested_by_label = now, actor.label
         record.save(
@@ -628,7 +638,8 @@ def decide_pay_first_contest(
         record = pay_first_for(actor, pay_first_id, lock=True)
         if actor.role not in PLATFORM_DECIDERS:
             raise PermissionDenied("A specialist, manager or administrator decides a contest.")
-        if "uphold" not in contest_actions(record, actor):
+        action = "uphold" if uphold else "reject"
+        if action not in contest_actions(record, actor):
             raise NotAllowed(
                 f"pay-first {record.pk} is {record.contest_state}; nothing to decide.",
                 allowed_actions=contest_actions(record, actor),
@@ -639,7 +650,7 @@ def decide_pay_first_contest(
             raise InvalidInput.on_field("note", "a decision says why")
         if uphold:
             reverse(source=Source.PAY_FIRST, source_id=record.pk, actor=actor)
-        record.contest_state = ContestState.UPHELD if uphold else ContestState.REJECTED
+        record.contest_state = CONTEST.step(record.contest_state, action).to
         record.decided_at, record.decided_by_label = clock.now(), actor.label
         record.decision_note = note[:1000]
         record.save(
