@@ -151,3 +151,29 @@ def test_a_second_contest_is_409_naming_the_allowed_actions(api):
     response = client.post(f"/pay-firsts/{record.pk}/contest", {"reason": "再次"})
     assert (response.status_code, response["Content-Type"]) == (409, PROBLEM)
     assert response.json()["allowed_actions"] == []
+
+
+def test_the_settlement_feed_credits_an_order_and_pays_what_is_owed_first(api):
+    merchant = b.funded()
+    record = paid_first(merchant)  # nothing to recover from yet: all of it is owed
+    order = record.order
+    response = api(factories.platform_token()).post(
+        f"/merchants/{merchant.code}/settlement/credits",
+        {"order": order.external_id, "amount": "80.00"},
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["source"], response.json()["source_id"]) == ("order", order.pk)
+    deposit = (
+        api(factories.merchant_token(merchant)).get(f"/merchants/{merchant.code}/deposit").json()
+    )
+    assert (deposit["settlement"], deposit["owed"]) == ("30.00", "0.00")
+
+
+def test_a_merchant_does_not_credit_its_own_settlement(api):
+    merchant = b.funded()
+    order = b.case_of(merchant).order
+    response = api(factories.merchant_token(merchant)).post(
+        f"/merchants/{merchant.code}/settlement/credits",
+        {"order": order.external_id, "amount": "80.00"},
+    )
+    assert (response.status_code, response["Content-Type"]) == (403, PROBLEM)

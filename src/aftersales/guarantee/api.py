@@ -1,5 +1,6 @@
-"""/merchants/{code}/deposit (balances, requirement, the ledger), its top-ups, and the
-pay-firsts a merchant may contest within GF-03's window and the platform decides."""
+"""/merchants/{code}/deposit (balances, requirement, the ledger), its top-ups, the platform's
+settlement feed, and the pay-firsts a merchant may contest within GF-03's window and the
+platform decides."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ from aftersales.accounts.selectors import merchant_by_code
 from aftersales.core.pagination import PageQuery, page_schema
 from aftersales.guarantee import selectors, services
 from aftersales.guarantee.ledger import balances
+from aftersales.guarantee.models import Source
 from aftersales.guarantee.schemas import (
     ContestIn,
     DecisionIn,
     DepositOut,
+    MovementOut,
     PayFirstOut,
+    SettlementCreditIn,
     TopUpIn,
     TopUpOut,
 )
-from aftersales.guarantee.serializers import deposit_out, pay_first_out, top_up_request_out
+from aftersales.guarantee.serializers import (
+    deposit_out,
+    movement_out,
+    pay_first_out,
+    top_up_request_out,
+)
+from aftersales.orders.selectors import order_for
 
 router = Router(tags=["guarantee fund"])
 
@@ -53,6 +63,23 @@ def record_top_up(request: HttpRequest, code: str, payload: TopUpIn):
             "top_up_request": top_up_request_out(deposit.top_up_request),
         },
     )
+
+
+@router.post("/merchants/{code}/settlement/credits", response={201: MovementOut})
+def credit_settlement(request: HttpRequest, code: str, payload: SettlementCreditIn):
+    """The platform's settlement feed: an order's settlement to the merchant (payment less
+    refunds); claims still owed take it first. Platform integration or administrator."""
+    merchant = merchant_by_code(request.auth, code)
+    order = order_for(request.auth, payload.order, merchant.code, prefetch=())
+    movement = services.credit_settlement(
+        merchant_id=merchant.pk,
+        amount=payload.amount,
+        source=Source.ORDER,
+        source_id=order.pk,
+        note=payload.note or payload.order,
+        actor=request.auth,
+    )
+    return Status(201, movement_out(selectors.movements_of(merchant).get(pk=movement.pk)))
 
 
 @router.get("/merchants/{code}/pay-firsts", response=page_schema(PayFirstOut))

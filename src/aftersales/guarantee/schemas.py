@@ -113,3 +113,9 @@ class ContestIn(Schema):
 class DecisionIn(Schema):
     uphold: bool
     note: str = Field(min_length=1, max_length=1000)
+
+
+class SettlementCreditIn(Schema):
+    order: str = Field(min_length=1, max_length=128, description="the order's external_id")
+    amount: Amount = Field(description="what the order settles to the merchant, less refunds")
+    note: str = Field("", max_length=500)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM, SYSTEM_ACTOR, Actor
-from aftersales.accounts.models import Merchant
+from aftersales.accounts.models import Merchant, Role
 from aftersales.accounts.permissions import require_merchant_access
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
@@ -663,10 +663,19 @@ def decide_pay_first_contest(
 
 
 def credit_settlement(
-    *, merchant_id: int, amount: Decimal, source: str, source_id: int, note: str = ""
+    *,
+    merchant_id: int,
+    amount: Decimal,
+    source: str,
+    source_id: int,
+    note: str = "",
+    actor: Actor | None = None,
 ) -> Movement:
-    """Settlement income for the merchant (an order's payment less its refunds, as the shop's
-    settlement feed reports it): open claims take it first."""
+    """Settlement income for the merchant (an order's payment less its refunds, as the
+    platform's settlement feed reports it): open claims take it first. From the API, the
+    platform's integration or administrator only (`actor`); inside, the feed's own call."""
+    if actor is not None and actor.role not in {PLATFORM_INTEGRATION, SYSTEM, Role.ADMIN}:
+        raise PermissionDenied("Only the platform's settlement feed credits settlement.")
     amount = _money(amount)
     _source(source, source_id)
     with _atomic():
@@ -677,9 +686,10 @@ def credit_settlement(
             [(A.INFLOW, amount), (A.SETTLEMENT, -amount)],
             source=source,
             source_id=source_id,
+            actor=actor,
             note=note,
         )
-        _collect_outstanding(books, actor=SYSTEM_ACTOR)
+        _collect_outstanding(books, actor=actor or SYSTEM_ACTOR)
         _check_requirement(books, merchant)
         return movement
 
