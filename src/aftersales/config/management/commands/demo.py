@@ -22,6 +22,7 @@ from aftersales.accounts.models import Buyer, Merchant, Role, User
 from aftersales.cases import demo_logistics, refunds_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
+from aftersales.guarantee import demo as guarantee_demo
 from aftersales.notify import demo as notify_demo
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - printed for everyone to use; demo data only
@@ -238,6 +239,7 @@ class Command(BaseCommand):
             updated += not was_created
         cases = self._cases() + refunds_demo.seed_refunds()
         cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
+        guarantee_demo.seed()  # deposits, settlement and a pay-first to contest
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
