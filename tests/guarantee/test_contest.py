@@ -151,3 +151,17 @@ def test_the_contest_flow_reaches_every_state_and_ends_in_its_terminal_ones():
     assert reached == set(CONTEST.states) == set(ContestState.values)
     assert not [s for s in CONTEST.steps if s.source in CONTEST.terminal]
     assert all(s.requires for s in CONTEST.steps)
+
+
+def test_the_contest_and_its_decision_are_in_the_audit_log(paid):
+    from aftersales.core.models import AuditEvent
+
+    merchant, record = paid
+    contest(record, merchant)
+    services.decide_pay_first_contest(record.pk, uphold=False, note="证据不足", actor=b.MANAGER)
+    actions = list(
+        AuditEvent.objects.filter(subject_id=str(record.pk), subject_type="guarantee.payfirst")
+        .order_by("at", "id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["guarantee.pay_first", "guarantee.contest", "guarantee.reject"]

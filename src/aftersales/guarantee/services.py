@@ -23,7 +23,7 @@ from django.db import transaction
 from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM, SYSTEM_ACTOR, Actor
 from aftersales.accounts.models import Merchant, Role
 from aftersales.accounts.permissions import require_merchant_access
-from aftersales.core import clock
+from aftersales.core import audit, clock
 from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
 from aftersales.core.money import CENT
 from aftersales.guarantee.flows import CONTEST, MERCHANT_CONTESTERS, PLATFORM_DECIDERS
@@ -381,6 +381,13 @@ def pay_first(
         )
         record.recovery = _collect(books, claim, actor=actor, pay_first_id=record.pk)
         _check_requirement(books, merchant)
+        audit.record(
+            actor=actor,
+            action="guarantee.pay_first",
+            subject=record,
+            merchant_id=merchant_id,
+            payload={"amount": _fmt(amount), "source": source, "source_id": source_id},
+        )
         publish(
             "guarantee.pay_first",
             {
@@ -625,6 +632,13 @@ def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFir
         record.save(
             update_fields=["contest_state", "contest_reason", "contested_at", "contested_by_label"]
         )
+        audit.record(
+            actor=actor,
+            action="guarantee.contest",
+            subject=record,
+            merchant_id=record.merchant_id,
+            payload={"reason": record.contest_reason},
+        )
         return record
 
 
@@ -655,6 +669,13 @@ def decide_pay_first_contest(
         record.decision_note = note[:1000]
         record.save(
             update_fields=["contest_state", "decided_at", "decided_by_label", "decision_note"]
+        )
+        audit.record(
+            actor=actor,
+            action=f"guarantee.{action}",
+            subject=record,
+            merchant_id=record.merchant_id,
+            payload={"note": record.decision_note},
         )
         return record
 
