@@ -43,7 +43,7 @@ def test_two_deductions_that_together_overdraw_the_deposit_one_is_409():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_recoveries_at_once_never_take_more_than_the_merchant_has():
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
         merchant = b.funded(settlement="50.00", deposit="30.00")
         recover = partial(
             services.recover,
@@ -52,7 +52,10 @@ def test_two_recoveries_at_once_never_take_more_than_the_merchant_has():
             source=Source.RULING,
             actor=b.SPECIALIST,
         )
-        first, second = race(partial(recover, source_id=2), partial(recover, source_id=3))
+        # Two rulings (one claim per ruling): ids apart in each round.
+        first, second = race(
+            partial(recover, source_id=10 * round_ + 2), partial(recover, source_id=10 * round_ + 3)
+        )
         assert first.recovered + second.recovered == D("80.00")
         assert first.outstanding + second.outstanding == D("40.00")
         assert (b.balance(merchant, A.SETTLEMENT), b.balance(merchant, A.DEPOSIT)) == (0, 0)

@@ -44,6 +44,8 @@ class Books(RuleBasedStateMachine):
         self.merchant = factories.merchant()
         self.cases = 0
         self.reversed: set[tuple[str, int]] = set()
+        # Rulings and disputes are numbered apart per example: a ruling is claimed once, ever.
+        self.base = self.merchant.pk * 10
 
     def attempt(self, step):
         """One action in its own transaction, as the API runs it: refused → nothing written."""
@@ -81,7 +83,7 @@ class Books(RuleBasedStateMachine):
                 merchant_id=self.merchant.pk,
                 amount=amount,
                 source=Source.DISPUTE,
-                source_id=dispute,
+                source_id=self.base + dispute,
             )
         )
 
@@ -91,7 +93,7 @@ class Books(RuleBasedStateMachine):
             lambda: services.release_settlement(
                 merchant_id=self.merchant.pk,
                 source=Source.DISPUTE,
-                source_id=dispute,
+                source_id=self.base + dispute,
                 amount=amount,
             )
         )
@@ -103,7 +105,7 @@ class Books(RuleBasedStateMachine):
                 merchant_id=self.merchant.pk,
                 amount=amount,
                 source=Source.RULING,
-                source_id=ruling,
+                source_id=self.base + ruling,
                 actor=b.SPECIALIST,
                 account=account,
             )
@@ -116,7 +118,7 @@ class Books(RuleBasedStateMachine):
                 merchant_id=self.merchant.pk,
                 amount=amount,
                 source=Source.RULING,
-                source_id=ruling,
+                source_id=self.base + ruling,
                 actor=b.SPECIALIST,
             )
         )
@@ -159,14 +161,17 @@ class Books(RuleBasedStateMachine):
     @rule(source=st.sampled_from([Source.RULING, Source.DISPUTE]), source_id=ids)
     def reverse(self, source, source_id):
         done = self.attempt(
-            lambda: services.reverse(source=source, source_id=source_id, actor=b.MANAGER)
+            lambda: services.reverse(
+                source=source, source_id=self.base + source_id, actor=b.MANAGER
+            )
         )
         if done is not None:
-            self.reversed.add((source, source_id))
+            self.reversed.add((source, self.base + source_id))
 
     @rule(source=st.sampled_from([Source.RULING, Source.DISPUTE]), source_id=ids)
     def reverse_again(self, source, source_id):
         """Undoing what was undone is refused and writes nothing."""
+        source_id += self.base
         if (source, source_id) not in self.reversed:
             return
         before = Movement.objects.filter(kind=MovementKind.REVERSAL).count()
