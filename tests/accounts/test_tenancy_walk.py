@@ -153,7 +153,29 @@ def tenant_a():
         "webhook": endpoint,
         "delivery": endpoint.deliveries.first(),
         "inbox": InboxMessage.objects.filter(buyer__external_id="buyer-of-a").first(),
+        "pay_first": pay_first_of(merchant, order, case),
     }
+
+
+def pay_first_of(merchant, order, case):
+    """A pay-first on A's books (rows straight in: its case was refunded in full already)."""
+    from aftersales.core import clock
+    from aftersales.guarantee.models import Claim, PayFirst
+
+    claim = Claim.objects.create(merchant=merchant, source="case", source_id=case.pk, amount=1)
+    return PayFirst.objects.create(
+        merchant=merchant,
+        case=case,
+        order=order,
+        amount=1,
+        reason=SECRET_TITLE,
+        source="case",
+        source_id=case.pk,
+        claim=claim,
+        created_by_label="specialist",
+        created_by_role="specialist",
+        contest_due_at=clock.now(),
+    )
 
 
 def factories_platform_actor():
@@ -186,6 +208,7 @@ PATH_VALUES = {
     "review_id": lambda a: 1,
     "dispute_id": lambda a: a["dispute"].pk,
     "request_id": lambda a: a["evidence_request"].pk,
+    "pay_first_id": lambda a: a["pay_first"].pk,
 }
 
 # For each write route: a body that aims at tenant A's data.
@@ -294,6 +317,19 @@ BODIES = {
     ("post", "/api/v1/disputes/{dispute_id}/evidence-requests/{request_id}/evidence"): lambda a: {
         "items": [{"kind": "signed_proof"}]
     },
+    ("post", "/api/v1/merchants/{code}/deposit/top-ups"): lambda a: {
+        "amount": "1.00",
+        "reference": "B-1",
+    },
+    ("post", "/api/v1/merchants/{code}/settlement/credits"): lambda a: {
+        "order": a["order"].external_id,
+        "amount": "1.00",
+    },
+    ("post", "/api/v1/pay-firsts/{pay_first_id}/contest"): lambda a: {"reason": "taken over"},
+    ("post", "/api/v1/pay-firsts/{pay_first_id}/decision"): lambda a: {
+        "uphold": True,
+        "note": "taken over",
+    },
 }
 
 # Routes about the caller's own settings: another tenant's caller succeeds with their own
@@ -312,6 +348,7 @@ def writes_to(a: dict) -> tuple[int, ...]:
     from aftersales.cases.models import Case, CaseEvent
     from aftersales.complaints.models import ComplaintEvent, ComplaintMessage
     from aftersales.disputes.models import Dispute, DisputeEvent
+    from aftersales.guarantee.models import Movement, PayFirst
     from aftersales.refunds.models import PriceChange, RefundEvent
 
     merchant = a["merchant"].pk
@@ -325,6 +362,8 @@ def writes_to(a: dict) -> tuple[int, ...]:
         PriceChange.objects.filter(merchant_id=merchant).count(),
         DisputeEvent.objects.filter(merchant_id=merchant).count(),
         Dispute.objects.filter(merchant_id=merchant).count(),
+        Movement.objects.filter(merchant_id=merchant).count(),
+        PayFirst.objects.filter(merchant_id=merchant).exclude(contest_state="none").count(),
     )
 
 

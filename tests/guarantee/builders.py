@@ -59,7 +59,8 @@ def balance(merchant: Merchant, kind: str) -> Decimal:
 def entries_sum(merchant: Merchant, kind: str) -> Decimal:
     """The account's balance from its entries alone (normal direction)."""
     total = Entry.objects.filter(merchant=merchant, account__kind=kind).aggregate(t=Sum("amount"))
-    return NORMAL_SIGN[kind] * (total["t"] or Decimal("0.00"))
+    # SQLite sums decimals as floats: back to the fen.
+    return NORMAL_SIGN[kind] * (total["t"] or Decimal("0.00")).quantize(Decimal("0.01"))
 
 
 ACCOUNTS = [k for k, _ in AccountKind.choices]

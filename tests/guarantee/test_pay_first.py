@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.guarantee import services
 from aftersales.guarantee.models import AccountKind as A
 from aftersales.guarantee.models import ClaimState, Source
@@ -85,3 +85,27 @@ def test_pay_first_names_the_window_to_contest_it():
     record = pay(merchant, b.case_of(merchant))
     assert (record.contest_due_at - record.created_at).days == 7
     assert record.contest_rule == "GF-03"
+
+
+def test_a_ruling_is_paid_first_once():
+    merchant = b.funded(settlement="100.00")
+    pay(merchant, b.case_of(merchant))
+    refunds = Refund.objects.count()
+    with pytest.raises(Conflict) as exc:
+        pay(merchant, b.case_of(merchant))
+    assert exc.value.extensions["pay_first"] is not None
+    assert Refund.objects.count() == refunds
+    assert b.balance(merchant, A.SETTLEMENT) == D("50.00")
+
+
+def test_a_ruling_paid_first_is_not_also_executed():
+    merchant = b.funded(settlement="100.00")
+    pay(merchant, b.case_of(merchant))
+    with pytest.raises(Conflict):
+        services.recover(
+            merchant_id=merchant.pk,
+            amount=D("50.00"),
+            source=Source.RULING,
+            source_id=7,
+            actor=b.SPECIALIST,
+        )

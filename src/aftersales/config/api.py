@@ -21,6 +21,7 @@ from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
 from aftersales.credit.api import router as credit_router
 from aftersales.disputes.api import router as disputes_router
+from aftersales.guarantee.api import router as guarantee_router
 from aftersales.notify.api import inbox_router
 from aftersales.notify.api import router as webhooks_router
 from aftersales.orders.api import router as orders_router
@@ -114,3 +115,4 @@ api.add_router("/", case_refunds_router)
 api.add_router("/", refunds_router)
 api.add_router("/", credit_router)
 api.add_router("/", disputes_router)
+api.add_router("/", guarantee_router)

@@ -12,6 +12,7 @@ from aftersales.web import (
     desk_complaints,
     desk_policy,
     disputes,
+    guarantee,
     merchant,
     merchant_settings,
 )
@@ -82,6 +83,8 @@ merchant_urls = (
             merchant_settings.deactivate_staff,
             name="settings_deactivate",
         ),
+        path("deposit/", guarantee.deposit, name="deposit"),
+        path("pay-firsts/<int:pay_first_id>/contest/", guarantee.contest, name="contest"),
     ],
     "merchant",
 )
@@ -119,6 +122,12 @@ desk_urls = (
         path("credit/", credit.desk_appeals, name="credit"),
         path("credit/appeals/<int:appeal_id>/decision/", credit.desk_decide, name="credit_decide"),
         path("credit/reviews/<int:review_id>/decision/", credit.desk_review, name="credit_review"),
+        path("pay-first-contests/", guarantee.contests, name="contests"),
+        path(
+            "pay-first-contests/<int:pay_first_id>/decision/",
+            guarantee.decide,
+            name="decide_contest",
+        ),
     ],
     "desk",
 )

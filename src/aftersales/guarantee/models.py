@@ -176,6 +176,9 @@ class Claim(models.Model):
                 name="claim_recovered_within_amount",
                 condition=Q(recovered__gte=0) & Q(recovered__lte=models.F("amount")),
             ),
+            # A ruling (a case, a dispute) is paid for by the merchant once: a second pay-first
+            # or execution of it would charge them twice.
+            models.UniqueConstraint(fields=["source", "source_id"], name="one_claim_per_source"),
         ]
         indexes = [models.Index(fields=["merchant", "state", "opened_at"])]
 

@@ -14,24 +14,37 @@ The signatures of `pay_first`, `recover`, `hold_settlement`, `release_settlement
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
-
-from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
+from aftersales.accounts.actors import PLATFORM_INTEGRATION, SYSTEM, SYSTEM_ACTOR, Actor
 from aftersales.accounts.models import Merchant, Role
 from aftersales.accounts.permissions import require_merchant_access
-from aftersales.core import clock
+from aftersales.core import audit, clock
 from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
 from aftersales.core.money import CENT
-from aftersales.guarantee.ledger import ZERO, Books, lock_books
+from aftersales.guarantee.claims import (
+    Hold,
+    Recovery,
+    Reversal,
+    atomic_step,
+    check_requirement,
+    checked_amount,
+    checked_source,
+    collect,
+    collect_outstanding,
+    fmt,
+    merchant_of,
+    open_claim,
+    refuse_second_claim,
+    require_platform,
+)
+from aftersales.guarantee.flows import CONTEST, MERCHANT_CONTESTERS, PLATFORM_DECIDERS
+from aftersales.guarantee.ledger import ZERO, lock_books
 from aftersales.guarantee.models import (
     AccountKind,
     Claim,
     ClaimState,
-    ContestState,
     Movement,
     MovementKind,
     PayFirst,
@@ -40,230 +53,9 @@ from aftersales.guarantee.models import (
     TopUpRequest,
     TopUpRequestState,
 )
-from aftersales.guarantee.requirements import deposit_requirement
 from aftersales.notify.outbox import publish
 
 A = AccountKind
-# The platform's people who order a pay-first, execute a ruling or decide a contest.
-PLATFORM_DECIDERS = frozenset({Role.SPECIALIST, Role.MANAGER, Role.ADMIN})
-PLATFORM_MONEY_ROLES = PLATFORM_DECIDERS | {"platform", "system"}
-# Who answers for a merchant: its administrators and its integration.
-MERCHANT_CONTESTERS = frozenset({Role.MERCHANT_ADMIN, "merchant_integration"})
-SOURCES = frozenset(Source.values)
-
-
-# --- What the actions return -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recovery:
-    """What a claim took from the merchant now, by account, and what is still owed (taken from
-    the next settlement income or top-up)."""
-
-    claim_id: int
-    amount: Decimal
-    from_settlement: Decimal
-    from_deposit: Decimal
-    outstanding: Decimal
-    movement_ids: tuple[int, ...]
-
-    @property
-    def recovered(self) -> Decimal:
-        return self.from_settlement + self.from_deposit
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Settlement held for a source: `held` of the `requested` (no more than was available)."""
-
-    requested: Decimal
-    held: Decimal
-    movement_id: int | None
-
-
-@dataclass(frozen=True)
-class Reversal:
-    source: str
-    source_id: int
-    movement_ids: tuple[int, ...]
-
-
-# --- Helpers ---------------------------------------------------------------------------------
-
-
-def _atomic():
-    """Join the caller's transaction (a dispute's step owns it), or open one."""
-    return transaction.atomic()
-
-
-def _money(amount, field: str = "amount") -> Decimal:
-    if isinstance(amount, bool | float) or not isinstance(amount, Decimal | int | str):
-        raise InvalidInput.on_field(field, "must be a decimal amount such as 99.90")
-    try:
-        value = Decimal(amount)
-    except ArithmeticError:
-        raise InvalidInput.on_field(field, "must be a decimal amount such as 99.90") from None
-    if not value.is_finite() or value != value.quantize(CENT):
-        raise InvalidInput.on_field(field, "must be exact to the fen (two decimal places)")
-    if value <= 0:
-        raise InvalidInput.on_field(field, "must be more than 0.00")
-    return value.quantize(CENT)
-
-
-def _source(source: str, source_id: int) -> None:
-    if source not in SOURCES:
-        raise InvalidInput.on_field("source", f"must be one of {', '.join(sorted(SOURCES))}")
-    if isinstance(source_id, bool) or not isinstance(source_id, int) or source_id <= 0:
-        raise InvalidInput.on_field("source_id", "must be a positive whole number")
-
-
-def _require_platform(actor: Actor, what: str) -> None:
-    if actor.role not in PLATFORM_MONEY_ROLES:
-        raise PermissionDenied(f"Only the platform {what}.")
-
-
-def _merchant(merchant_id: int) -> Merchant:
-    merchant = Merchant.objects.filter(pk=merchant_id).first()
-    if merchant is None:
-        raise NotFound(f"No merchant {merchant_id}.")
-    return merchant
-
-
-def _fmt(amount: Decimal) -> str:
-    return f"{amount:.2f}"
-
-
-# --- Claims: the platform paid, the merchant owes ---------------------------------------------
-
-
-def _open_claim(
-    books: Books,
-    *,
-    amount: Decimal,
-    source: str,
-    source_id: int,
-    actor: Actor,
-    note: str,
-    pay_first_id: int | None = None,
-) -> tuple[Claim, Movement]:
-    """The platform paid a buyer `amount` on the merchant's account: a receivable opens."""
-    claim = Claim.objects.create(
-        merchant_id=books.merchant_id,
-        source=source,
-        source_id=source_id,
-        amount=amount,
-        opened_at=clock.now(),
-    )
-    movement = books.post(
-        MovementKind.CLAIM,
-        [(A.RECEIVABLE, amount), (A.BUYER_PAYOUT, -amount)],
-        source=source,
-        source_id=source_id,
-        actor=actor,
-        note=note,
-        pay_first_id=pay_first_id,
-        claim_id=claim.pk,
-    )
-    return claim, movement
-
-
-def _collect(books: Books, claim: Claim, *, actor: Actor, pay_first_id: int | None) -> Recovery:
-    """Take what the claim still lacks from available settlement first, then the deposit; as
-    much as they hold, never more (the rest stays owed)."""
-    owed = claim.outstanding
-    from_settlement = min(owed, books.balance(A.SETTLEMENT))
-    from_deposit = min(owed - from_settlement, books.balance(A.DEPOSIT))
-    taken = from_settlement + from_deposit
-    ids: tuple[int, ...] = ()
-    if taken > 0:
-        movement = books.post(
-            MovementKind.COLLECT,
-            [
-                (A.SETTLEMENT, from_settlement),
-                (A.DEPOSIT, from_deposit),
-                (A.RECEIVABLE, -taken),
-            ],
-            source=claim.source,
-            source_id=claim.source_id,
-            actor=actor,
-            pay_first_id=pay_first_id,
-            claim_id=claim.pk,
-        )
-        ids = (movement.pk,)
-        claim.recovered += taken
-        if claim.recovered == claim.amount:
-            claim.state, claim.closed_at = ClaimState.RECOVERED, clock.now()
-        claim.save(update_fields=["recovered", "state", "closed_at"])
-    return Recovery(
-        claim_id=claim.pk,
-        amount=claim.amount,
-        from_settlement=from_settlement,
-        from_deposit=from_deposit,
-        outstanding=claim.outstanding,
-        movement_ids=ids,
-    )
-
-
-def _collect_outstanding(books: Books, *, actor: Actor) -> list[Recovery]:
-    """New money came in (settlement income, a top-up): the oldest open claims take it."""
-    out = []
-    for claim in (
-        Claim.objects.select_for_update()
-        .filter(merchant_id=books.merchant_id, state=ClaimState.OPEN)
-        .order_by("opened_at", "id")
-    ):
-        if books.balance(A.SETTLEMENT) <= 0 and books.balance(A.DEPOSIT) <= 0:
-            break
-        pay_first = PayFirst.objects.filter(claim=claim).values_list("pk", flat=True).first()
-        out.append(_collect(books, claim, actor=actor, pay_first_id=pay_first))
-    return out
-
-
-# --- The top-up request ------------------------------------------------------------------------
-
-
-def _check_requirement(books: Books, merchant: Merchant) -> TopUpRequest | None:
-    """After a movement: a deposit below its requirement opens a top-up request (one at a time,
-    the merchant is told through the outbox); a deposit back at it closes the open one."""
-    requirement = deposit_requirement(merchant)
-    balance = books.balance(A.DEPOSIT)
-    open_request = (
-        TopUpRequest.objects.select_for_update()
-        .filter(merchant_id=merchant.pk, state=TopUpRequestState.OPEN)
-        .first()
-    )
-    if balance >= requirement.amount:
-        if open_request is not None:
-            open_request.state, open_request.met_at = TopUpRequestState.MET, clock.now()
-            open_request.save(update_fields=["state", "met_at"])
-        return None
-    if open_request is not None:
-        return open_request
-    request = TopUpRequest.objects.create(
-        merchant=merchant,
-        requirement=requirement.amount,
-        balance_at_request=balance,
-        shortfall=requirement.amount - balance,
-        rule=requirement.rule,
-        requested_at=clock.now(),
-    )
-    publish(
-        "guarantee.top_up_requested",
-        {
-            "merchant": merchant.code,
-            "request_id": request.pk,
-            "balance": _fmt(balance),
-            "requirement": _fmt(requirement.amount),
-            "shortfall": _fmt(request.shortfall),
-            "currency": requirement.currency,
-            "category": requirement.category,
-            "rule": requirement.rule,
-            "at": request.requested_at.isoformat(),
-        },
-        merchant_id=merchant.pk,
-        subject=f"merchant:{merchant.code}",
-    )
-    return request
 
 
 # --- 先行赔付 (GF-02) -------------------------------------------------------------------------
@@ -291,13 +83,13 @@ def pay_first(
     from aftersales.cases.models import Case
     from aftersales.refunds.services import LineRequest, RefundRequest, grant_refunds
 
-    _require_platform(actor, "pays first")
-    amount = _money(amount)
-    _source(source, source_id)
+    require_platform(actor, "pays first")
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput.on_field("reason", "a pay-first says why")
-    with _atomic():
+    with atomic_step():
         cases = Case.objects.filter(merchant_id=merchant_id)
         if case_id is not None:
             case = cases.filter(pk=case_id).first()
@@ -315,8 +107,9 @@ def pay_first(
             raise InvalidInput.on_field("case_id", "name the case (or the order) to pay on")
         if order_id is not None and case.order_id != order_id:
             raise InvalidInput.on_field("order_id", f"case {case.pk} is not on order {order_id}")
-        merchant = _merchant(merchant_id)
+        merchant = merchant_of(merchant_id)
         books = lock_books(merchant_id)
+        refuse_second_claim(source, source_id)
         lines = tuple(
             LineRequest(cl.order_line_id, cl.order_line.paid_amount, quantity=cl.quantity)
             for cl in case.lines.select_related("order_line").order_by("pk")
@@ -368,19 +161,26 @@ def pay_first(
             pay_first_id=record.pk,
             claim_id=claim.pk,
         )
-        record.recovery = _collect(books, claim, actor=actor, pay_first_id=record.pk)
-        _check_requirement(books, merchant)
+        record.recovery = collect(books, claim, actor=actor, pay_first_id=record.pk)
+        check_requirement(books, merchant)
+        audit.record(
+            actor=actor,
+            action="guarantee.pay_first",
+            subject=record,
+            merchant_id=merchant_id,
+            payload={"amount": fmt(amount), "source": source, "source_id": source_id},
+        )
         publish(
             "guarantee.pay_first",
             {
                 "pay_first_id": record.pk,
                 "merchant": merchant.code,
                 "case_id": case.pk,
-                "amount": _fmt(amount),
+                "amount": fmt(amount),
                 "currency": "CNY",
                 "reason": record.reason,
-                "recovered": _fmt(record.recovery.recovered),
-                "outstanding": _fmt(record.recovery.outstanding),
+                "recovered": fmt(record.recovery.recovered),
+                "outstanding": fmt(record.recovery.outstanding),
                 "contest_due_at": due.isoformat(),
                 "at": now.isoformat(),
             },
@@ -414,13 +214,13 @@ def recover(
     what they lack stays owed (a claim, taken from the next income or top-up). It moves the
     merchant's money only: the caller pays the buyer through the refund ledger. A dispute's
     held settlement is not touched: release it first (`release_settlement`) to use it."""
-    _require_platform(actor, "executes a ruling")
-    amount = _money(amount)
-    _source(source, source_id)
-    with _atomic():
-        merchant = _merchant(merchant_id)
+    require_platform(actor, "executes a ruling")
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
+    with atomic_step():
+        merchant = merchant_of(merchant_id)
         books = lock_books(merchant_id)
-        claim, _ = _open_claim(
+        claim, _ = open_claim(
             books,
             amount=amount,
             source=source,
@@ -428,8 +228,8 @@ def recover(
             actor=actor,
             note="ruling executed by the platform (DS-19)",
         )
-        recovery = _collect(books, claim, actor=actor, pay_first_id=None)
-        _check_requirement(books, merchant)
+        recovery = collect(books, claim, actor=actor, pay_first_id=None)
+        check_requirement(books, merchant)
         return recovery
 
 
@@ -439,10 +239,10 @@ def recover(
 def hold_settlement(*, merchant_id: int, amount: Decimal, source: str, source_id: int) -> Hold:
     """Hold up to `amount` of the merchant's available settlement for a source (an open
     dispute): no more than is available (never below zero); `Hold.held` says how much."""
-    amount = _money(amount)
-    _source(source, source_id)
-    with _atomic():
-        books = lock_books(_merchant(merchant_id).pk)
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
+    with atomic_step():
+        books = lock_books(merchant_of(merchant_id).pk)
         held = min(amount, books.balance(A.SETTLEMENT))
         if held <= 0:
             return Hold(requested=amount, held=ZERO, movement_id=None)
@@ -464,7 +264,8 @@ def held_for(merchant_id: int, source: str, source_id: int) -> Decimal:
         .filter(entries__account__kind=A.HELD)
         .aggregate(total=Sum("entries__amount"))["total"]
     )
-    return -(total or ZERO)
+    # SQLite sums decimals as floats: back to the fen.
+    return -(total or ZERO).quantize(CENT)
 
 
 def release_settlement(
@@ -472,15 +273,15 @@ def release_settlement(
 ) -> Decimal:
     """Release what is held for a source (all of it by default) back to available settlement;
     more than is held → 409, nothing written. Returns the amount released."""
-    _source(source, source_id)
-    with _atomic():
-        books = lock_books(_merchant(merchant_id).pk)
+    checked_source(source, source_id)
+    with atomic_step():
+        books = lock_books(merchant_of(merchant_id).pk)
         held = held_for(merchant_id, source, source_id)
-        wanted = held if amount is None else _money(amount)
+        wanted = held if amount is None else checked_amount(amount)
         if wanted > held:
             raise Conflict(
-                f"{_fmt(held)} is held for {source} {source_id}; cannot release {_fmt(wanted)}.",
-                held=_fmt(held),
+                f"{fmt(held)} is held for {source} {source_id}; cannot release {fmt(wanted)}.",
+                held=fmt(held),
             )
         if wanted <= 0:
             return ZERO
@@ -502,9 +303,9 @@ def reverse(*, source: str, source_id: int, actor: Actor) -> Reversal:
     (the platform bears what it paid the buyer: that money is not taken back from them).
     `source="pay_first"` names a pay-first by its id. Nothing left to undo → 409; an undo that
     would take an account below zero (the money was spent since) → 409, nothing written."""
-    _require_platform(actor, "reverses fund movements")
-    _source(source, source_id)
-    with _atomic():
+    require_platform(actor, "reverses fund movements")
+    checked_source(source, source_id)
+    with atomic_step():
         if source == Source.PAY_FIRST:
             record = PayFirst.objects.filter(pk=source_id).first()
             if record is None:
@@ -556,7 +357,7 @@ def reverse(*, source: str, source_id: int, actor: Actor) -> Reversal:
         Claim.objects.filter(pk__in=claim_ids).update(
             state=ClaimState.WRITTEN_OFF, closed_at=clock.now()
         )
-        _check_requirement(books, _merchant(merchant_id))
+        check_requirement(books, merchant_of(merchant_id))
         return Reversal(source=source, source_id=source_id, movement_ids=tuple(ids))
 
 
@@ -575,18 +376,17 @@ def pay_first_for(actor: Actor, pay_first_id: int, *, lock: bool = False) -> Pay
 
 
 def contest_actions(record: PayFirst, actor: Actor) -> list[str]:
-    """What this actor may do to the pay-first now (the server check and the buttons)."""
-    if record.contest_state == ContestState.NONE and actor.role in MERCHANT_CONTESTERS:
-        return ["contest"]
-    if record.contest_state == ContestState.CONTESTED and actor.role in PLATFORM_DECIDERS:
-        return ["uphold", "reject"]
-    return []
+    """What this actor may do to the pay-first now (the server check and the buttons), from
+    the flow; nothing once its claim was written off (its ruling reversed on appeal)."""
+    if record.claim.state == ClaimState.WRITTEN_OFF:
+        return []
+    return CONTEST.actions(record.contest_state, actor.role)
 
 
 def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFirst:
     """The merchant contests a pay-first, within GF-03's window from when it was paid (past it:
     422 naming the window's end). A merchant administrator or the merchant's integration."""
-    with _atomic():
+    with atomic_step():
         record = pay_first_for(actor, pay_first_id, lock=True)
         if actor.role not in MERCHANT_CONTESTERS:
             raise PermissionDenied("The merchant's administrator contests a pay-first.")
@@ -608,11 +408,18 @@ def contest_pay_first(pay_first_id: int, *, reason: str, actor: Actor) -> PayFir
                 window_ends_at=end,
                 rule=record.contest_rule,
             )
-        record.contest_state = ContestState.CONTESTED
+        record.contest_state = CONTEST.step(record.contest_state, "contest").to
         record.contest_reason = reason[:1000]
         record.contested_at, record.contested_by_label = now, actor.label
         record.save(
             update_fields=["contest_state", "contest_reason", "contested_at", "contested_by_label"]
+        )
+        audit.record(
+            actor=actor,
+            action="guarantee.contest",
+            subject=record,
+            merchant_id=record.merchant_id,
+            payload={"reason": record.contest_reason},
         )
         return record
 
@@ -623,11 +430,12 @@ def decide_pay_first_contest(
     """The platform decides a contest: upheld, every movement of the pay-first is reversed (the
     merchant is made whole, the platform bears the payout); rejected, the claim stands. A
     specialist, manager or administrator, with a note saying why."""
-    with _atomic():
+    with atomic_step():
         record = pay_first_for(actor, pay_first_id, lock=True)
         if actor.role not in PLATFORM_DECIDERS:
             raise PermissionDenied("A specialist, manager or administrator decides a contest.")
-        if "uphold" not in contest_actions(record, actor):
+        action = "uphold" if uphold else "reject"
+        if action not in contest_actions(record, actor):
             raise NotAllowed(
                 f"pay-first {record.pk} is {record.contest_state}; nothing to decide.",
                 allowed_actions=contest_actions(record, actor),
@@ -638,11 +446,18 @@ def decide_pay_first_contest(
             raise InvalidInput.on_field("note", "a decision says why")
         if uphold:
             reverse(source=Source.PAY_FIRST, source_id=record.pk, actor=actor)
-        record.contest_state = ContestState.UPHELD if uphold else ContestState.REJECTED
+        record.contest_state = CONTEST.step(record.contest_state, action).to
         record.decided_at, record.decided_by_label = clock.now(), actor.label
         record.decision_note = note[:1000]
         record.save(
             update_fields=["contest_state", "decided_at", "decided_by_label", "decision_note"]
+        )
+        audit.record(
+            actor=actor,
+            action=f"guarantee.{action}",
+            subject=record,
+            merchant_id=record.merchant_id,
+            payload={"note": record.decision_note},
         )
         return record
 
@@ -651,24 +466,34 @@ def decide_pay_first_contest(
 
 
 def credit_settlement(
-    *, merchant_id: int, amount: Decimal, source: str, source_id: int, note: str = ""
+    *,
+    merchant_id: int,
+    amount: Decimal,
+    source: str,
+    source_id: int,
+    note: str = "",
+    actor: Actor | None = None,
 ) -> Movement:
-    """Settlement income for the merchant (an order's payment less its refunds, as the shop's
-    settlement feed reports it): open claims take it first."""
-    amount = _money(amount)
-    _source(source, source_id)
-    with _atomic():
-        merchant = _merchant(merchant_id)
+    """Settlement income for the merchant (an order's payment less its refunds, as the
+    platform's settlement feed reports it): open claims take it first. From the API, the
+    platform's integration or administrator only (`actor`); inside, the feed's own call."""
+    if actor is not None and actor.role not in {PLATFORM_INTEGRATION, SYSTEM, Role.ADMIN}:
+        raise PermissionDenied("Only the platform's settlement feed credits settlement.")
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
+    with atomic_step():
+        merchant = merchant_of(merchant_id)
         books = lock_books(merchant_id)
         movement = books.post(
             MovementKind.SETTLEMENT_CREDIT,
             [(A.INFLOW, amount), (A.SETTLEMENT, -amount)],
             source=source,
             source_id=source_id,
+            actor=actor,
             note=note,
         )
-        _collect_outstanding(books, actor=SYSTEM_ACTOR)
-        _check_requirement(books, merchant)
+        collect_outstanding(books, actor=actor or SYSTEM_ACTOR)
+        check_requirement(books, merchant)
         return movement
 
 
@@ -680,11 +505,11 @@ def top_up(*, merchant: Merchant, amount: Decimal, reference: str, actor: Actor)
     require_merchant_access(actor, merchant.pk)
     if not (actor.is_platform or actor.role in MERCHANT_CONTESTERS):
         raise PermissionDenied("The merchant's administrator or the platform records a top-up.")
-    amount = _money(amount)
+    amount = checked_amount(amount)
     reference = (reference or "").strip()
     if not reference or len(reference) > 128:
         raise InvalidInput.on_field("reference", "the transfer's reference, 1 to 128 characters")
-    with _atomic():
+    with atomic_step():
         books = lock_books(merchant.pk)
         if TopUp.objects.filter(merchant=merchant, reference=reference).exists():
             raise Conflict.on_field("reference", f"a top-up with reference {reference} exists")
@@ -707,8 +532,8 @@ def top_up(*, merchant: Merchant, amount: Decimal, reference: str, actor: Actor)
             actor=actor,
             note=reference,
         )
-        _collect_outstanding(books, actor=actor)
-        _check_requirement(books, merchant)
+        collect_outstanding(books, actor=actor)
+        check_requirement(books, merchant)
         return record
 
 
@@ -724,13 +549,13 @@ def deduct(
 ) -> Movement:
     """Take a fixed amount from the merchant's deposit (or available settlement) for a buyer,
     all or nothing: more than the account holds → 409, nothing written."""
-    _require_platform(actor, "deducts from a merchant")
+    require_platform(actor, "deducts from a merchant")
     if account not in (A.DEPOSIT, A.SETTLEMENT):
         raise InvalidInput.on_field("account", "deposit or settlement")
-    amount = _money(amount)
-    _source(source, source_id)
-    with _atomic():
-        merchant = _merchant(merchant_id)
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
+    with atomic_step():
+        merchant = merchant_of(merchant_id)
         books = lock_books(merchant_id)
         movement = books.post(
             MovementKind.DEDUCT,
@@ -740,7 +565,7 @@ def deduct(
             actor=actor,
             note=note,
         )
-        _check_requirement(books, merchant)
+        check_requirement(books, merchant)
         return movement
 
 

@@ -242,6 +242,25 @@ COMPLAINT_SLA_BREACHED = T(
     N("Complaint #{complaint_id} missed its {target} target"),
     N("It was due at {due} and is now with a {level}."),
 )
+GUARANTEE_TOP_UP = {
+    MERCHANT: T(
+        N("Please top up your deposit"),
+        N(
+            "Your deposit is {balance} {currency}, below the {requirement} {currency} your "
+            "categories require. Please pay in {shortfall} {currency}."
+        ),
+        urgent=True,
+    )
+}
+GUARANTEE_PAY_FIRST = {
+    MERCHANT: T(
+        N("The platform paid a buyer first on #{case_id}"),
+        N(
+            "{amount} {currency} was paid to the buyer ({reason}) and is recovered from your "
+            "settlement, then your deposit. You may contest it until {contest_due}."
+        ),
+    )
+}
 
 CREDIT_PENALISED = T(
     N("Your after-sales standing changed: {kind_label}"),
@@ -324,6 +343,10 @@ def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
         return REFUND_FAILED
     if topic.startswith("credit."):
         return _credit_templates(topic, payload)
+    if topic == "guarantee.top_up_requested":
+        return GUARANTEE_TOP_UP
+    if topic == "guarantee.pay_first":
+        return GUARANTEE_PAY_FIRST
     if topic == "webhook.endpoint_disabled":
         return {PLATFORM_ADMIN if payload.get("platform") else MERCHANT_ADMIN: ENDPOINT_DISABLED}
     return {}
@@ -361,6 +384,7 @@ def render(template: Template, payload: dict[str, Any], language: str) -> tuple[
             "due": _when(payload.get("due_at")),
             "expected": _when(payload.get("expected_at"), date_only=True),
             "since": _when(payload.get("failing_since")),
+            "contest_due": _when(payload.get("contest_due_at")),
             "reason": payload.get("reason") or "—",
             "carrier": _carrier(payload.get("carrier")),
             "signals_label": ", ".join(payload.get("signals") or []) or "—",

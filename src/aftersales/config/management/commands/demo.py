@@ -24,6 +24,7 @@ from aftersales.complaints import demo as complaints_demo
 from aftersales.core import clock
 from aftersales.core.money import CENT
 from aftersales.disputes import demo as disputes_demo
+from aftersales.guarantee import demo as guarantee_demo
 from aftersales.notify import demo as notify_demo
 
 DEMO_PASSWORD = "aftersales-demo"  # noqa: S105 - printed for everyone to use; demo data only
@@ -241,6 +242,7 @@ class Command(BaseCommand):
         cases = self._cases() + refunds_demo.seed_refunds()
         cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
         cases += disputes_demo.run()  # a rejected return appealed, evidence, a partial ruling
+        guarantee_demo.seed()  # deposits, settlement and a pay-first to contest
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
