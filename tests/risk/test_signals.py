@@ -111,9 +111,7 @@ def test_three_refunds_without_return_in_a_fifth_of_orders_fires():
 
 
 def test_refunds_without_return_from_a_merchant_with_many_quality_refunds_are_excused():
-    assert "RS-08" not in fired(
-        honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3)
-    )
+    assert "RS-08" not in fired(honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3))
 
 
 # RS-09: not received despite proof of delivery — look-alike: one misdelivery.
