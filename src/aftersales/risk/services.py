@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import Merchant
@@ -28,7 +28,9 @@ from aftersales.risk.scoring import Result, score
 # --- Policy versions ------------------------------------------------------------------------
 
 CHECK_SECONDS = 5.0
-_current: dict[int | None, tuple[Policy, float]] = {}
+# (when read, {merchant id or None (platform): its latest version}): every scope at once, so a
+# merchant without a version of its own costs nothing either.
+_current: list[tuple[float, dict[int | None, Policy]]] = []
 
 
 @transaction.atomic
@@ -64,25 +66,22 @@ def forget_policies() -> None:
     _current.clear()
 
 
-def policy_for_merchant(merchant_id: int) -> Policy:
-    """The merchant's latest version, else the platform's, else the built-in defaults; looked
-    up again at most every few seconds (a published version never changes)."""
-    cached = _current.get(merchant_id)
+def _latest_versions() -> dict[int | None, Policy]:
     now = time.monotonic()
-    if cached and now - cached[1] < CHECK_SECONDS:
-        return cached[0]
-    row = (
-        PolicyRow.objects.filter(Q(merchant_id=merchant_id) | Q(merchant__isnull=True))
-        .order_by("merchant_id", "-number")  # the merchant's own first (NULLs sort apart)
-        .only("merchant_id", "number", "document")
-    )
-    rows = list(row[:50])
-    mine = [r for r in rows if r.merchant_id == merchant_id]
-    platform = [r for r in rows if r.merchant_id is None]
-    chosen = (mine or platform or [None])[0]
-    found = Policy(chosen.label, chosen.document) if chosen else document.BUILTIN
-    _current[merchant_id] = (found, now)
+    if _current and now - _current[0][0] < CHECK_SECONDS:
+        return _current[0][1]
+    found: dict[int | None, Policy] = {}
+    for row in PolicyRow.objects.order_by("merchant_id", "-number"):
+        found.setdefault(row.merchant_id, Policy(row.label, row.document))
+    _current[:] = [(now, found)]
     return found
+
+
+def policy_for_merchant(merchant_id: int) -> Policy:
+    """The merchant's latest version, else the platform's, else the built-in defaults; the
+    versions are looked up again at most every few seconds (a published one never changes)."""
+    versions = _latest_versions()
+    return versions.get(merchant_id) or versions.get(None) or document.BUILTIN
 
 
 # --- Scoring --------------------------------------------------------------------------------
