@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, desk_policy, merchant, merchant_settings
+from aftersales.web import buyer, desk, desk_policy, desk_risk, merchant, merchant_settings
 
 buyer_urls = (
     [
@@ -52,6 +52,9 @@ desk_urls = (
         path("policy/draft/", desk_policy.policy_draft, name="policy_draft"),
         path("calendar/", desk_policy.calendar_page, name="calendar"),
         path("calendar/day/", desk_policy.calendar_day, name="calendar_day"),
+        path("risk/", desk_risk.queue, name="risk_queue"),
+        path("risk/<int:assessment_id>/", desk_risk.detail, name="risk_case"),
+        path("risk/<int:assessment_id>/review/", desk_risk.decide, name="risk_review"),
     ],
     "desk",
 )

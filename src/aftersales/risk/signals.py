@@ -199,13 +199,13 @@ SIGNALS: tuple[Signal, ...] = (
         "RS-02", _("Value ratio"),
         _("¥%(refunded)s refunded of ¥%(bought)s bought in 180 days (ratio %(ratio)s)"),
         ("refunded_180d", "bought_180d", "claim_amount"),
-        {"ratio": 0.6, "min_amount": 2000, "points": 25}, _rs02,
+        {"ratio": 0.6, "min_amount": 2000, "points": 40}, _rs02,
     ),
     Signal(
         "RS-03", _("Cluster velocity"),
         _("%(returns_7d)s returns in 7 days across %(accounts)s linked accounts"),
         ("cluster_accounts", "cluster_returns_7d"),
-        {"returns_7d": 5, "points": 30}, _rs03,
+        {"returns_7d": 5, "points": 40}, _rs03,
     ),
     Signal(
         "RS-04", _("Wardrobing timing"),
@@ -241,7 +241,7 @@ SIGNALS: tuple[Signal, ...] = (
         _("%(refund_only)s refunds without return of %(orders)s orders in 90 days "
           "(ratio %(ratio)s)"),
         ("refund_only_90d", "orders_90d", "merchant_quality_rate"),
-        {"count": 3, "ratio": 0.2, "merchant_quality_rate": 0.15, "points": 30}, _rs08,
+        {"count": 3, "ratio": 0.2, "merchant_quality_rate": 0.15, "points": 40}, _rs08,
     ),
     Signal(
         "RS-09", _("Not received despite proof of delivery"),
@@ -273,7 +273,7 @@ SIGNALS: tuple[Signal, ...] = (
         "RS-15", _("Freight insurance claims"),
         _("%(claims)s freight-insurance claims on %(returns)s returns (ratio %(ratio)s)"),
         ("freight_claims_180d", "returns_180d"),
-        {"ratio": 0.8, "min_returns": 5, "points": 20}, _rs15,
+        {"ratio": 0.8, "min_returns": 5, "points": 40}, _rs15,
     ),
 )  # fmt: skip
 BY_CODE: dict[str, Signal] = {s.code: s for s in SIGNALS}

@@ -36,6 +36,7 @@ from aftersales.cases.models import Case
 from aftersales.core import clock
 from aftersales.core.errors import DomainError
 from aftersales.orders.services import upsert_order
+from aftersales.policy.services import set_merchant_override
 from aftersales.returns import services as returns
 from aftersales.returns.carriers import sign
 from aftersales.risk import linking
@@ -470,6 +471,13 @@ class Runner:
             address="广东省深圳市南山区退货仓 1 号",
             carriers=["fake"],
             pickup_carrier="fake",
+        )
+        # A shop that grants 仅退款 after delivery (PDD-01 as a merchant's own rule): where
+        # refund-only abuse (RS-08) can happen at all.
+        set_merchant_override(
+            actor=SYSTEM_ACTOR,
+            merchant=self.merchant,
+            override={"rules": {"refund_without_return": {"enabled": True}}},
         )
         for address, kind in (
             ("浙江大学紫金港校区 蓝田学园 3 幢", "dormitory"),
