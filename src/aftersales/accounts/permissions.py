@@ -107,6 +107,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "calendar.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
     "calendar.edit": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
     "policy.view": frozenset({R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
+    # Credit (credit/): the desk reads every buyer's and merchant's credit; a person decides
+    # appeals and flag reviews; penalties come from those people or the system's rules; shops
+    # flag buyers (never blacklist them).
+    "credit.view_all": frozenset({PLATFORM_INTEGRATION, *PLATFORM_DESK, SYSTEM}),
+    "credit.decide": frozenset({R.SPECIALIST, R.RISK, R.MANAGER, R.ADMIN}),
+    "credit.penalise": frozenset({R.SPECIALIST, R.RISK, R.MANAGER, R.ADMIN, SYSTEM}),
+    "credit.flag": frozenset({MERCHANT_INTEGRATION, R.MERCHANT_ADMIN, R.MERCHANT_STAFF}),
+    "credit.compute": frozenset({R.RISK, R.MANAGER, R.ADMIN, SYSTEM}),
 }
 
 

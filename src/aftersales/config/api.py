@@ -17,6 +17,7 @@ from aftersales.cases.returns_api import router as returns_router
 from aftersales.complaints.api import router as complaints_router
 from aftersales.core.errors import DomainError, FieldError
 from aftersales.core.problems import field_name, from_domain_error, problem_response
+from aftersales.credit.api import router as credit_router
 from aftersales.notify.api import inbox_router
 from aftersales.notify.api import router as webhooks_router
 from aftersales.orders.api import router as orders_router
@@ -106,3 +107,4 @@ api.add_router("/", webhooks_router)
 api.add_router("/", inbox_router)
 api.add_router("/", case_refunds_router)
 api.add_router("/", refunds_router)
+api.add_router("/", credit_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "aftersales.notify",
     "aftersales.refunds",
     "aftersales.risk",
+    "aftersales.credit",
     "aftersales.web",
     "aftersales.config",
 ]

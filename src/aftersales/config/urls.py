@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from aftersales.config.api import api
-from aftersales.web import buyer, desk, desk_policy, desk_risk, merchant, merchant_settings
+from aftersales.web import (
+    buyer,
+    credit,
+    desk,
+    desk_policy,
+    desk_risk,
+    merchant,
+    merchant_settings,
+)
 
 buyer_urls = (
     [
@@ -16,6 +24,9 @@ buyer_urls = (
         path("cases/<int:case_id>/", buyer.case, name="case"),
         path("cases/<int:case_id>/actions/<str:action>/", buyer.act, name="act"),
         path("cases/<int:case_id>/return/pickup/", buyer.book_pickup, name="pickup"),
+        path("credit/", credit.buyer_credit, name="credit"),
+        path("credit/report/", credit.buyer_report, name="credit_report"),
+        path("credit/penalties/<int:penalty_id>/appeal/", credit.buyer_appeal, name="appeal"),
     ],
     "buyer",
 )
@@ -28,6 +39,12 @@ merchant_urls = (
         path("cases/<int:case_id>/return/inspection/", merchant.inspect, name="inspect"),
         path("cases/<int:case_id>/return/interception/", merchant.intercept, name="intercept"),
         path("metrics/", merchant.metrics, name="metrics"),
+        path("credit/", credit.merchant_credit, name="credit"),
+        path(
+            "credit/restrictions/<int:restriction_id>/appeal/",
+            credit.merchant_appeal,
+            name="credit_appeal",
+        ),
         path("settings/", merchant_settings.settings_page, name="settings"),
         path(
             "settings/return-address/", merchant_settings.return_settings, name="settings_address"
@@ -55,6 +72,9 @@ desk_urls = (
         path("risk/", desk_risk.queue, name="risk_queue"),
         path("risk/<int:assessment_id>/", desk_risk.detail, name="risk_case"),
         path("risk/<int:assessment_id>/review/", desk_risk.decide, name="risk_review"),
+        path("credit/", credit.desk_appeals, name="credit"),
+        path("credit/appeals/<int:appeal_id>/decision/", credit.desk_decide, name="credit_decide"),
+        path("credit/reviews/<int:review_id>/decision/", credit.desk_review, name="credit_review"),
     ],
     "desk",
 )

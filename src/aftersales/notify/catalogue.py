@@ -169,6 +169,85 @@ TOPICS: dict[str, Topic] = {
             },
             webhook=False,
         ),
+        # Credit (credit/): notices to the buyer or merchant a penalty touches, and the desk's
+        # and managers' queue of appeals. Inbox and email only.
+        Topic(
+            "credit.buyer_penalised",
+            1,
+            "A penalty (no fast lane, inspection first) was placed on a buyer, with its reason.",
+            {
+                "penalty_id": "integer",
+                "kind": "string: no_fast_lane or inspect_first",
+                "reason_code": "string: why (score.below_penalty_line, review.shop_flags, …)",
+                "score": "integer: the buyer's score when it was decided",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "credit.merchant_restricted",
+            1,
+            "A monthly rating brought a restriction on a merchant, with its reason.",
+            {
+                "restriction_id": "integer",
+                "kind": "string: larger_deposit, shorter_review or manual_rejection_review",
+                "reason_code": "string: the grade and metrics behind it",
+                "grade": "string: A–D",
+                "month": "string: YYYY-MM",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "credit.appeal_filed",
+            1,
+            "A buyer or merchant appealed a credit penalty; a person must decide it.",
+            {
+                "appeal_id": "integer",
+                "party": "string: buyer or merchant",
+                "kind": "string: the penalty or restriction appealed",
+                "due_at": "string: ISO 8601, the decision SLA",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "credit.appeal_decided",
+            1,
+            "A person decided a credit appeal: upheld (the penalty is removed) or dismissed.",
+            {
+                "appeal_id": "integer",
+                "party": "string: buyer or merchant",
+                "kind": "string",
+                "outcome": "string: upheld or dismissed",
+                "note": "string: the decider's reason",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "credit.appeal_overdue",
+            1,
+            "A credit appeal passed its SLA undecided: the penalty is suspended, managers told.",
+            {
+                "appeal_id": "integer",
+                "party": "string: buyer or merchant",
+                "due_at": "string: ISO 8601",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
+        Topic(
+            "credit.buyer_review_opened",
+            1,
+            "Flags from two or more distinct shops opened a review of a buyer.",
+            {
+                "review_id": "integer",
+                "shops": "integer: distinct shops flagging",
+                "at": "string: ISO 8601",
+            },
+            webhook=False,
+        ),
     )
 }
 

@@ -240,6 +240,62 @@ COMPLAINT_SLA_BREACHED = T(
     N("It was due at {due} and is now with a {level}."),
 )
 
+CREDIT_PENALISED = T(
+    N("Your after-sales standing changed: {kind_label}"),
+    N(
+        "Reason: {reason_code} (score {score}). See why on your credit page; you can appeal "
+        "there and a person decides."
+    ),
+    urgent=True,
+)
+CREDIT_RESTRICTED = T(
+    N("After-sales credit {month}: {kind_label}"),
+    N(
+        "Your grade this month is {grade} ({reason_code}). See the metrics beside your "
+        "category's mean on your credit page; you can appeal there."
+    ),
+)
+CREDIT_APPEAL_FILED = T(
+    N("Credit appeal #{appeal_id} to decide"),
+    N("A {party} appealed {kind_label}. Decide it by {due}."),
+)
+CREDIT_APPEAL_DECIDED = T(
+    N("Your credit appeal #{appeal_id}: {outcome_label}"),
+    N("The reason given: {note}"),
+)
+CREDIT_APPEAL_OVERDUE = T(
+    N("Credit appeal #{appeal_id} is overdue"),
+    N("It was due at {due}. The penalty is suspended until someone decides."),
+    urgent=True,
+)
+CREDIT_REVIEW_OPENED = T(
+    N("Buyer review #{review_id} opened"),
+    N("{shops} shops flagged the same buyer. Review the history and decide."),
+)
+LABELS.update(
+    {
+        "no_fast_lane": N("no fast lane"),
+        "inspect_first": N("inspection before refund"),
+        "larger_deposit": N("larger deposit"),
+        "shorter_review": N("shorter review deadlines"),
+        "manual_rejection_review": N("rejections reviewed by the platform"),
+        "upheld": N("upheld, the penalty is removed"),
+        "dismissed": N("dismissed, the penalty stays"),
+    }
+)
+
+
+def _credit_templates(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
+    party = BUYER if payload.get("party") == "buyer" else MERCHANT
+    return {
+        "credit.buyer_penalised": {BUYER: CREDIT_PENALISED},
+        "credit.merchant_restricted": {MERCHANT: CREDIT_RESTRICTED},
+        "credit.appeal_filed": {DESK: CREDIT_APPEAL_FILED},
+        "credit.appeal_decided": {party: CREDIT_APPEAL_DECIDED},
+        "credit.appeal_overdue": {MANAGERS: CREDIT_APPEAL_OVERDUE},
+        "credit.buyer_review_opened": {DESK: CREDIT_REVIEW_OPENED},
+    }.get(topic, {})
+
 
 def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
     """Audience → template for one event (empty: nobody is messaged, webhooks only)."""
@@ -263,6 +319,8 @@ def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
         return REFUND_SUCCEEDED
     if topic == "refund.failed":
         return REFUND_FAILED
+    if topic.startswith("credit."):
+        return _credit_templates(topic, payload)
     if topic == "webhook.endpoint_disabled":
         return {PLATFORM_ADMIN if payload.get("platform") else MERCHANT_ADMIN: ENDPOINT_DISABLED}
     return {}
@@ -294,6 +352,8 @@ def render(template: Template, payload: dict[str, Any], language: str) -> tuple[
             "since": _when(payload.get("failing_since")),
             "reason": payload.get("reason") or "—",
             "signals_label": ", ".join(payload.get("signals") or []) or "—",
+            "kind_label": _label(payload.get("kind")),
+            "outcome_label": _label(payload.get("outcome")),
         }
         if not params.get("amount") and payload.get("refund_amount"):
             params["amount"] = payload["refund_amount"]

@@ -1,7 +1,7 @@
-"""Whether a buyer is trusted with the fast lane: the one function the fast lane asks. Until buyer
-credit (credit/, `buyer_standing`) is merged, trust is read from the buyer's own record — a
-history of orders, an account that is not brand new, no confirmed abuse, and fewer fast-lane
-refunds this month than the limit."""
+"""Whether a buyer is trusted with the fast lane: the one function the fast lane asks. The buyer's
+credit decides first (`credit.selectors.buyer_standing`: score, history, penalties, open
+reviews); then risk's own conditions — an account that is not brand new, no abuse confirmed at
+the risk desk, and fewer fast-lane refunds this month than the policy's limit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min, Q
 
 from aftersales.cases.models import CaseEvent
+from aftersales.credit.selectors import buyer_standing
 from aftersales.orders.models import Order
 from aftersales.risk.models import Review
 
@@ -53,7 +54,10 @@ def fast_lane_trust(buyer_ids: list[int], *, at: datetime, limits: dict) -> dict
     out = {}
     for buyer_id in ids:
         row = orders.get(buyer_id, {"recent": 0, "first": None})
-        if buyer_id in confirmed:
+        standing = buyer_standing(buyer_id, now=at)
+        if not standing.fast_lane_allowed:
+            out[buyer_id] = Trust(False, "credit:" + ",".join(standing.flags))
+        elif buyer_id in confirmed:
             out[buyer_id] = Trust(False, "confirmed_abuse")
         elif row["recent"] < limits["min_orders_180d"]:
             out[buyer_id] = Trust(False, "too_few_orders")

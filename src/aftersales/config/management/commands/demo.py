@@ -245,6 +245,9 @@ class Command(BaseCommand):
                 f"{cases} new after-sales cases across the flows' states."
             )
         )
+        from aftersales.credit import demo as credit_demo
+
+        self.stdout.write(credit_demo.seed())
         self._print_logins(logins)
         self.stdout.write(notify_demo.register_endpoint())
 

@@ -1,0 +1,162 @@
+"""Merchant-side abuse signals (RISK-SIGNALS.md RS-16..RS-20), each a small declared function
+over one month's data, for every merchant at once (grouped queries). A signal never restricts
+by itself: it is shown with its reason code and inputs to a person (safeguard H) and stored in
+the month's rating snapshot. Where the platform lacks the data a signal wants (outbound parcel
+weights, staff addresses), the function says which proxy it uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncHour
+
+from aftersales.credit.metrics import Month, invalid_rejection_rate
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    value: Decimal
+    inputs: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    id: str
+    code: str
+    compute: Callable[[Month], dict[int, Hit]]
+    line: str  # when it fires, in words (the threshold is the function's)
+    safeguard: str
+
+
+def fake_tracking(m: Month) -> dict[int, Hit]:
+    """RS-19: the merchant's replacement parcels with no carrier scan 72 h after they were
+    said to ship (recheck at 72 h for carrier lag), or a tracking number reused on another
+    case. Fires on any."""
+    from aftersales.returns.models import Shipment, TrackingEvent
+
+    sent = Shipment.objects.filter(
+        direction="replacement", shipped_at__gte=m.start, shipped_at__lt=m.end
+    )
+    scans = TrackingEvent.objects.filter(shipment=OuterRef("pk"))
+    unknown = sent.filter(shipped_at__lte=m.end - timedelta(hours=72)).exclude(Exists(scans))
+    reused = sent.filter(
+        Exists(
+            Shipment.objects.filter(
+                carrier=OuterRef("carrier"), tracking_no=OuterRef("tracking_no")
+            ).exclude(case_id=OuterRef("case_id"))
+        )
+    )
+    out: dict[int, Hit] = {}
+    for row in unknown.values("merchant_id").annotate(n=Count("id")).order_by():
+        out[row["merchant_id"]] = Hit(Decimal(row["n"]), {"unscanned_72h": row["n"]})
+    for row in reused.values("merchant_id").annotate(n=Count("id")).order_by():
+        hit = out.get(row["merchant_id"])
+        inputs = {**(hit.inputs if hit else {}), "reused_numbers": row["n"]}
+        out[row["merchant_id"]] = Hit((hit.value if hit else 0) + row["n"], inputs)
+    return out
+
+
+def empty_parcels(m: Month) -> dict[int, Hit]:
+    """RS-18 (proxy: no outbound weights are held): signed-for orders whose buyer reported
+    missing parts or nothing received, ÷ the merchant's signed orders; fires ≥ 0.3 with ≥ 5."""
+    from aftersales.cases.models import Case
+    from aftersales.orders.models import Shipment
+
+    signed = Shipment.objects.filter(signed_at__gte=m.start, signed_at__lt=m.end)
+    claims = Case.objects.filter(
+        reason__in=("missing_parts", "not_received"),
+        order__shipments__signed_at__gte=m.start,
+        order__shipments__signed_at__lt=m.end,
+    )
+    dens = {
+        r["merchant_id"]: r["n"]
+        for r in signed.values("merchant_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by()
+    }
+    out = {}
+    for r in claims.values("merchant_id").annotate(n=Count("order_id", distinct=True)).order_by():
+        den = dens.get(r["merchant_id"], 0)
+        if den >= 5 and Decimal(r["n"]) / den >= Decimal("0.3"):
+            out[r["merchant_id"]] = Hit(
+                (Decimal(r["n"]) / den).quantize(Decimal("0.0001")),
+                {"claims": r["n"], "signed_orders": den},
+            )
+    return out
+
+
+def invalid_rejections(m: Month) -> dict[int, Hit]:
+    """RS-20: overturned ÷ rejections > 10 %, from 20 rejections."""
+    out = {}
+    for merchant_id, (num, den) in invalid_rejection_rate(m).items():
+        if den >= 20 and num / den > Decimal("0.10"):
+            out[merchant_id] = Hit(
+                (num / den).quantize(Decimal("0.0001")), {"overturned": num, "rejections": den}
+            )
+    return out
+
+
+def brushing(m: Month) -> dict[int, Hit]:
+    """RS-16: shop-hours with ≥ 3 orders per unique buyer (and ≥ 6 orders); counts the hours."""
+    from aftersales.orders.models import Order
+
+    hours = (
+        Order.objects.filter(placed_at__gte=m.start, placed_at__lt=m.end)
+        .annotate(hour=TruncHour("placed_at"))
+        .values("merchant_id", "hour")
+        .annotate(orders=Count("id"), buyers=Count("buyer_id", distinct=True))
+        .filter(Q(orders__gte=6) & Q(orders__gte=F("buyers") * 3))
+        .order_by()
+    )
+    counts: dict[int, int] = {}
+    for row in hours:
+        counts[row["merchant_id"]] = counts.get(row["merchant_id"], 0) + 1
+    return {mid: Hit(Decimal(n), {"hours": n}) for mid, n in counts.items()}
+
+
+def collusion(m: Month) -> dict[int, Hit]:
+    """RS-17 (proxy: no staff device or address data): buyers with ≥ 5 orders at the shop in
+    the month who bought nowhere else, a dense buyer–shop block; fires from 3 such buyers."""
+    from aftersales.orders.models import Order
+
+    in_month = Order.objects.filter(placed_at__gte=m.start, placed_at__lt=m.end)
+    pairs = in_month.values("merchant_id", "buyer_id").annotate(n=Count("id")).filter(n__gte=5)
+    elsewhere = in_month.filter(buyer_id=OuterRef("buyer_id")).exclude(
+        merchant_id=OuterRef("merchant_id")
+    )
+    loyal = pairs.annotate(other=Exists(elsewhere)).filter(other=False).order_by()
+    counts: dict[int, int] = {}
+    for row in loyal:
+        counts[row["merchant_id"]] = counts.get(row["merchant_id"], 0) + 1
+    return {mid: Hit(Decimal(n), {"dense_buyers": n}) for mid, n in counts.items() if n >= 3}
+
+
+SIGNALS: tuple[Signal, ...] = (
+    Signal("RS-16", "brushing", brushing, "≥3 orders per buyer in a shop-hour", "H"),
+    Signal("RS-17", "collusion", collusion, "≥3 single-shop buyers with ≥5 orders", "H"),
+    Signal("RS-18", "empty_parcels", empty_parcels, "≥30 % of signed orders claimed empty", "H, A"),
+    Signal("RS-19", "fake_tracking", fake_tracking, "any unscanned at 72 h or reused", "E, A"),
+    Signal("RS-20", "invalid_rejections", invalid_rejections, ">10 % overturned, ≥20", "E, A"),
+)
+
+
+def merchant_signals(m: Month) -> dict[int, list[dict[str, object]]]:
+    """merchant → the signals that fired this month, with their inputs."""
+    out: dict[int, list[dict[str, object]]] = {}
+    for signal in SIGNALS:
+        for merchant_id, hit in signal.compute(m).items():
+            out.setdefault(merchant_id, []).append(
+                {
+                    "id": signal.id,
+                    "code": signal.code,
+                    "value": str(hit.value),
+                    "inputs": {k: str(v) for k, v in hit.inputs.items()},
+                    "line": signal.line,
+                    "safeguard": signal.safeguard,
+                }
+            )
+    return out
