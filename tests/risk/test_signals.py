@@ -24,7 +24,7 @@ def test_an_honest_buyer_fires_nothing():
 def test_return_rate_three_times_the_category_baseline_warns():
     result = score(honest(returns_180d_category=8, lines_180d_category=10), BUILTIN, trigger=OPEN)
     assert result.codes == ["RS-01"]
-    assert result.level == "allow"  # 10 points: below the warn cut-off, and warn at most
+    assert result.level == "allow"  # 15 points: below the warn cut-off, and warn at most
 
 
 def test_a_sizing_returner_within_three_times_the_baseline_is_not_flagged():

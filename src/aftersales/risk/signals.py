@@ -193,13 +193,13 @@ SIGNALS: tuple[Signal, ...] = (
         _("%(returns)s returns of %(bought)s bought in this category in 180 days "
           "(rate %(rate)s, category baseline %(baseline)s)"),
         ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate"),
-        {"multiple": 3, "min_returns": 5, "points": 10}, _rs01, ceiling="warn",
+        {"multiple": 3, "min_returns": 5, "points": 15}, _rs01, ceiling="warn",
     ),
     Signal(
         "RS-02", _("Value ratio"),
         _("¥%(refunded)s refunded of ¥%(bought)s bought in 180 days (ratio %(ratio)s)"),
         ("refunded_180d", "bought_180d", "claim_amount"),
-        {"ratio": 0.6, "min_amount": 2000, "points": 40}, _rs02,
+        {"ratio": 0.6, "min_amount": 2000, "points": 25}, _rs02,
     ),
     Signal(
         "RS-03", _("Cluster velocity"),

@@ -750,4 +750,18 @@ def render(report: Report, capacity: float) -> list[str]:
     )
     codes = Counter(c for r in rows for c in r["codes"])
     out.append("Reasons seen: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
+    wrong = Counter(c for r in honest if r["flagged"] for c in r["codes"] or ["(incomplete)"])
+    out.append(
+        "Reasons on honest requests flagged: "
+        + (", ".join(f"{c} {n}" for c, n in sorted(wrong.items())) or "none")
+    )
+    missed = Counter(
+        r["kind"] + ":" + ("+".join(r["codes"]) or "-")
+        for r in rows
+        if r["abusive"] and not r["flagged"]
+    )
+    out.append(
+        "Planted requests missed (pattern:reasons seen): "
+        + ", ".join(f"{k} {n}" for k, n in missed.most_common(12))
+    )
     return out
