@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from ipaddress import ip_address
 
 from django.db import transaction
@@ -32,6 +33,7 @@ def normalise_address(address: str) -> str:
     return _SPACES.sub("", folded).lower()
 
 
+@lru_cache(maxsize=8192)
 def hash_of(kind: str, value: str) -> str:
     if kind == "address":
         value = normalise_address(value)
@@ -62,9 +64,11 @@ def record(buyer_id: int, identifiers: dict[str, str], *, at) -> None:
     """The identifiers seen with a buyer on a request (one statement; the ones known already
     are left as they are). Unknown kinds and empty values are ignored."""
     wanted = {k: v for k, v in identifiers.items() if k in KINDS and v}
-    if not wanted:
-        return
     hashes = {kind: hash_of(kind, value) for kind, value in wanted.items()}
+    # Known already (committed earlier in this process): no statement at all.
+    keys = {(buyer_id, kind, h) for kind, h in hashes.items()}
+    if keys <= _SEEN:
+        return
     shared = {}
     if "address" in hashes:
         shared = dict(
@@ -83,6 +87,18 @@ def record(buyer_id: int, identifiers: dict[str, str], *, at) -> None:
         for kind, value_hash in hashes.items()
     ]
     Identifier.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(lambda: _remember(keys))
+
+
+# (buyer, kind, hash) committed by this process: a buyer's device, phone and address are the
+# same request after request, and the insert that finds them known is a statement for nothing.
+_SEEN: set[tuple[int, str, str]] = set()
+
+
+def _remember(keys: set[tuple[int, str, str]]) -> None:
+    if len(_SEEN) > 200_000:
+        _SEEN.clear()
+    _SEEN.update(keys)
 
 
 def clusters(buyer_ids: Iterable[int] | None = None) -> list[set[int]]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from aftersales.accounts.actors import Actor
@@ -100,8 +100,25 @@ def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment
         policy = policies[s.merchant_id]
         result = score(inputs[s.case_id], policy, trigger=trigger)
         rows.append(_row(s, trigger, policy, inputs[s.case_id], result))
-    Assessment.objects.bulk_create(rows)
+    _insert(rows)
     return {row.subject_id: row for row in rows}
+
+
+def _insert(rows: list[Assessment]) -> None:
+    """One INSERT of the rows as the ORM would write them (no ids read back: nobody needs them
+    in the transaction that scores) — cheaper than bulk_create on the opening's hot path."""
+    fields = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}",  # noqa: S608
+            params,
+        )
 
 
 def _row(s: Subject, trigger: str, policy: Policy, inputs: dict, result: Result) -> Assessment:
