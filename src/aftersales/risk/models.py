@@ -31,8 +31,13 @@ class RiskPolicy(AppendOnlyModel):
             models.UniqueConstraint(
                 fields=["merchant", "number"],
                 name="risk_policy_number_per_merchant",
-                nulls_distinct=False,
-            )
+                condition=Q(merchant__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["number"],
+                name="risk_policy_number_platform",
+                condition=Q(merchant__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
