@@ -77,3 +77,6 @@ def _forget_policy_versions():
 
     loading.compiled.cache_clear()
     loading.forget_latest()
+    from aftersales.risk.services import forget_policies
+
+    forget_policies()

@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 # Token; the order with its shipments and lines (locked), the lines' history; the case, its
 # lines, its event and its deadlines (one statement on PostgreSQL, four on SQLite); the event's
 # outbox message; BEGIN/COMMIT (savepoints under the test's transaction).
-OPEN_STATEMENTS = 7 if connection.vendor == "postgresql" else 10
+# + risk (risk/hooks.py): the buyer's history in one read, the score in one write, the client's
+# identifiers (its IP at least) in one more.
+RISK_STATEMENTS = 3
+OPEN_STATEMENTS = (7 if connection.vendor == "postgresql" else 10) + RISK_STATEMENTS
 # Token, the case (API read), the case locked, its update, the event and its outbox message, the
 # deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
 ACT_STATEMENTS = 11

@@ -76,6 +76,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "policy.publish": frozenset({R.MANAGER, R.ADMIN, SYSTEM}),
+    # The risk desk (risk/): the flagged queue, its reviews, the thresholds.
+    "risk.view": frozenset({R.RISK, R.SPECIALIST, R.MANAGER, R.ADMIN, SYSTEM}),
+    "risk.review": frozenset({R.RISK, R.MANAGER, R.ADMIN}),
+    "risk.publish": frozenset({R.RISK, R.MANAGER, R.ADMIN, SYSTEM}),
     # A merchant's own rules (their merchant only; selectors and services check the tenant).
     "policy.override": frozenset({R.MERCHANT_ADMIN, R.MANAGER, R.ADMIN, SYSTEM}),
     "tokens.create": frozenset({R.ADMIN, R.MERCHANT_ADMIN, SYSTEM}),

@@ -36,8 +36,21 @@ def open_case(request: HttpRequest, payload: CaseIn):
             services.LineClaim(ln.line_id, ln.quantity, ln.condition, ln.new_unit_price)
             for ln in payload.lines
         ],
+        client=client_of(request),
     )
     return Status(201, case_out(case, request.auth))
+
+
+def client_of(request: HttpRequest) -> dict[str, str]:
+    """Where the request came from, for linking accounts (risk): the app's device fingerprint
+    and payment account when it sends them (optional headers), and the client's address."""
+    meta = request.META
+    out = {
+        "device": meta.get("HTTP_X_DEVICE_FINGERPRINT", ""),
+        "payment": meta.get("HTTP_X_PAYMENT_ACCOUNT", ""),
+        "ip": meta.get("REMOTE_ADDR", ""),
+    }
+    return {k: v[:200] for k, v in out.items() if v}
 
 
 @router.get("/cases", response=page_schema(CaseSummaryOut))

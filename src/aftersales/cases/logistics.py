@@ -261,6 +261,12 @@ def _settle_variant(case: Case, variant: dict[str, Any]) -> None:
 
 # --- Carriers' scans, by webhook --------------------------------------------------------------
 
+# Called with ([(case, recorded scan)] of the return parcels' new scans, the webhook's raw
+# events) in the webhook's transaction, the cases locked, after the scans moved them: the
+# contexts above cases hook here (risk reads the carrier's weight; the fast lane refunds at the
+# first scan). Registered from their AppConfig.ready().
+RETURN_SCAN_HOOKS: list[Callable[[list[tuple[Case, Any]], list[dict[str, Any]]], None]] = []
+
 
 @dataclass(frozen=True)
 class WebhookReceipt:
@@ -305,7 +311,8 @@ def receive_carrier_events(*, carrier: str, body: bytes, signature: str) -> Webh
             _("Sign the body: %(header)s: v1=<hex HMAC-SHA256 with the carrier's secret>")
             % {"header": carriers.SIGNATURE_HEADER}
         )
-    updates = returns.parse_updates(_events_of(body))
+    items = _events_of(body)
+    updates = returns.parse_updates(items)
     rule = f"carrier:{carrier}"
     moved = 0
     with transaction.atomic():
@@ -339,6 +346,10 @@ def receive_carrier_events(*, carrier: str, body: bytes, signature: str) -> Webh
                     _note(case, "return_in_transit", rule, scan)
             elif scan.status == DELIVERED:
                 _note(case, "replacement_delivered", rule, scan)
+        returning = [(cases[s.shipment.case_id], s) for s in result.scans
+                     if s.shipment.direction == Shipment.Direction.RETURN]  # fmt: skip
+        for hook in RETURN_SCAN_HOOKS:  # risk: the carrier's weight, the fast lane
+            hook(returning, items)
         for interception in result.interceptions:
             action = (
                 "interception_succeeded"

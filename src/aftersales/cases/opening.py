@@ -13,6 +13,7 @@ own converters, so the rows are what the ORM would have written and read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -39,6 +40,12 @@ from aftersales.policy.facts import facts_from_stored
 from aftersales.policy.services import EligibilityQuestion, judge_line
 from aftersales.refunds.models import COUNTING
 
+# Called with (case, order_lines=, shipments=, client=) once the case and its lines are written,
+# before an automatic approval, in the opening's transaction; the contexts above cases register
+# here from their AppConfig.ready() (risk scores every case as it opens). Cheap by contract: a
+# hook reads in bulk and writes its own rows, a statement or two, never the case's.
+OPENED: list[Callable[..., None]] = []
+
 
 @dataclass(frozen=True)
 class LineClaim:
@@ -59,6 +66,7 @@ def open_case(
     merchant: str | None = None,
     description: str = "",
     at: datetime | None = None,
+    client: dict[str, str] | None = None,
 ) -> Case:
     """Open a case on lines of an order the actor may see. Each line is judged by the current
     policy (stored with its version); an ineligible line refuses the whole case with the
@@ -167,6 +175,8 @@ def open_case(
     # schedules any (the executor's step below).
     planned = [] if rule else deadlines.build(case, flow, "requested", now=at)
     _insert(case, actor, planned, note=description[:500], claimed=[c.line_id for c in lines])
+    for hook in OPENED:  # risk scoring: reads what this function holds, writes its own rows
+        hook(case, order_lines=list(order_lines.values()), shipments=shipments, client=client or {})
     if rule:
         from aftersales.cases.services import ActionBody, _act_locked
 

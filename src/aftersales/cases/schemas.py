@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
@@ -47,6 +47,9 @@ class InspectionLineIn(_Strict):
     deduction: Amount | None = Field(default=None, description="partial: deducted from refund")
     reason: str = Field(default="", max_length=500, description="required for partial and fail")
     evidence_ids: list[int] = Field(default_factory=list, max_length=50)
+    serials: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=100, description="serial numbers / IMEIs returned"
+    )
 
 
 class VariantIn(_Strict):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "aftersales.complaints",
     "aftersales.notify",
     "aftersales.refunds",
+    "aftersales.risk",
     "aftersales.credit",
     "aftersales.guarantee",
     "aftersales.disputes",

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import (
+    BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
@@ -101,8 +102,9 @@ class BuyerIn(StrictSchema):
     address: Text(500, min_length=0) = ""
 
 
-class LineAttributes(Schema):
-    """The facts the policy reads; shops may send more keys, which are kept as sent."""
+class LineAttributes(BaseModel):
+    """The facts the policy reads; shops may send more keys, which are kept as sent (a plain
+    pydantic model: ninja's Schema validator drops the extra keys)."""
 
     model_config = ConfigDict(extra="allow")
 

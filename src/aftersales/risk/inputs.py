@@ -1,0 +1,235 @@
+"""What the signals read, gathered for a batch of cases in ONE statement: per case a row of
+scalar sub-selects over the buyer's history (cases, orders, refunds, inspections, freight
+claims), the accounts linked to them (shared identifiers, the same phone) and, for a quality
+claim, the SKU's claims by others — `UNION ALL` across the batch, so a batch costs one round
+trip whatever its size. Every sub-select walks an index that leads with the buyer (or the
+identifier's hash); the merchant-wide quality rate is only computed when the buyer's refund-only
+count makes RS-08 possible (a lazy CASE). The facts of the case itself (its lines, the window,
+the carrier weight, serial numbers) come from what the caller holds."""
+
+# ruff: noqa: S608 - only our own constants and %s placeholders are formatted into the SQL
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from aftersales.policy.vocabulary import FAULT_REASONS
+from aftersales.refunds.models import COUNTING
+from aftersales.risk.document import RiskPolicy
+
+RETURN_TYPES = ("return_refund", "exchange", "refund_only")
+WORN_GRADES = ("fair", "damaged")
+WORN_RESULTS = ("fail", "partial")
+
+
+@dataclass
+class Subject:
+    """One case to score, with the facts the caller already holds."""
+
+    case_id: int
+    merchant_id: int
+    buyer_id: int
+    type: str
+    reason: str
+    at: datetime
+    category: str
+    sku: str
+    claim_amount: Decimal
+    window_position: float | None = None
+    sizes_of_one_spu: int = 0
+    expected_weight_g: float | None = None
+    return_weight_g: float | None = None
+    shipped_serials: list[str] = field(default_factory=list)
+    returned_serials: list[str] = field(default_factory=list)
+    signed: bool = False
+
+
+_LINKED = (
+    "SELECT i2.buyer_id FROM risk_identifier i1 JOIN risk_identifier i2"
+    " ON i2.kind = i1.kind AND i2.value_hash = i1.value_hash"
+    " WHERE i1.buyer_id = {b} AND i1.kind <> 'ip' AND i1.shared_type = ''"
+    " AND i2.shared_type = ''"
+    " UNION SELECT b2.id FROM accounts_buyer b1 JOIN accounts_buyer b2"
+    " ON b2.phone_hash = b1.phone_hash WHERE b1.id = {b} AND b1.phone_hash <> ''"
+)
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # our own constants only
+
+
+_RETURNS = _in(RETURN_TYPES)
+
+
+def _row_sql(quality: bool) -> str:
+    """One case's row; `%(name)s` marks stand for its parameters (named, then flattened)."""
+    b = "%(buyer)s"
+    linked = _LINKED.format(b=b)
+    sku = (
+        "(SELECT COUNT(DISTINCT c.id) FROM cases_case c"
+        " JOIN cases_caseline cl ON cl.case_id = c.id"
+        " JOIN orders_orderline ol ON ol.id = cl.order_line_id"
+        " WHERE c.merchant_id = %(merchant)s AND c.opened_at >= %(t90)s AND ol.sku = %(sku)s"
+        f" AND c.buyer_id <> {b} AND c.reason IN {_in(sorted(FAULT_REASONS))}),"
+        " (SELECT COUNT(*) FROM orders_orderline ol JOIN orders_order o ON o.id = ol.order_id"
+        " WHERE ol.merchant_id = %(merchant)s AND ol.sku = %(sku)s AND o.placed_at >= %(t90)s"
+        f" AND o.buyer_id <> {b})"
+        if quality
+        else "0, 0"
+    )
+    refund_only = (
+        f"(SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = {b} AND c.opened_at >= %(t90)s"
+        " AND c.type = 'refund_only'"
+        " AND EXISTS (SELECT 1 FROM orders_shipment s WHERE s.order_id = c.order_id))"
+    )
+    return (
+        "SELECT %(case)s,"
+        # RS-01: returns in the claim's category / lines bought in it, 180 d
+        f" (SELECT COUNT(DISTINCT c.id) FROM cases_case c"
+        " JOIN cases_caseline cl ON cl.case_id = c.id"
+        " JOIN orders_orderline ol ON ol.id = cl.order_line_id"
+        f" WHERE c.buyer_id = {b} AND c.opened_at >= %(t180)s AND c.type IN {_RETURNS}"
+        " AND ol.category = %(category)s),"
+        " (SELECT COUNT(*) FROM orders_orderline ol JOIN orders_order o ON o.id = ol.order_id"
+        f" WHERE o.buyer_id = {b} AND o.placed_at >= %(t180)s AND ol.category = %(category)s),"
+        # RS-02: bought / refunded (every refund that did not fail; this case's claim apart)
+        " (SELECT SUM(ol.paid_amount) FROM orders_orderline ol"
+        f" JOIN orders_order o ON o.id = ol.order_id WHERE o.buyer_id = {b}"
+        " AND o.placed_at >= %(t180)s),"
+        " (SELECT SUM(r.amount) FROM refunds_refund r JOIN cases_case c ON c.id = r.case_id"
+        f" WHERE c.buyer_id = {b} AND c.opened_at >= %(t180)s AND c.id <> %(case)s"
+        f" AND r.state IN {_in(COUNTING)}),"
+        # RS-08
+        f" {refund_only},"
+        f" (SELECT COUNT(*) FROM orders_order o WHERE o.buyer_id = {b}"
+        " AND o.placed_at >= %(t90)s),"
+        f" CASE WHEN {refund_only} >= %(ro_min)s THEN"
+        " (SELECT COUNT(*) FROM cases_case c WHERE c.merchant_id = %(merchant)s"
+        f" AND c.opened_at >= %(t90)s AND c.reason IN {_in(sorted(FAULT_REASONS))}) END,"
+        f" CASE WHEN {refund_only} >= %(ro_min)s THEN (SELECT COUNT(*) FROM orders_order o"
+        " WHERE o.merchant_id = %(merchant)s AND o.placed_at >= %(t90)s) END,"
+        # RS-09: not received although the carrier shows the parcel signed, 90 d
+        f" (SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = {b}"
+        " AND c.opened_at >= %(t90)s AND c.reason = 'not_received' AND EXISTS (SELECT 1"
+        " FROM orders_shipment s WHERE s.order_id = c.order_id AND s.signed_at IS NOT NULL)),"
+        # RS-04: earlier returns that came back worn
+        " (SELECT COUNT(*) FROM returns_inspection i JOIN cases_case c ON c.id = i.case_id"
+        f" WHERE c.buyer_id = {b} AND c.opened_at >= %(t180)s AND c.id <> %(case)s"
+        f" AND (i.grade IN {_in(WORN_GRADES)} OR i.result IN {_in(WORN_RESULTS)})),"
+        # RS-15: freight-insurance claims / returns, 180 d
+        " (SELECT COUNT(*) FROM refunds_freightinsuranceclaim f"
+        f" JOIN cases_case c ON c.id = f.case_id WHERE c.buyer_id = {b}"
+        " AND c.opened_at >= %(t180)s),"
+        f" (SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = {b}"
+        f" AND c.opened_at >= %(t180)s AND c.type IN {_RETURNS}),"
+        # RS-03 / RS-13: the linked accounts, their returns in 7 d, the new ones among them
+        f" (SELECT COUNT(*) FROM ({linked}) k),"
+        f" (SELECT COUNT(*) FROM cases_case c WHERE c.opened_at >= %(t7)s"
+        f" AND c.type IN {_RETURNS} AND (c.buyer_id = {b} OR c.buyer_id IN ({linked}))),"
+        " (SELECT COUNT(*) FROM (SELECT o.buyer_id FROM orders_order o"
+        f" WHERE o.buyer_id IN ({linked}) GROUP BY o.buyer_id"
+        " HAVING MIN(o.placed_at) >= %(t30)s) n),"
+        # RS-10: the SKU's quality claims by others / lines others bought, 90 d
+        f" {sku},"
+        # RS-11: photos of this case also filed with another buyer's case
+        " (SELECT COUNT(*) FROM cases_evidence e WHERE e.case_id = %(case)s AND EXISTS"
+        " (SELECT 1 FROM cases_evidence e2 JOIN cases_case c2 ON c2.id = e2.case_id"
+        f" WHERE e2.sha256 = e.sha256 AND c2.buyer_id <> {b}))"
+    )
+
+
+_SQL_CACHE: dict[bool, tuple[str, list[str]]] = {}
+
+
+def _compiled(quality: bool) -> tuple[str, list[str]]:
+    """The row's SQL with positional marks, and the parameter names in their order."""
+    found = _SQL_CACHE.get(quality)
+    if found is None:
+        sql, names = _row_sql(quality), []
+
+        class Recorder(dict):
+            def __missing__(self, key):
+                names.append(key)
+                return "%s"
+
+        found = (sql % Recorder(), names)
+        _SQL_CACHE[quality] = found
+    return found
+
+
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    return float(value)
+
+
+def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]:
+    """{case_id: inputs} for every subject, in one statement. `policy_for(subject)` gives the
+    RiskPolicy that will score it (its category baseline and RS-08 minimum go in)."""
+    subjects = list(subjects)
+    if not subjects:
+        return {}
+    parts, params = [], []
+    adapt = connection.ops.adapt_datetimefield_value
+    for s in subjects:
+        policy: RiskPolicy = policy_for(s)
+        sql, names = _compiled(s.reason in FAULT_REASONS)
+        values = {
+            "case": s.case_id,
+            "buyer": s.buyer_id,
+            "merchant": s.merchant_id,
+            "category": s.category,
+            "sku": s.sku,
+            "ro_min": int(policy.thresholds("RS-08", s.category)["count"]),
+            **{f"t{d}": adapt(s.at - timedelta(days=d)) for d in (7, 30, 90, 180)},
+        }
+        parts.append(sql)
+        params += [values[n] for n in names]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    out = {}
+    for s in subjects:
+        (returns_cat, lines_cat, bought, refunded, ro90, orders90, m_quality, m_orders, inr90,
+         worn, claims, returns, linked, cluster_returns, cluster_new, sku_claims, sku_lines,
+         reused) = rows[s.case_id]  # fmt: skip
+        policy = policy_for(s)
+        out[s.case_id] = {
+            "category": s.category,
+            "type": s.type,
+            "reason": s.reason,
+            "claim_amount": float(s.claim_amount),
+            "category_baseline_return_rate": policy.baseline(s.category),
+            "returns_180d_category": int(returns_cat),
+            "lines_180d_category": int(lines_cat),
+            "bought_180d": round(_number(bought), 2),
+            "refunded_180d": round(_number(refunded), 2),
+            "refund_only_90d": int(ro90),
+            "orders_90d": int(orders90),
+            "merchant_quality_rate": _number(m_quality) / m_orders if m_orders else 0.0,
+            "inr_despite_pod_90d": int(inr90),
+            "claim_is_inr_despite_pod": s.reason == "not_received" and s.signed,
+            "claim_is_quality": s.reason in FAULT_REASONS,
+            "worn_180d": int(worn),
+            "freight_claims_180d": int(claims),
+            "returns_180d": int(returns),
+            # The buyer counts as one account of their cluster even with nothing linked.
+            "cluster_accounts": max(1, int(linked)),
+            "cluster_returns_7d": int(cluster_returns),
+            "cluster_new_accounts": int(cluster_new),
+            "sku_quality_claims_others_90d": int(sku_claims),
+            "sku_lines_others_90d": int(sku_lines),
+            "evidence_reused": int(reused),
+            "window_position": s.window_position,
+            "sizes_of_one_spu": s.sizes_of_one_spu,
+            "expected_weight_g": s.expected_weight_g,
+            "return_weight_g": s.return_weight_g,
+            "shipped_serials": list(s.shipped_serials),
+            "returned_serials": list(s.returned_serials),
+        }
+    return out

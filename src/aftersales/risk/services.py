@@ -1,0 +1,203 @@
+"""Every state change of risk: publishing a threshold version (validated first), scoring a
+batch of subjects and storing each score with its reasons and input snapshot, a person's review
+of a flagged subject (clear or confirm: the labels), and the fast lane's refund at the carrier's
+first scan. Risk never moves a case against the buyer: its ladder ends at human review, and the
+only step it takes on a case is the fast lane's refund, through the case engine's own executor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+
+from aftersales.accounts.actors import Actor
+from aftersales.accounts.models import Merchant
+from aftersales.accounts.permissions import require
+from aftersales.core import audit, clock
+from aftersales.core.errors import Conflict, InvalidInput, NotFound
+from aftersales.risk import document
+from aftersales.risk.document import RiskPolicy as Policy
+from aftersales.risk.inputs import Subject, gather
+from aftersales.risk.models import Assessment, Review
+from aftersales.risk.models import RiskPolicy as PolicyRow
+from aftersales.risk.scoring import Result, score
+
+# --- Policy versions ------------------------------------------------------------------------
+
+CHECK_SECONDS = 5.0
+# (when read, {merchant id or None (platform): its latest version}): every scope at once, so a
+# merchant without a version of its own costs nothing either.
+_current: list[tuple[float, dict[int | None, Policy]]] = []
+
+
+@transaction.atomic
+def publish_policy(
+    *, actor: Actor, document_json: Any, merchant: Merchant | None = None, note: str = ""
+) -> PolicyRow:
+    """A new version of the platform's (or one merchant's) risk thresholds. Refused whole,
+    with every reason, when it names an unknown signal or threshold or a value of the wrong
+    kind (422 naming the field)."""
+    require(actor, "risk.publish")
+    validated = document.validate(document_json)
+    scope = PolicyRow.objects.filter(merchant=merchant)
+    number = (scope.aggregate(n=Max("number"))["n"] or 0) + 1
+    row = PolicyRow.objects.create(
+        merchant=merchant,
+        number=number,
+        document=validated,
+        published_by=actor.label,
+        note=note,
+    )
+    audit.record(
+        actor=actor,
+        action="risk.policy_published",
+        subject=row,
+        merchant_id=merchant.pk if merchant else None,
+        payload={"label": row.label},
+    )
+    transaction.on_commit(forget_policies)
+    return row
+
+
+def forget_policies() -> None:
+    _current.clear()
+
+
+def _latest_versions() -> dict[int | None, Policy]:
+    now = time.monotonic()
+    if _current and now - _current[0][0] < CHECK_SECONDS:
+        return _current[0][1]
+    found: dict[int | None, Policy] = {}
+    for row in PolicyRow.objects.order_by("merchant_id", "-number"):
+        found.setdefault(row.merchant_id, Policy(row.label, row.document))
+    _current[:] = [(now, found)]
+    return found
+
+
+def policy_for_merchant(merchant_id: int) -> Policy:
+    """The merchant's latest version, else the platform's, else the built-in defaults; the
+    versions are looked up again at most every few seconds (a published one never changes)."""
+    versions = _latest_versions()
+    return versions.get(merchant_id) or versions.get(None) or document.BUILTIN
+
+
+# --- Scoring --------------------------------------------------------------------------------
+
+
+def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment]:
+    """Score each subject (a case) now, store the score, its reasons and the snapshot it read,
+    in one read and one write for the whole batch. Returns {case_id: assessment}."""
+    subjects = list(subjects)
+    if not subjects:
+        return {}
+    policies = {s.merchant_id: policy_for_merchant(s.merchant_id) for s in subjects}
+    inputs = gather(subjects, lambda s: policies[s.merchant_id])
+    rows = []
+    for s in subjects:
+        policy = policies[s.merchant_id]
+        result = score(inputs[s.case_id], policy, trigger=trigger)
+        rows.append(_row(s, trigger, policy, inputs[s.case_id], result))
+    _insert(rows)
+    return {row.subject_id: row for row in rows}
+
+
+def _insert(rows: list[Assessment]) -> None:
+    """One INSERT of the rows as the ORM would write them (no ids read back: nobody needs them
+    in the transaction that scores) — cheaper than bulk_create on the opening's hot path."""
+    fields = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}",  # noqa: S608
+            params,
+        )
+
+
+def _row(s: Subject, trigger: str, policy: Policy, inputs: dict, result: Result) -> Assessment:
+    return Assessment(
+        subject_kind="case",
+        subject_id=s.case_id,
+        case_id=s.case_id,
+        merchant_id=s.merchant_id,
+        buyer_id=s.buyer_id,
+        trigger=trigger,
+        policy_label=policy.label,
+        score=result.score,
+        level=result.level,
+        needs_review=result.needs_review,
+        reasons=[r.as_json() for r in result.reasons],
+        snapshot={
+            "inputs": inputs,
+            "thresholds": result.thresholds,
+            "ladder": policy.cutoffs(),
+            "missing": list(result.missing),
+        },
+        at=s.at,
+    )
+
+
+def replay(assessment: Assessment) -> Result:
+    """The score again from the stored snapshot and thresholds: what it was, and why."""
+    snap = assessment.snapshot
+    doc = document.validate({"ladder": snap["ladder"]})
+    doc["signals"] = {code: dict(values) for code, values in snap["thresholds"].items()}
+    return score(snap["inputs"], Policy(assessment.policy_label, doc), trigger=assessment.trigger)
+
+
+# --- Reviews: the flagged queue's decisions -------------------------------------------------
+
+DECISIONS = {c.value for c in Review.Decision}
+
+
+@transaction.atomic
+def review(
+    *, actor: Actor, assessment_id: int, decision: str, note: str, codes: list[str] | None = None
+) -> Review:
+    """A person clears a flag (the signals were wrong for this buyer) or confirms abuse. Either
+    is saved as a label; a confirmation takes the buyer off the fast lane. Nothing else happens
+    to the case: its own flow goes on (a merchant's rejection, an appeal, a ruling)."""
+    require(actor, "risk.review")
+    if decision not in DECISIONS:
+        raise InvalidInput.on_field("decision", f"one of {sorted(DECISIONS)}")
+    if not note.strip():
+        raise InvalidInput.on_field("note", "say why: the label is read later")
+    assessment = Assessment.objects.filter(pk=assessment_id).first()
+    if assessment is None:
+        raise NotFound(f"No risk assessment {assessment_id}.")
+    if Review.objects.filter(subject_kind=assessment.subject_kind, subject_id=assessment.subject_id,
+                             at__gte=assessment.at).exists():  # fmt: skip
+        raise Conflict("This flag has been reviewed; a newer score opens a new review.")
+    fired = {r["code"] for r in assessment.reasons}
+    codes = list(codes or fired)
+    unknown = sorted(set(codes) - fired)
+    if unknown:
+        raise InvalidInput.on_field("codes", f"not reasons of this score: {unknown}")
+    row = Review.objects.create(
+        assessment=assessment,
+        subject_kind=assessment.subject_kind,
+        subject_id=assessment.subject_id,
+        merchant_id=assessment.merchant_id,
+        buyer_id=assessment.buyer_id,
+        decision=decision,
+        codes=codes,
+        note=note.strip(),
+        reviewer_label=actor.label,
+        reviewer_user_id=actor.user_id,
+        at=clock.now(),
+    )
+    audit.record(
+        actor=actor,
+        action=f"risk.{decision}",
+        subject=row,
+        merchant_id=assessment.merchant_id,
+        payload={"assessment": assessment.pk, "codes": codes, "case": assessment.case_id},
+    )
+    return row

@@ -1,0 +1,283 @@
+"""The signal catalogue (RISK-SIGNALS.md RS-01..22, those the platform holds data for): each
+signal a small declared pure function of the inputs snapshot and its thresholds, returning what
+it found (a Finding with the figures that made it fire) or None. Nothing here reads the
+database or the clock; the same inputs and thresholds give the same answer (replay).
+
+A signal that needs an input the snapshot does not hold raises `Missing`: the score cannot be
+computed in full, and the request is allowed with review — never denied (scoring.py)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# The action ladder, lowest first. There is nothing above review: no deny, no ban.
+LEVELS = ("allow", "warn", "friction", "review")
+
+# When a signal is evaluated: at opening, and at the events that bring new facts.
+OPEN, RETURN_SCAN, INSPECT = "open", "return_scan", "inspect"
+ALL_TRIGGERS = frozenset({OPEN, RETURN_SCAN, INSPECT})
+
+
+class Missing(Exception):
+    """An input the signal needs is not in the snapshot."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Signal:
+    code: str
+    title: Any  # lazily translated
+    explain: Any  # what the reviewer reads, with the detail's figures formatted in
+    needs: tuple[str, ...]
+    defaults: dict[str, float]  # thresholds, [I] defaults of RISK-SIGNALS.md; `points` is one
+    compute: Callable[[Mapping[str, Any], Mapping[str, float]], Finding | None]
+    # The highest level this signal alone may bring (RS-01: warn only; RS-05: never blocks),
+    # and the least it brings when it fires (RS-06/07: held for a person).
+    ceiling: str = "review"
+    floor: str = "allow"
+    triggers: frozenset[str] = ALL_TRIGGERS
+    safeguards: tuple[str, ...] = field(default=("E", "A"))
+
+    def run(self, inputs: Mapping[str, Any], thresholds: Mapping[str, float]) -> Finding | None:
+        absent = [name for name in self.needs if name not in inputs]
+        if absent:
+            raise Missing(", ".join(absent))
+        return self.compute(inputs, thresholds)
+
+
+def _ratio(num: float, den: float) -> float:
+    """num ÷ den; something over nothing is infinitely many (a ratio only falls as den grows)."""
+    if den:
+        return num / den
+    return math.inf if num else 0.0
+
+
+def _shown(value: float, places: int = 3) -> float | None:
+    """A ratio as the reason shows it (JSON has no infinity: None)."""
+    return None if math.isinf(value) else round(value, places)
+
+
+# --- The buyer's own history --------------------------------------------------------------
+
+
+def _rs01(i, t):
+    baseline = i["category_baseline_return_rate"]
+    if baseline is None:  # a category with no baseline in the policy: cannot be judged
+        raise Missing("category_baseline_return_rate")
+    returns, bought = i["returns_180d_category"], i["lines_180d_category"]
+    rate = _ratio(returns, bought)
+    if returns >= t["min_returns"] and rate >= t["multiple"] * baseline:
+        return Finding({"returns": returns, "bought": bought, "rate": _shown(rate, 3),
+                        "baseline": baseline})  # fmt: skip
+    return None
+
+
+def _rs02(i, t):
+    refunded, bought = i["refunded_180d"] + i["claim_amount"], i["bought_180d"]
+    ratio = _ratio(refunded, bought)
+    if ratio >= t["ratio"] and refunded >= t["min_amount"]:
+        return Finding({"refunded": round(refunded, 2), "bought": round(bought, 2),
+                        "ratio": _shown(ratio, 3)})  # fmt: skip
+    return None
+
+
+def _rs03(i, t):
+    linked, returns = i["cluster_accounts"], i["cluster_returns_7d"]
+    if linked >= 2 and returns >= t["returns_7d"]:
+        return Finding({"accounts": linked, "returns_7d": returns})
+    return None
+
+
+def _rs04(i, t):
+    position, worn = i["window_position"], i["worn_180d"]
+    if position is None:  # not delivered yet: no window position
+        return None
+    if position >= t["position"] and worn >= t["worn"]:
+        return Finding({"position": round(position, 2), "worn": worn})
+    return None
+
+
+def _rs05(i, t):
+    sizes = i["sizes_of_one_spu"]
+    if sizes >= t["sizes"]:
+        return Finding({"sizes": sizes})
+    return None
+
+
+def _rs08(i, t):
+    count, orders = i["refund_only_90d"], i["orders_90d"]
+    ratio = _ratio(count, orders)
+    # Weigh the merchant's quality refund rate: a bad merchant explains many 仅退款.
+    excused = i["merchant_quality_rate"] >= t["merchant_quality_rate"]
+    if count >= t["count"] and ratio >= t["ratio"] and not excused:
+        return Finding({"refund_only": count, "orders": orders, "ratio": _shown(ratio, 3)})
+    return None
+
+
+def _rs09(i, t):
+    count = i["inr_despite_pod_90d"]
+    if i["claim_is_inr_despite_pod"] and count >= t["count"]:
+        return Finding({"count": count})
+    return None
+
+
+def _rs10(i, t):
+    if not i["claim_is_quality"]:
+        return None
+    others, lines = i["sku_quality_claims_others_90d"], i["sku_lines_others_90d"]
+    share = _ratio(others, lines)
+    # Clears as soon as others report the same SKU (a real defective batch).
+    if lines >= t["min_lines"] and share < t["share"]:
+        return Finding({"others_quality_claims": others, "others_lines": lines,
+                        "share": _shown(share, 4)})  # fmt: skip
+    return None
+
+
+def _rs11(i, t):
+    reused = i["evidence_reused"]
+    if reused >= t["count"]:
+        return Finding({"reused": reused})
+    return None
+
+
+def _rs13(i, t):
+    accounts, new = i["cluster_accounts"], i["cluster_new_accounts"]
+    if accounts >= t["accounts"] and new >= t["new_accounts"]:
+        return Finding({"accounts": accounts, "new_accounts": new})
+    return None
+
+
+def _rs15(i, t):
+    claims, returns = i["freight_claims_180d"], i["returns_180d"]
+    ratio = _ratio(claims, returns)
+    if returns >= t["min_returns"] and ratio >= t["ratio"]:
+        return Finding({"claims": claims, "returns": returns, "ratio": _shown(ratio, 3)})
+    return None
+
+
+# --- Facts that arrive later --------------------------------------------------------------
+
+
+def _rs06(i, t):
+    weight, expected = i["return_weight_g"], i["expected_weight_g"]
+    if weight is None or not expected:  # no carrier weight, or no catalogue weight
+        return None
+    ratio = weight / expected
+    if ratio < t["ratio"]:
+        return Finding({"weight_g": weight, "expected_g": expected, "ratio": _shown(ratio, 3)})
+    return None
+
+
+def _rs07(i, t):
+    shipped, returned = set(i["shipped_serials"]), set(i["returned_serials"])
+    if not shipped or not returned:
+        return None
+    foreign = sorted(returned - shipped)
+    if len(foreign) >= t["count"]:
+        return Finding({"returned_not_shipped": foreign})
+    return None
+
+
+SIGNALS: tuple[Signal, ...] = (
+    Signal(
+        "RS-01", _("Return rate"),
+        _("%(returns)s returns of %(bought)s bought in this category in 180 days "
+          "(rate %(rate)s, category baseline %(baseline)s)"),
+        ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate"),
+        {"multiple": 3, "min_returns": 5, "points": 15}, _rs01, ceiling="warn",
+    ),
+    Signal(
+        "RS-02", _("Value ratio"),
+        _("¥%(refunded)s refunded of ¥%(bought)s bought in 180 days (ratio %(ratio)s)"),
+        ("refunded_180d", "bought_180d", "claim_amount"),
+        {"ratio": 0.6, "min_amount": 2000, "points": 25}, _rs02,
+    ),
+    Signal(
+        "RS-03", _("Cluster velocity"),
+        _("%(returns_7d)s returns in 7 days across %(accounts)s linked accounts"),
+        ("cluster_accounts", "cluster_returns_7d"),
+        {"returns_7d": 5, "points": 40}, _rs03,
+    ),
+    Signal(
+        "RS-04", _("Wardrobing timing"),
+        _("requested at %(position)s of the return window, %(worn)s earlier returns came back "
+          "worn"),
+        ("window_position", "worn_180d"),
+        {"position": 0.85, "worn": 2, "points": 30}, _rs04, floor="friction",
+        safeguards=("E", "A", "H"),
+    ),
+    Signal(
+        "RS-05", _("Bracketing"),
+        _("%(sizes)s sizes of one product in the order (information only)"),
+        ("sizes_of_one_spu",),
+        {"sizes": 2, "points": 0}, _rs05, ceiling="allow", safeguards=("E",),
+    ),
+    Signal(
+        "RS-06", _("Weight mismatch"),
+        _("the carrier weighed %(weight_g)s g, the goods weigh %(expected_g)s g "
+          "(ratio %(ratio)s): hold for inspection"),
+        ("return_weight_g", "expected_weight_g"),
+        {"ratio": 0.5, "points": 40}, _rs06, floor="review",
+        triggers=frozenset({RETURN_SCAN, INSPECT}), safeguards=("H", "A"),
+    ),
+    Signal(
+        "RS-07", _("Swap"),
+        _("serial numbers returned that were not shipped: %(returned_not_shipped)s"),
+        ("shipped_serials", "returned_serials"),
+        {"count": 1, "points": 60}, _rs07, floor="review",
+        triggers=frozenset({INSPECT}), safeguards=("H", "A"),
+    ),
+    Signal(
+        "RS-08", _("Refund-only ratio"),
+        _("%(refund_only)s refunds without return of %(orders)s orders in 90 days "
+          "(ratio %(ratio)s)"),
+        ("refund_only_90d", "orders_90d", "merchant_quality_rate"),
+        {"count": 3, "ratio": 0.2, "merchant_quality_rate": 0.15, "points": 40}, _rs08,
+    ),
+    Signal(
+        "RS-09", _("Not received despite proof of delivery"),
+        _("%(count)s not-received claims in 90 days on parcels the carrier shows signed"),
+        ("inr_despite_pod_90d", "claim_is_inr_despite_pod"),
+        {"count": 2, "points": 30}, _rs09, floor="friction", safeguards=("E", "A", "H"),
+    ),
+    Signal(
+        "RS-10", _("Reason outlier"),
+        _("a quality claim on a product others rarely report (%(others_quality_claims)s of "
+          "%(others_lines)s)"),
+        ("claim_is_quality", "sku_quality_claims_others_90d", "sku_lines_others_90d"),
+        {"share": 0.02, "min_lines": 30, "points": 15}, _rs10, ceiling="friction",
+        safeguards=("H",),
+    ),
+    Signal(
+        "RS-11", _("Evidence reuse"),
+        _("%(reused)s photos of this case were filed with another buyer's case"),
+        ("evidence_reused",),
+        {"count": 1, "points": 40}, _rs11, floor="review", safeguards=("H",),
+    ),
+    Signal(
+        "RS-13", _("Multi-account"),
+        _("%(accounts)s linked accounts, %(new_accounts)s of them new"),
+        ("cluster_accounts", "cluster_new_accounts"),
+        {"accounts": 3, "new_accounts": 2, "points": 30}, _rs13,
+    ),
+    Signal(
+        "RS-15", _("Freight insurance claims"),
+        _("%(claims)s freight-insurance claims on %(returns)s returns (ratio %(ratio)s)"),
+        ("freight_claims_180d", "returns_180d"),
+        {"ratio": 0.8, "min_returns": 5, "points": 40}, _rs15,
+    ),
+)  # fmt: skip
+BY_CODE: dict[str, Signal] = {s.code: s for s in SIGNALS}
+
+# Catalogue rows the platform holds no data for yet (documented in docs/risk.md): RS-12 needs
+# punitive claims, RS-14 the shops' promotion rules; RS-16..22 are merchant-side (credit).
+NOT_COMPUTED = ("RS-12", "RS-14", "RS-16", "RS-17", "RS-18", "RS-19", "RS-20", "RS-21", "RS-22")

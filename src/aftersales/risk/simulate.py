@@ -1,0 +1,767 @@
+"""`aftersales risk simulate`: a seeded synthetic population run through the real services —
+orders through `orders.services.upsert_order`, requests through `cases.services.open_case` (the
+policy decides eligibility), steps through `cases.services.act`, the carrier's scans through the
+signed tracking webhook handler (`cases.logistics.receive_carrier_events`), inspections with
+serial numbers — so every score is the one the platform would store. Then it reads the stored
+assessments and reports catch rate per planted pattern, false positives overall and by segment,
+precision at review capacity and the share of honest requests no person had to touch.
+
+How the population is kept honest (docs/risk.md): the planted patterns are the behaviours
+RISK-SIGNALS.md names (its Signal column and FP-risk column), written as behaviour — what the
+abuser does to orders, parcels and timing — never as signal inputs; the thresholds are the
+policy's defaults ([I] rows of RISK-SIGNALS.md), not fitted to this population; the hard
+negatives are the FP risks that document lists (heavy honest returners, dormitories and parcel
+stations, shared family devices, a real defective batch, carrier scale errors and lag).
+
+Everything runs in one transaction that is rolled back at the end unless `keep` is given."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
+from aftersales.accounts.models import Merchant, Role
+from aftersales.cases import logistics
+from aftersales.cases import services as cases
+from aftersales.cases.models import Case
+from aftersales.core import clock
+from aftersales.core.errors import DomainError
+from aftersales.orders.services import upsert_order
+from aftersales.policy.services import set_merchant_override
+from aftersales.returns import services as returns
+from aftersales.returns.carriers import sign
+from aftersales.risk import linking
+from aftersales.risk.models import Assessment
+
+# Planted abuse (RISK-SIGNALS.md, signal catalogue): what the abuser does.
+PATTERNS = {
+    "serial_returner": "buys often and returns most of it, high value (RS-01, RS-02)",
+    "wardrobing": "wears apparel and returns it at the end of the window (RS-04)",
+    "empty_box": "returns a parcel without the goods (RS-06)",
+    "swap": "returns another unit than the one shipped (RS-07)",
+    "refund_only": "claims refunds without return on delivered goods (RS-08)",
+    "inr_despite_pod": "claims not received on parcels signed for (RS-09)",
+    "ring": "several new accounts on one device and payment account, returning together "
+    "(RS-03, RS-13)",
+    "freight_insurance": "returns nearly every insured order for the 运费险 payout (RS-15)",
+}
+# Honest look-alikes (RISK-SIGNALS.md, FP-risk column and Evaluation).
+HARD_NEGATIVES = {
+    "heavy_returner": "orders several sizes, returns many of them, early, unworn",
+    "dormitory": "students at one dormitory address",
+    "parcel_station": "buyers collecting at one parcel station (驿站)",
+    "family_device": "a family ordering on one shared device",
+    "defective_batch": "bought from a batch that really is defective, and says so",
+    "carrier_noise": "the carrier's scale is off, or reports late",
+}
+CATEGORIES = ("apparel", "electronics", "home", "cosmetics", "food")
+PRICES = {
+    "apparel": (59, 499),
+    "electronics": (199, 2999),
+    "home": (39, 599),
+    "cosmetics": (49, 399),
+    "food": (19, 129),
+}
+WEIGHTS = {"apparel": 400, "electronics": 900, "home": 1500, "cosmetics": 300, "food": 1000}
+HONEST_RETURN_RATE = {
+    "apparel": 0.2,
+    "electronics": 0.05,
+    "home": 0.06,
+    "cosmetics": 0.04,
+    "food": 0.02,
+}
+DEFECTIVE_SKU = "home-defect"
+DAYS = 170  # the simulated half year, ending now
+
+
+@dataclass
+class Line:
+    sku: str
+    category: str
+    price: Decimal
+    weight_g: int
+    serial: str = ""
+
+
+@dataclass
+class Request:
+    """One after-sales request the simulated buyer makes, and how it goes."""
+
+    type: str
+    reason: str
+    position: float  # when in the 7-day window
+    abusive: bool
+    weight_ratio: float | None = 1.1  # carrier weight ÷ catalogue (None: not weighed)
+    returned_serial: str | None = None  # None: the shipped one
+    grade: str = "as_new"
+    case_id: int | None = None
+    refused: str = ""
+
+
+@dataclass
+class Order:
+    day: float
+    line: Line
+    insured: bool
+    request: Request | None = None
+    external_id: str = ""
+
+
+@dataclass
+class SimBuyer:
+    key: str
+    kind: str  # honest, or a pattern / hard negative name
+    abuser: bool
+    segment: dict[str, str]
+    phone: str
+    address: str
+    device: str
+    payment: str
+    orders: list[Order] = field(default_factory=list)
+    pk: int | None = None
+
+
+# --- The population ---------------------------------------------------------------------------
+
+
+class Planner:
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed)  # noqa: S311 - a seeded simulation, not a secret
+        self.n = 0
+        self.skus = {c: [f"{c}-{i:02d}" for i in range(30)] for c in CATEGORIES}
+
+    def next_id(self) -> int:
+        self.n += 1
+        return self.n
+
+    def line(self, category: str, *, sku: str | None = None, price=None) -> Line:
+        low, high = PRICES[category]
+        # A few popular products carry most orders (a SKU's others' quality share is readable).
+        sku = sku or self.skus[category][min(29, int(self.r.paretovariate(1.2)) - 1)]
+        value = Decimal(price or self.r.randint(low, high)).quantize(Decimal("0.01"))
+        serial = f"SN{self.next_id():08d}" if category == "electronics" else ""
+        return Line(sku, category, value, WEIGHTS[category], serial)
+
+    def buyer(
+        self,
+        kind: str,
+        abuser: bool,
+        *,
+        new: bool | None = None,
+        shared: str = "none",
+        address: str | None = None,
+        device: str | None = None,
+        payment: str | None = None,
+    ) -> SimBuyer:
+        i = self.next_id()
+        tier = self.r.choice(("1", "2", "3"))
+        new = self.r.random() < 0.2 if new is None else new
+        category = self.r.choice(CATEGORIES)
+        return SimBuyer(
+            key=f"sim-{i:06d}",
+            kind=kind,
+            abuser=abuser,
+            segment={
+                "account_age": "new" if new else "old",
+                "city_tier": tier,
+                "category": category,
+                "shared_address": shared,
+            },
+            phone=f"139{i:08d}",
+            address=address or f"{tier}线城市 幸福路 {i} 号",
+            device=device or f"dev-{i}",
+            payment=payment or f"pay-{i}",
+        )
+
+    def start(self, buyer: SimBuyer) -> float:
+        return DAYS - 28 if buyer.segment["account_age"] == "new" else 0.0
+
+    def days(self, buyer: SimBuyer, count: int) -> list[float]:
+        begin = self.start(buyer)
+        return sorted(self.r.uniform(begin, DAYS - 12) for _ in range(count))
+
+    def honest_request(self, line: Line, rate: float) -> Request | None:
+        r = self.r
+        if r.random() < 0.03:  # a real quality problem, any product
+            kind = r.choice(("return_refund", "refund_only"))
+            return Request(kind, "quality_issue", r.uniform(0.05, 0.6), False)
+        if r.random() < 0.01:  # a misdelivered parcel
+            return Request("refund_only", "not_received", r.uniform(0.05, 0.4), False)
+        if r.random() < rate:
+            late = r.random() < 0.15  # honest late returns
+            grade = "good" if r.random() < 0.25 else ("fair" if r.random() < 0.05 else "as_new")
+            return Request(
+                "return_refund",
+                "no_reason",
+                r.uniform(0.85, 0.99) if late else r.uniform(0.05, 0.8),
+                False,
+                weight_ratio=r.uniform(0.85, 1.4),
+                grade=grade,
+            )
+        return None
+
+    def honest(
+        self, buyer: SimBuyer, *, orders: tuple[int, int] = (3, 10), rate_factor: float = 1.0
+    ) -> SimBuyer:
+        main = buyer.segment["category"]
+        for day in self.days(buyer, self.r.randint(*orders)):
+            category = main if self.r.random() < 0.6 else self.r.choice(CATEGORIES)
+            line = self.line(category)
+            rate = min(0.9, HONEST_RETURN_RATE[category] * self.r.uniform(0.5, 1.5) * rate_factor)
+            order = Order(day, line, insured=self.r.random() < 0.3)
+            order.request = self.honest_request(line, rate)
+            buyer.orders.append(order)
+        return buyer
+
+    def population(self, n: int) -> list[SimBuyer]:
+        out: list[SimBuyer] = []
+        per_pattern = max(2, round(n * 0.02))
+        per_negative = max(2, round(n * 0.03))
+        for pattern in PATTERNS:
+            if pattern == "ring":
+                made = 0
+                while made < per_pattern:
+                    members = self.ring()
+                    out += members
+                    made += len(members)
+            else:
+                for _ in range(per_pattern):
+                    out.append(getattr(self, pattern)())
+        out += self.hard_negatives(per_negative)
+        while len(out) < n:
+            out.append(self.honest(self.buyer("honest", False)))
+        return out
+
+    # Planted abuse: behaviour, as RISK-SIGNALS.md describes it.
+
+    def serial_returner(self) -> SimBuyer:
+        b = self.buyer("serial_returner", True)
+        for day in self.days(b, self.r.randint(8, 14)):
+            category = self.r.choice(("apparel", "electronics"))
+            line = self.line(category, price=self.r.randint(300, 900))
+            order = Order(day, line, insured=False)
+            if self.r.random() < 0.85:
+                order.request = Request(
+                    "return_refund",
+                    "no_reason",
+                    self.r.uniform(0.1, 0.7),
+                    True,
+                    weight_ratio=self.r.uniform(0.9, 1.3),
+                )
+            b.orders.append(order)
+        return b
+
+    def wardrobing(self) -> SimBuyer:
+        b = self.buyer("wardrobing", True)
+        b.segment["category"] = "apparel"
+        for day in self.days(b, self.r.randint(6, 10)):
+            order = Order(day, self.line("apparel", price=self.r.randint(300, 1200)), False)
+            if self.r.random() < 0.7:
+                order.request = Request(
+                    "return_refund", "no_reason", self.r.uniform(0.88, 0.99), True, grade="fair"
+                )
+            b.orders.append(order)
+        return b
+
+    def empty_box(self) -> SimBuyer:
+        b = self.honest(self.buyer("empty_box", True), orders=(2, 5))
+        for day in self.days(b, self.r.randint(1, 2)):
+            order = Order(day, self.line("electronics", price=self.r.randint(800, 3000)), False)
+            order.request = Request(
+                "return_refund",
+                "no_reason",
+                self.r.uniform(0.1, 0.6),
+                True,
+                weight_ratio=self.r.uniform(0.03, 0.3),
+            )
+            b.orders.append(order)
+        return b
+
+    def swap(self) -> SimBuyer:
+        b = self.honest(self.buyer("swap", True), orders=(2, 5))
+        for day in self.days(b, self.r.randint(1, 2)):
+            order = Order(day, self.line("electronics", price=self.r.randint(800, 3000)), False)
+            order.request = Request(
+                "return_refund",
+                "quality_issue",
+                self.r.uniform(0.1, 0.6),
+                True,
+                weight_ratio=self.r.uniform(0.9, 1.2),
+                returned_serial=f"XX{self.next_id():08d}",
+            )
+            b.orders.append(order)
+        return b
+
+    def refund_only(self) -> SimBuyer:
+        b = self.buyer("refund_only", True)
+        for day in self.days(b, self.r.randint(6, 12)):
+            order = Order(
+                day, self.line(self.r.choice(CATEGORIES), price=self.r.randint(30, 150)), False
+            )
+            if self.r.random() < 0.6:
+                reason = self.r.choice(("not_as_described", "quality_issue"))
+                order.request = Request("refund_only", reason, self.r.uniform(0.05, 0.5), True)
+            b.orders.append(order)
+        return b
+
+    def inr_despite_pod(self) -> SimBuyer:
+        b = self.honest(self.buyer("inr_despite_pod", True), orders=(2, 5))
+        for day in self.days(b, self.r.randint(3, 5)):
+            order = Order(day, self.line(self.r.choice(CATEGORIES)), False)
+            order.request = Request("refund_only", "not_received", self.r.uniform(0.02, 0.3), True)
+            b.orders.append(order)
+        return b
+
+    def ring(self) -> list[SimBuyer]:
+        i = self.next_id()
+        device, payment = f"ring-dev-{i}", f"ring-pay-{i}"
+        members = []
+        week = self.r.uniform(DAYS - 26, DAYS - 14)
+        for _ in range(self.r.randint(3, 5)):
+            b = self.buyer("ring", True, new=True, device=device, payment=payment)
+            for _ in range(self.r.randint(1, 3)):
+                line = self.line(
+                    self.r.choice(("apparel", "cosmetics")), price=self.r.randint(150, 400)
+                )
+                order = Order(week + self.r.uniform(0, 3), line, False)
+                order.request = Request(
+                    "return_refund", "no_reason", self.r.uniform(0.05, 0.3), True
+                )
+                b.orders.append(order)
+            b.orders.sort(key=lambda o: o.day)
+            members.append(b)
+        return members
+
+    def freight_insurance(self) -> SimBuyer:
+        b = self.buyer("freight_insurance", True)
+        for day in self.days(b, self.r.randint(8, 12)):
+            order = Order(day, self.line(self.r.choice(("apparel", "home"))), insured=True)
+            if self.r.random() < 0.9:
+                order.request = Request(
+                    "return_refund", "no_reason", self.r.uniform(0.1, 0.8), True
+                )
+            b.orders.append(order)
+        return b
+
+    # Hard negatives: honest people who look like the patterns.
+
+    def hard_negatives(self, per: int) -> list[SimBuyer]:
+        out = []
+        for _ in range(per):
+            b = self.buyer("heavy_returner", False)
+            b.segment["category"] = "apparel"
+            out.append(self.honest(b, orders=(8, 14), rate_factor=2.5))
+        dorm = "浙江大学紫金港校区 蓝田学园 3 幢"
+        for _ in range(per):
+            out.append(
+                self.honest(
+                    self.buyer(
+                        "dormitory",
+                        False,
+                        shared="dormitory",
+                        address=dorm,
+                        new=self.r.random() < 0.5,
+                    )
+                )
+            )
+        station = "上海市浦东新区 张江镇 菜鸟驿站 18 号"
+        for _ in range(per):
+            out.append(
+                self.honest(
+                    self.buyer("parcel_station", False, shared="parcel_station", address=station)
+                )
+            )
+        made = 0
+        while made < per:
+            i = self.next_id()
+            for _ in range(self.r.randint(2, 4)):
+                out.append(
+                    self.honest(
+                        self.buyer(
+                            "family_device",
+                            False,
+                            shared="family_device",
+                            device=f"family-{i}",
+                            address=f"家庭 {i} 号",
+                        )
+                    )
+                )
+                made += 1
+        for _ in range(per * 2):
+            b = self.honest(self.buyer("defective_batch", False), orders=(2, 6))
+            order = Order(
+                self.r.uniform(DAYS - 60, DAYS - 12),
+                self.line("home", sku=DEFECTIVE_SKU, price=199),
+                False,
+            )
+            if self.r.random() < 0.5:  # the batch is bad: half its buyers report it
+                order.request = Request(
+                    self.r.choice(("return_refund", "refund_only")),
+                    "quality_issue",
+                    self.r.uniform(0.05, 0.5),
+                    False,
+                )
+            b.orders.append(order)
+            b.orders.sort(key=lambda o: o.day)
+            out.append(b)
+        for _ in range(per):
+            b = self.honest(self.buyer("carrier_noise", False), rate_factor=2.0)
+            for order in b.orders:
+                if order.request and order.request.type == "return_refund":
+                    order.request.weight_ratio = self.r.choice((None, self.r.uniform(0.45, 0.8)))
+            out.append(b)
+        return out
+
+
+# --- Running it through the platform ----------------------------------------------------------
+
+
+@dataclass
+class Report:
+    buyers: int
+    requests: int
+    refused_by_policy: Counter
+    rows: list[dict[str, Any]]
+
+    def lines(self, capacity: float) -> list[str]:
+        return render(self, capacity)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+class Runner:
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed + 1)  # noqa: S311 - a seeded simulation, not a secret
+        self.end = clock.now()
+        self.begin = self.end - timedelta(days=DAYS)
+        self.events = 0
+        self.tracking = 0
+        self.merchant: Merchant | None = None
+        self.merchant_actor: Actor | None = None
+        self.secret = settings.AFTERSALES_CARRIER_WEBHOOK_SECRETS.get("fake", "")
+
+    def at(self, day: float) -> datetime:
+        return self.begin + timedelta(days=day)
+
+    def setup(self) -> None:
+        code = f"risk-sim-{self.r.randrange(10**9)}"
+        self.merchant = Merchant.objects.create(code=code, name="模拟店铺")
+        self.merchant_actor = Actor(
+            kind="token",
+            role="merchant_integration",
+            label=f"{code} integration",
+            merchant_id=self.merchant.pk,
+        )
+        returns.set_return_settings(
+            actor=self.merchant_actor,
+            merchant_id=self.merchant.pk,
+            contact_name="仓管",
+            contact_phone="13900000000",
+            address="广东省深圳市南山区退货仓 1 号",
+            carriers=["fake"],
+            pickup_carrier="fake",
+        )
+        # A shop that grants 仅退款 after delivery (PDD-01 as a merchant's own rule): where
+        # refund-only abuse (RS-08) can happen at all.
+        set_merchant_override(
+            actor=SYSTEM_ACTOR,
+            merchant=self.merchant,
+            override={"rules": {"refund_without_return": {"enabled": True}}},
+        )
+        for address, kind in (
+            ("浙江大学紫金港校区 蓝田学园 3 幢", "dormitory"),
+            ("上海市浦东新区 张江镇 菜鸟驿站 18 号", "parcel_station"),
+        ):
+            linking.allow_shared_address(address, shared_type=kind)
+
+    def place(self, buyer: SimBuyer, order: Order, n: int) -> None:
+        placed = self.at(order.day)
+        signed = placed + timedelta(days=2)
+        order.external_id = f"{buyer.key}-{n}"
+        attributes = {"weight_g": order.line.weight_g}
+        if order.line.serial:
+            attributes["serials"] = [order.line.serial]
+        data = {
+            "external_id": order.external_id,
+            "merchant": self.merchant.code,
+            "buyer": {
+                "external_id": buyer.key,
+                "name": "模拟买家",
+                "phone": buyer.phone,
+                "address": buyer.address,
+            },
+            "currency": "CNY",
+            "placed_at": _iso(placed),
+            "paid_at": _iso(placed),
+            "discount": "0.00",
+            "shipping_fee": "0.00",
+            "free_shipping": True,
+            "freight_insurance": order.insured,
+            "lines": [
+                {
+                    "line_id": "1",
+                    "sku": order.line.sku,
+                    "title": order.line.sku,
+                    "category": order.line.category,
+                    "quantity": 1,
+                    "unit_price": f"{order.line.price:.2f}",
+                    "discount": "0.00",
+                    "attributes": attributes,
+                    "confirmed_exclusions": [],
+                    "gifts": [],
+                }
+            ],
+            "payments": [
+                {"method": "card", "amount": f"{order.line.price:.2f}", "paid_at": _iso(placed)}
+            ],
+            "shipments": [
+                {
+                    "carrier": "sf",
+                    "tracking_no": "SF1234567890",
+                    "line_ids": ["1"],
+                    "shipped_at": _iso(placed + timedelta(days=1)),
+                    "signed_at": _iso(signed),
+                    "installed_at": None,
+                }
+            ],
+        }
+        row, _ = upsert_order(actor=SYSTEM_ACTOR, data=data)
+        buyer.pk = row.buyer_id
+
+    def open(self, buyer: SimBuyer, order: Order) -> Case | None:
+        req = order.request
+        signed = self.at(order.day) + timedelta(days=2)
+        at = signed + timedelta(days=7 * req.position)
+        actor = Actor(kind="user", role=Role.BUYER, label=buyer.key, buyer_id=buyer.pk)
+        client = {
+            "device": buyer.device,
+            "payment": buyer.payment,
+            "address": buyer.address,
+            "ip": f"10.{self.r.randrange(256)}.{self.r.randrange(256)}.1",
+        }
+        try:
+            case = cases.open_case(
+                actor=actor,
+                order=order.external_id,
+                merchant=self.merchant.code,
+                type=req.type,
+                reason=req.reason,
+                lines=[cases.LineClaim("1", 1)],
+                at=at,
+                client=client,
+            )
+        except DomainError as exc:
+            req.refused = f"{req.type}/{req.reason}: {str(exc)[:80]}"
+            return None
+        req.case_id = case.pk
+        return case
+
+    def scan(self, tracking_no: str, status: str, at: datetime, weight: float | None) -> None:
+        self.events += 1
+        event = {
+            "event_id": f"sim-{self.events}",
+            "tracking_no": tracking_no,
+            "status": status,
+            "at": _iso(at),
+            "location": "模拟网点",
+        }
+        if weight is not None:
+            event["weight_g"] = round(weight)
+        body = json.dumps({"events": [event]}).encode()
+        logistics.receive_carrier_events(
+            carrier="fake", body=body, signature=sign(self.secret, body)
+        )
+
+    def walk(self, buyer: SimBuyer, order: Order, case: Case) -> None:
+        """The request's life after opening: approval, the parcel back, scans, inspection."""
+        req = order.request
+        at = case.opened_at
+        step = lambda hours: at + timedelta(hours=hours)  # noqa: E731
+        if case.state == "requested":
+            case = cases.act(case=case, actor=self.merchant_actor, action="approve", at=step(4))
+        if case.type != "return_refund" or case.state != "approved":
+            return
+        self.tracking += 1
+        number = f"FK{7_000_000_000 + self.tracking}"
+        buyer_actor = Actor(kind="user", role=Role.BUYER, label=buyer.key, buyer_id=buyer.pk)
+        case = cases.act(
+            case=case,
+            actor=buyer_actor,
+            action="ship_return",
+            at=step(12),
+            body=cases.ActionBody(carrier="fake", tracking_no=number),
+        )
+        weight = None if req.weight_ratio is None else order.line.weight_g * req.weight_ratio
+        self.scan(number, "picked_up", step(14), weight)
+        self.scan(number, "delivered", step(50), None)
+        case = Case.objects.select_related("merchant", "buyer", "order").get(pk=case.pk)
+        if case.state not in ("return_shipped", "return_delivered"):
+            return  # the fast lane refunded it
+        case = cases.act(
+            case=case, actor=self.merchant_actor, action="confirm_receipt", at=step(54)
+        )
+        serial = req.returned_serial or order.line.serial
+        item = {
+            "line_id": "1",
+            "result": "pass",
+            "grade": req.grade,
+            "disposition": "restock",
+            "serials": [serial] if serial else [],
+        }
+        case = cases.act(
+            case=case,
+            actor=self.merchant_actor,
+            action="inspect",
+            at=step(56),
+            body=cases.ActionBody(result="pass", extra={"inspections": [item]}),
+        )
+        cases.act(case=case, actor=self.merchant_actor, action="refund", at=step(57))
+
+    def run(self, population: list[SimBuyer]) -> Report:
+        self.setup()
+        timeline = []
+        for buyer in population:
+            for n, order in enumerate(buyer.orders):
+                timeline.append((order.day, 0, buyer, order, n))
+                if order.request:
+                    timeline.append(
+                        (order.day + 2 + 7 * order.request.position, 1, buyer, order, n)
+                    )
+        timeline.sort(key=lambda item: (item[0], item[1], item[2].key, item[4]))
+        for _day, kind, buyer, order, n in timeline:
+            if kind == 0:
+                self.place(buyer, order, n)
+                continue
+            case = self.open(buyer, order)
+            if case is not None:
+                self.walk(buyer, order, case)
+        return self.report(population)
+
+    def report(self, population: list[SimBuyer]) -> Report:
+        requests = [(b, o.request) for b in population for o in b.orders if o.request]
+        ids = [r.case_id for _, r in requests if r.case_id]
+        scores: dict[int, list[Assessment]] = defaultdict(list)
+        for row in Assessment.objects.filter(subject_kind="case", subject_id__in=ids).order_by(
+            "at", "id"
+        ):
+            scores[row.subject_id].append(row)
+        rows = []
+        for buyer, req in requests:
+            if not req.case_id:
+                continue
+            mine = scores[req.case_id]
+            levels = [a.level for a in mine]
+            reviewed = any(a.level == "review" or a.needs_review for a in mine)
+            friction = "friction" in levels
+            rows.append(
+                {
+                    "buyer": buyer.key,
+                    "kind": buyer.kind,
+                    "abuser": buyer.abuser,
+                    "abusive": req.abusive,
+                    "segment": buyer.segment,
+                    "flagged": reviewed or friction,
+                    "review": reviewed,
+                    "score": max((a.score for a in mine), default=0),
+                    "codes": sorted({r["code"] for a in mine for r in a.reasons}),
+                }
+            )
+        refused = Counter(r.refused for _, r in requests if r.refused)
+        return Report(len(population), len(requests), refused, rows)
+
+
+def simulate(*, buyers: int, seed: int, keep: bool = False) -> Report:
+    population = Planner(seed).population(buyers)
+    with transaction.atomic():
+        report = Runner(seed).run(population)
+        if not keep:
+            transaction.set_rollback(True)
+    return report
+
+
+# --- The figures ----------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f} %" if whole else "    –  "
+
+
+def render(report: Report, capacity: float) -> list[str]:
+    rows = report.rows
+    out = [
+        f"buyers {report.buyers}, requests {report.requests} "
+        f"({sum(report.refused_by_policy.values())} refused by the eligibility policy, not scored)",
+        *(f"  refused {n}: {why}" for why, n in report.refused_by_policy.most_common(5)),
+        "",
+        "Catch rate per planted pattern (flagged: friction or human review)",
+        f"  {'pattern':20} {'requests':>8} {'caught':>8} {'abusers':>8} {'caught':>8}",
+    ]
+    caught_all = total_all = 0
+    for pattern in PATTERNS:
+        mine = [r for r in rows if r["kind"] == pattern and r["abusive"]]
+        caught = sum(r["flagged"] for r in mine)
+        by_buyer: dict[str, bool] = {}
+        for r in mine:
+            by_buyer[r["buyer"]] = by_buyer.get(r["buyer"], False) or r["flagged"]
+        caught_all += caught
+        total_all += len(mine)
+        out.append(
+            f"  {pattern:20} {len(mine):8} {_rate(caught, len(mine)):>8} {len(by_buyer):8} "
+            f"{_rate(sum(by_buyer.values()), len(by_buyer)):>8}"
+        )
+    out.append(f"  {'all planted':20} {total_all:8} {_rate(caught_all, total_all):>8}")
+    honest = [r for r in rows if not r["abuser"]]
+    fp = sum(r["flagged"] for r in honest)
+    out += [
+        "",
+        f"False positives (honest requests flagged): {fp} of {len(honest)} = "
+        f"{_rate(fp, len(honest)).strip()}",
+    ]
+    for name in ("kind", "account_age", "city_tier", "category", "shared_address"):
+        groups: dict[str, list] = defaultdict(list)
+        for r in honest:
+            groups[r["kind"] if name == "kind" else r["segment"][name]].append(r)
+        rates = {k: (sum(x["flagged"] for x in v), len(v)) for k, v in sorted(groups.items())}
+        shown = ", ".join(f"{k} {_rate(f, n).strip()} ({f}/{n})" for k, (f, n) in rates.items())
+        out.append(f"  by {name:15} {shown}")
+    queue = sorted((r for r in rows if r["review"]), key=lambda r: -r["score"])
+    k = max(1, round(capacity * len(rows)))
+    top = queue[:k]
+    out += [
+        "",
+        f"Review queue: {len(queue)} requests; capacity {k} ({capacity:.0%} of requests): "
+        f"precision {_rate(sum(r['abuser'] for r in top), len(top)).strip()}",
+    ]
+    untouched = sum(not r["flagged"] for r in honest)
+    out.append(
+        f"Honest requests resolved with no human touch (allow or warn): "
+        f"{_rate(untouched, len(honest)).strip()}"
+    )
+    codes = Counter(c for r in rows for c in r["codes"])
+    out.append("Reasons seen: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
+    wrong = Counter(c for r in honest if r["flagged"] for c in r["codes"] or ["(incomplete)"])
+    out.append(
+        "Reasons on honest requests flagged: "
+        + (", ".join(f"{c} {n}" for c, n in sorted(wrong.items())) or "none")
+    )
+    missed = Counter(
+        r["kind"] + ":" + ("+".join(r["codes"]) or "-")
+        for r in rows
+        if r["abusive"] and not r["flagged"]
+    )
+    out.append(
+        "Planted requests missed (pattern:reasons seen): "
+        + ", ".join(f"{k} {n}" for k, n in missed.most_common(12))
+    )
+    return out

@@ -1,0 +1,51 @@
+"""For the risk tests: a buyer with a history (orders placed long enough ago to be trusted),
+and the latest score of a case."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from aftersales.core import clock
+from aftersales.risk.models import Assessment
+from tests.cases import builders as b
+from tests.orders.factories import line_json, order_json
+
+_seq = itertools.count(1)
+
+
+def past_order(s: b.Shop, buyer: str, *, days_ago: int, **line: Any) -> dict[str, Any]:
+    """An order of `buyer` placed `days_ago` days ago, delivered two days later."""
+    now = clock.now()
+    at = (now - timedelta(days=days_ago)).isoformat()
+    signed = (now - timedelta(days=days_ago - 2)).isoformat()
+    lines = [line_json("1", **line)]
+    total = sum((int(ln["quantity"]) * Decimal(ln["unit_price"]) for ln in lines), Decimal(0))
+    data = order_json(
+        f"RK{next(_seq):08d}",
+        merchant=s.code,
+        buyer={**order_json()["buyer"], "external_id": buyer},
+        placed_at=at,
+        paid_at=at,
+        lines=lines,
+        payments=[{"method": "card", "amount": f"{total:.2f}", "paid_at": at}],
+        shipments=[{"carrier": "sf", "tracking_no": "SF1234567890", "line_ids": ["1"],
+                    "shipped_at": at, "signed_at": signed, "installed_at": None}],
+    )  # fmt: skip
+    response = s.merchant_api.post("/orders", data)
+    assert response.status_code in (200, 201), response.content
+    return data
+
+
+def trusted_buyer(s: b.Shop, buyer: str | None = None) -> str:
+    """A buyer with four orders over the last five months, none returned."""
+    buyer = buyer or f"b-trusted-{next(_seq)}"
+    for days in (150, 120, 90, 60):
+        past_order(s, buyer, days_ago=days)
+    return buyer
+
+
+def latest(case_id: int) -> Assessment:
+    return Assessment.objects.filter(subject_id=case_id).order_by("-at", "-id").first()

@@ -1,0 +1,170 @@
+"""Each signal against its honest look-alike (RISK-SIGNALS.md, the FP-risk column): the pattern
+fires, the honest buyer who resembles it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.risk.document import BUILTIN
+from aftersales.risk.scoring import score
+from aftersales.risk.signals import INSPECT, OPEN, RETURN_SCAN
+from tests.risk.inputs import honest
+
+
+def fired(inputs, trigger=OPEN) -> list[str]:
+    return score(inputs, BUILTIN, trigger=trigger).codes
+
+
+def test_an_honest_buyer_fires_nothing():
+    result = score(honest(), BUILTIN, trigger=OPEN)
+    assert (result.codes, result.level, result.needs_review) == ([], "allow", False)
+
+
+# RS-01: return rate — look-alike: the apparel buyer who returns for size now and then.
+def test_return_rate_three_times_the_category_baseline_warns():
+    result = score(honest(returns_180d_category=8, lines_180d_category=10), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-01"]
+    assert result.level == "allow"  # 15 points: below the warn cut-off, and warn at most
+
+
+def test_a_sizing_returner_within_three_times_the_baseline_is_not_flagged():
+    assert fired(honest(returns_180d_category=6, lines_180d_category=12)) == []  # 0.5 < 0.75
+
+
+def test_return_rate_needs_five_returns_before_it_speaks():
+    assert fired(honest(returns_180d_category=4, lines_180d_category=4)) == []
+
+
+def test_return_rate_alone_never_goes_past_warn_however_many_points_a_shop_gives_it():
+    doc = {**BUILTIN.document, "signals": {**BUILTIN.document["signals"], "RS-01": {
+        **BUILTIN.document["signals"]["RS-01"], "points": 90}}}  # fmt: skip
+    from aftersales.risk.document import RiskPolicy
+
+    result = score(honest(returns_180d_category=9, lines_180d_category=10), RiskPolicy("t@1", doc),
+                   trigger=OPEN)  # fmt: skip
+    assert result.level == "warn"
+
+
+# RS-02: value ratio — look-alike: one big defect refunded.
+def test_value_ratio_above_sixty_percent_and_two_thousand_fires():
+    assert "RS-02" in fired(honest(bought_180d=3000.0, refunded_180d=1500.0, claim_amount=500.0))
+
+
+def test_one_big_defect_below_two_thousand_does_not():
+    assert "RS-02" not in fired(honest(bought_180d=1500.0, refunded_180d=0.0, claim_amount=1400.0))
+
+
+# RS-03: cluster velocity — look-alike: a family's returns in one week, one account.
+def test_five_returns_in_a_week_across_linked_accounts_fires():
+    assert "RS-03" in fired(honest(cluster_accounts=3, cluster_returns_7d=6))
+
+
+def test_five_returns_in_a_week_from_one_unlinked_account_is_not_cluster_velocity():
+    assert "RS-03" not in fired(honest(cluster_accounts=1, cluster_returns_7d=6))
+
+
+# RS-04: wardrobing — look-alike: an honest late return with no worn history.
+def test_late_request_with_worn_history_brings_friction():
+    result = score(honest(window_position=0.95, worn_180d=2), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-04"] and result.level == "friction"
+
+
+def test_a_late_honest_return_without_worn_history_is_not_wardrobing():
+    assert fired(honest(window_position=0.95, worn_180d=0)) == []
+
+
+# RS-05: bracketing — information only.
+def test_bracketing_is_recorded_and_never_raises_the_level():
+    result = score(honest(sizes_of_one_spu=3), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-05"] and result.level == "allow" and result.score == 0
+
+
+# RS-06: weight mismatch — look-alike: the parcel weighed with its packaging, a scale error.
+def test_a_parcel_under_half_its_weight_is_held_for_a_person():
+    result = score(honest(return_weight_g=120.0), BUILTIN, trigger=RETURN_SCAN)
+    assert result.codes == ["RS-06"] and result.level == "review"
+
+
+def test_a_parcel_somewhat_light_on_the_carriers_scale_is_not_a_mismatch():
+    assert fired(honest(return_weight_g=330.0), RETURN_SCAN) == []
+
+
+def test_weight_is_not_judged_at_opening():
+    assert fired(honest(return_weight_g=10.0)) == []
+
+
+# RS-07: swap — look-alike: the same serials, read in another order.
+def test_a_serial_returned_that_was_not_shipped_goes_to_review():
+    result = score(honest(shipped_serials=["IMEI-1"], returned_serials=["IMEI-9"]), BUILTIN,
+                   trigger=INSPECT)  # fmt: skip
+    assert result.codes == ["RS-07"] and result.level == "review"
+
+
+def test_the_shipped_serials_returned_in_any_order_are_no_swap():
+    inputs = honest(shipped_serials=["A", "B"], returned_serials=["B", "A"])
+    assert fired(inputs, INSPECT) == []
+
+
+# RS-08: refund-only ratio — look-alike: the buyer of a bad merchant.
+def test_three_refunds_without_return_in_a_fifth_of_orders_fires():
+    assert "RS-08" in fired(honest(refund_only_90d=3, orders_90d=10))
+
+
+def test_refunds_without_return_from_a_merchant_with_many_quality_refunds_are_excused():
+    assert "RS-08" not in fired(honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3))
+
+
+# RS-09: not received despite proof of delivery — look-alike: one misdelivery.
+def test_repeated_not_received_on_signed_parcels_brings_friction():
+    result = score(honest(inr_despite_pod_90d=2, claim_is_inr_despite_pod=True), BUILTIN,
+                   trigger=OPEN)  # fmt: skip
+    assert "RS-09" in result.codes and result.level in ("friction", "review")
+
+
+def test_a_single_misdelivery_is_not_flagged():
+    assert fired(honest(inr_despite_pod_90d=1, claim_is_inr_despite_pod=True)) == []
+
+
+# RS-10: reason outlier — look-alike: a real defective batch that others report too.
+def test_a_quality_claim_on_a_product_nobody_else_reports_is_noted():
+    assert "RS-10" in fired(
+        honest(claim_is_quality=True, sku_quality_claims_others_90d=0, sku_lines_others_90d=200)
+    )
+
+
+def test_a_quality_claim_others_report_too_clears_the_outlier():
+    assert "RS-10" not in fired(
+        honest(claim_is_quality=True, sku_quality_claims_others_90d=9, sku_lines_others_90d=200)
+    )
+
+
+# RS-11: evidence reuse — look-alike: no photo in common.
+def test_a_photo_filed_with_another_buyers_case_goes_to_review():
+    result = score(honest(evidence_reused=1), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-11"] and result.level == "review"
+
+
+# RS-13: multi-account — look-alike: a family sharing a device, long-standing accounts.
+def test_three_linked_accounts_two_of_them_new_fires():
+    assert "RS-13" in fired(honest(cluster_accounts=3, cluster_new_accounts=2))
+
+
+def test_a_family_of_old_accounts_on_one_device_is_not_multi_account():
+    assert "RS-13" not in fired(honest(cluster_accounts=4, cluster_new_accounts=0))
+
+
+# RS-15: freight insurance claims — look-alike: a heavy returner who claims now and then.
+def test_claims_on_most_returns_fires():
+    assert "RS-15" in fired(honest(freight_claims_180d=5, returns_180d=6))
+
+
+def test_a_heavy_returner_claiming_on_some_returns_does_not():
+    assert "RS-15" not in fired(honest(freight_claims_180d=2, returns_180d=8))
+
+
+@pytest.mark.parametrize("reason", ["quality_issue", "not_as_described", "counterfeit"])
+def test_nothing_on_the_ladder_denies_a_statutory_claim(reason):
+    worst = honest(reason=reason, claim_is_quality=True, evidence_reused=3, worn_180d=9,
+                   window_position=1.0, refund_only_90d=9, orders_90d=9, cluster_accounts=9,
+                   cluster_new_accounts=9, cluster_returns_7d=30)  # fmt: skip
+    assert score(worst, BUILTIN, trigger=OPEN).level == "review"  # a person, never a denial
