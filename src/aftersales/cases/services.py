@@ -40,7 +40,8 @@ from typing import Any
 from django.db import transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
-from aftersales.cases import bulksql, deadlines
+from aftersales.cases import deadlines
+from aftersales.core import bulksql
 from aftersales.cases.events import build_event, write_events
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline

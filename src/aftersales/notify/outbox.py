@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aftersales.core import clock
+from aftersales.core import bulksql, clock
 from aftersales.notify.catalogue import topic as topic_named
 from aftersales.notify.models import OutboxMessage
 
@@ -71,4 +71,4 @@ def publish_many(messages: Iterable[Message]) -> list[OutboxMessage]:
     rows = [_row(m) for m in messages]
     if not rows:
         return []
-    return OutboxMessage.objects.bulk_create(rows, batch_size=1000)
+    return bulksql.insert_rows(OutboxMessage, rows)

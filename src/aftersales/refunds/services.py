@@ -18,7 +18,7 @@ from django.db.models import Sum
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.models import Role
 from aftersales.accounts.permissions import require_merchant_access
-from aftersales.core import clock
+from aftersales.core import bulksql, clock
 from aftersales.core.calendar import CalendarUnknown, business_calendar
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, PermissionDenied
 from aftersales.core.money import allocate
@@ -195,7 +195,7 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         for refund, rlines in zip(refunds, refund_lines, strict=True):
             for rl in rlines:
                 rl.refund = refund
-        RefundLine.objects.bulk_create([rl for rlines in refund_lines for rl in rlines])
+        bulksql.insert_rows(RefundLine, [rl for rlines in refund_lines for rl in rlines])
         if claims:
             prices.record_claims(claims, at=at)
         if insurance:
@@ -372,12 +372,12 @@ def _record(
             )
         )
     if new:  # granting is inserting: the rows and their first events together
-        Refund.objects.bulk_create(refunds)
+        bulksql.insert_rows(Refund, refunds)
         for refund, event in zip(refunds, events, strict=True):
             event.refund_id = refund.pk
     else:
         Refund.objects.bulk_update(refunds, ["state", "event_seq", *(fields or [])])
-    RefundEvent.objects.bulk_create(events)
+    bulksql.insert_rows(RefundEvent, events)
     if new_state in ANNOUNCED:
         _announce(refunds, ANNOUNCED[new_state], at=at, reason=(payload or {}).get("reason", ""))
 
