@@ -108,12 +108,21 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
             if need_orders
             else {}
         )
+        # Plain rows of what the checks read (a batch locks hundreds: no model instances).
         lines = {
             ln.pk: ln
-            for ln in OrderLine.objects.select_for_update().filter(pk__in=line_ids).order_by("pk")
+            for ln in OrderLine.objects.select_for_update()
+            .filter(pk__in=line_ids)
+            .order_by("pk")
+            .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
         }
-        payments: dict[int, list[Payment]] = defaultdict(list)
-        for p in Payment.objects.select_for_update().filter(order_id__in=order_ids).order_by("pk"):
+        payments: dict[int, list] = defaultdict(list)
+        for p in (
+            Payment.objects.select_for_update()
+            .filter(order_id__in=order_ids)
+            .order_by("pk")
+            .values_list("pk", "order_id", "method", "amount", named=True)
+        ):
             payments[p.order_id].append(p)
         left_on_line = {pk: ln.paid_amount for pk, ln in lines.items()}
         for row in (
@@ -269,7 +278,7 @@ def _new_refund(request: RefundRequest, order_id: int, payment, amount: Decimal,
         merchant_id=request.merchant_id,
         case_id=request.case_id,
         order_id=order_id,
-        payment=payment,
+        payment_id=payment.pk if payment is not None else None,
         purpose="refund",
         kind=request.kind,
         amount=amount,
