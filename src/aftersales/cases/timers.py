@@ -195,7 +195,7 @@ def _fire_batch(
             Case.merchant.field.set_cached_value(case, merchants[case.merchant_id])
         # Only the cases this transaction holds: their rows nobody else touches now (whoever
         # writes a deadline holds its case). Re-checked pending and due under the lock.
-        due = Deadline.objects.filter(case_id__in=list(cases), **pending)
+        due = Deadline.objects.filter(case_id__in_ids=list(cases), **pending)
         if only is not None:
             due = due.filter(pk=only)
         due = list(_locked(due.order_by("due_at", "id")))
@@ -272,9 +272,9 @@ def _fire_batch(
         # Marked before the steps are written: a step cancels its case's pending deadlines, and
         # these are not pending any more. All of it commits together or not at all.
         if fired:
-            Deadline.objects.filter(pk__in=[r.pk for r in fired]).update(fired_at=at)
+            Deadline.objects.filter(pk__in_ids=[r.pk for r in fired]).update(fired_at=at)
         if cancelled:
-            Deadline.objects.filter(pk__in=[r.pk for r in cancelled]).update(cancelled_at=at)
+            Deadline.objects.filter(pk__in_ids=[r.pk for r in cancelled]).update(cancelled_at=at)
         for row, exc in failures:
             _back_off_row(row, exc, at=at, worker=worker, unexpected=False)
         if plans:
@@ -293,7 +293,7 @@ def _warned_deadlines(reminders: list[Deadline]) -> dict[tuple[int, str, str], t
     found: dict[tuple[int, str, str], tuple] = {}
     rows = (
         Deadline.objects.filter(
-            case_id__in={r.case_id for r in reminders},
+            case_id__in_ids={r.case_id for r in reminders},
             reminder=False,
             fired_at__isnull=True,
             cancelled_at__isnull=True,

@@ -61,7 +61,7 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[mod
     """Insert the objects (all columns but the id) and give them their ids, as `bulk_create`."""
     if not objs or connection.vendor != "postgresql":
         return model.objects.bulk_create(objs)
-    sql, fields = _insert_sql(model)
+    sql, fields = _insert_sql(model, returning=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, [_as_json(fields, objs)])
         # The rows come back in the order they went in (as `bulk_create` relies on too).
@@ -72,22 +72,43 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[mod
     return objs
 
 
-_INSERTS: dict[type[models.Model], tuple[str, list]] = {}
+def insert_values(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
+    """Insert rows given as plain {attname: value} dicts, all with the same keys (a column left
+    out gets its field's default), building no model instance and reading no id back: for rows
+    nothing in the transaction reads again (outbox messages, refund events). Returns how many."""
+    if not rows:
+        return 0
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    missing = [f for f in fields if f.attname not in rows[0]]
+    if missing:
+        rows = [{**{f.attname: f.get_default() for f in missing}, **row} for row in rows]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows])
+        return len(rows)
+    sql, fields = _insert_sql(model, returning=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows, default=_json_value)])
+    return len(rows)
 
 
-def _insert_sql(model: type[models.Model]) -> tuple[str, list]:
+_INSERTS: dict[tuple[type[models.Model], bool], tuple[str, list]] = {}
+
+
+def _insert_sql(model: type[models.Model], *, returning: bool) -> tuple[str, list]:
     """The INSERT of `model`'s rows from one jsonb parameter, built once per model (PostgreSQL
     only, the one vendor that takes this path)."""
-    found = _INSERTS.get(model)
+    found = _INSERTS.get((model, returning))
     if found is None:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         names = ", ".join(quote(f.column) for f in fields)
         sql = (
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} "  # noqa: S608
-            f"FROM jsonb_to_recordset(%s::jsonb) AS v({_columns(fields)}) RETURNING id"
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v({_columns(fields)})"
         )
-        found = _INSERTS[model] = (sql, fields)
+        if returning:
+            sql += " RETURNING id"
+        found = _INSERTS[(model, returning)] = (sql, fields)
     return found
 
 

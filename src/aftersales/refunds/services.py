@@ -104,7 +104,7 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         # The order row guards its shipping fee; price protection reads when it was placed.
         need_orders = any(r.shipping_fee or r.kind == "price_protection" for r in requests)
         orders = (
-            {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids)}
+            {o.pk: o for o in Order.objects.select_for_update().filter(pk__in_ids=order_ids)}
             if need_orders
             else {}
         )
@@ -112,28 +112,28 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         lines = {
             ln.pk: ln
             for ln in OrderLine.objects.select_for_update()
-            .filter(pk__in=line_ids)
+            .filter(pk__in_ids=line_ids)
             .order_by("pk")
             .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
         }
         payments: dict[int, list] = defaultdict(list)
         for p in (
             Payment.objects.select_for_update()
-            .filter(order_id__in=order_ids)
+            .filter(order_id__in_ids=order_ids)
             .order_by("pk")
             .values_list("pk", "order_id", "method", "amount", named=True)
         ):
             payments[p.order_id].append(p)
         left_on_line = {pk: ln.paid_amount for pk, ln in lines.items()}
         for row in (
-            RefundLine.objects.filter(order_line_id__in=line_ids, refund__state__in=COUNTING)
+            RefundLine.objects.filter(order_line_id__in_ids=line_ids, refund__state__in=COUNTING)
             .values("order_line_id")
             .annotate(total=Sum("amount"))
         ):
             left_on_line[row["order_line_id"]] -= row["total"]
         left_on_payment = {p.pk: p.amount for ps in payments.values() for p in ps}
         for row in (
-            Refund.objects.filter(order_id__in=order_ids, state__in=COUNTING, purpose="refund")
+            Refund.objects.filter(order_id__in_ids=order_ids, state__in=COUNTING, purpose="refund")
             .values("payment_id")
             .annotate(total=Sum("amount"))
         ):
@@ -142,7 +142,9 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         if any(r.shipping_fee for r in requests):
             for row in (
                 RefundLine.objects.filter(
-                    kind="shipping_fee", refund__order_id__in=order_ids, refund__state__in=COUNTING
+                    kind="shipping_fee",
+                    refund__order_id__in_ids=order_ids,
+                    refund__state__in=COUNTING,
                 )
                 .values("refund__order_id")
                 .annotate(total=Sum("amount"))
@@ -361,6 +363,7 @@ def _record(
     if not refunds:
         return
     at = at or clock.now()
+    # The events as plain rows (nothing reads them back in this transaction).
     events = []
     for refund in refunds:
         from_state = "" if new else refund.state
@@ -368,25 +371,25 @@ def _record(
             refund.state = new_state
         refund.event_seq += 1
         events.append(
-            RefundEvent(
-                refund_id=refund.pk,
-                merchant_id=refund.merchant_id,
-                seq=refund.event_seq,
-                at=at,
-                actor_label=actor.label,
-                actor_role=str(actor.role),
-                from_state=from_state,
-                to_state=refund.state,
-                payload={"action": action, **(payload or {})},
-            )
+            {
+                "refund_id": refund.pk,
+                "merchant_id": refund.merchant_id,
+                "seq": refund.event_seq,
+                "at": at,
+                "actor_label": actor.label,
+                "actor_role": str(actor.role),
+                "from_state": from_state,
+                "to_state": refund.state,
+                "payload": {"action": action, **(payload or {})},
+            }
         )
     if new:  # granting is inserting: the rows and their first events together
         bulksql.insert_rows(Refund, refunds)
         for refund, event in zip(refunds, events, strict=True):
-            event.refund_id = refund.pk
+            event["refund_id"] = refund.pk
     else:
         Refund.objects.bulk_update(refunds, ["state", "event_seq", *(fields or [])])
-    bulksql.insert_rows(RefundEvent, events)
+    bulksql.insert_values(RefundEvent, events)
     if new_state in ANNOUNCED:
         _announce(refunds, ANNOUNCED[new_state], at=at, reason=(payload or {}).get("reason", ""))
 
