@@ -116,13 +116,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-if _db["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "AFTERSALES_DB_SERVER_BINDING", default=False
-):
-    _db.setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=env.int("AFTERSALES_DB_PREPARE_THRESHOLD", default=5),
-    )
 # Connections are kept between requests (on SQLite too: reconnecting re-runs the PRAGMAs).
 _db.setdefault("CONN_MAX_AGE", env.int("AFTERSALES_DB_CONN_MAX_AGE", default=60))
 _db["CONN_HEALTH_CHECKS"] = True
