@@ -29,11 +29,12 @@ OPEN_STATEMENTS = (7 if connection.vendor == "postgresql" else 10) + RISK_STATEM
 # deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
 ACT_STATEMENTS = 11
 # Per batch of fired deadlines, however many rows (approve, then the refund TB-01 chains): the
-# cases locked (one scan, by due time), their due rows locked, the lines (refundable amount),
+# cases locked (one scan, by due time), their merchants (one object each, not one per case),
+# their due rows locked, the lines (refundable amount),
 # fired_at, the cases, all events (one INSERT), their outbox messages (one INSERT, after one
 # read of the merchants' codes and orders' external ids they name), the pending deadlines
 # cancelled, the lines' outcome; BEGIN/COMMIT.
-FIRE_BATCH_STATEMENTS = 12
+FIRE_BATCH_STATEMENTS = 13
 # A round that finds nothing due: BEGIN, the scan, COMMIT.
 EMPTY_ROUND_STATEMENTS = 3
 # The refund step's grant in the ledger (the `after_step("refund")` hook, cases/refunding.py),

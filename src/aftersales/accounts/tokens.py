@@ -88,12 +88,28 @@ def actor_for_token(raw: str) -> Actor | None:
     """The actor a bearer token stands for, or None when unknown, revoked or inactive."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        # Only a user-scoped token reads its user; the others need no more than the ids.
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
+    # Every API request asks this: one plain row (the token's hash is unique, so no ORDER BY),
+    # no model instance; only a user-scoped token has a user to join.
+    row = (
+        ApiToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .order_by()
+        .values_list(
+            "pk",
+            "prefix",
+            "scope",
+            "merchant_id",
+            "buyer_id",
+            "last_used_at",
+            "user_id",
+            "user__is_active",
+            "user__role",
+            "user__username",
+            "user__merchant_id",
+            "user__buyer_id",
+            named=True,
+        )[:1]
     )
+    token = next(iter(row), None)
     if token is None:
         return None
     now = clock.now()
@@ -116,16 +132,15 @@ def actor_for_token(raw: str) -> Actor | None:
                 kind="token", role="buyer", label=label, buyer_id=token.buyer_id, token_id=token.pk
             )
         case TokenScope.USER:
-            user = token.user
-            if not user.is_active:
+            if not token.user__is_active:
                 return None
             return Actor(
                 kind="token",
-                role=user.role,
-                label=f"{user.username} ({label})",
-                user_id=user.pk,
-                merchant_id=user.merchant_id,
-                buyer_id=user.buyer_id,
+                role=token.user__role,
+                label=f"{token.user__username} ({label})",
+                user_id=token.user_id,
+                merchant_id=token.user__merchant_id,
+                buyer_id=token.user__buyer_id,
                 token_id=token.pk,
             )
     return None

@@ -30,7 +30,7 @@ def _refs(cases: Iterable[Case]) -> None:
         if c.pk not in missing and not hasattr(c, "_announce_refs"):
             c._announce_refs = (c.merchant.code, c.order.external_id)
     if missing:
-        rows = Case.objects.filter(pk__in=missing).values_list(
+        rows = Case.objects.filter(pk__in_ids=missing).values_list(
             "pk", "merchant__code", "order__external_id"
         )
         for pk, code, order in rows:

@@ -111,7 +111,7 @@ def cancel_pending(case: Case, *, now: datetime | None = None) -> int:
 def cancel_pending_of(case_ids: list[int], *, now: datetime | None = None) -> int:
     """`cancel_pending` for many cases in one statement."""
     return Deadline.objects.filter(
-        case_id__in=case_ids, fired_at__isnull=True, cancelled_at__isnull=True
+        case_id__in_ids=case_ids, fired_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=now or clock.now())
 
 

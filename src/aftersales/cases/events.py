@@ -11,10 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from aftersales.accounts.actors import Actor
-from aftersales.cases import bulksql
 from aftersales.cases.announce import announce_many
 from aftersales.cases.models import Case, CaseEvent
-from aftersales.core import clock
+from aftersales.core import bulksql, clock
 
 
 def build_event(

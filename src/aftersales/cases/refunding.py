@@ -103,7 +103,7 @@ def _case_lines(cases: list[Case]) -> dict[int, list[CaseLine]]:
             out[case.pk] = []
             missing.append(case.pk)
     if missing:
-        for ln in CaseLine.objects.filter(case_id__in=missing).order_by("pk"):
+        for ln in CaseLine.objects.filter(case_id__in_ids=missing).order_by("pk"):
             out[ln.case_id].append(ln)
     return out
 
@@ -117,7 +117,7 @@ def _gifts(cases: list[Case], lines: dict[int, list[CaseLine]]) -> dict[int, lis
     }
     wanted = {ln.order_line_id for ln in keeping} - set(gifts)
     if wanted:
-        gifts.update(OrderLine.objects.filter(pk__in=wanted).values_list("pk", "gifts"))
+        gifts.update(OrderLine.objects.filter(pk__in_ids=wanted).values_list("pk", "gifts"))
     return gifts
 
 
@@ -132,7 +132,7 @@ def _order_lines(cases: list[Case]) -> dict[int, tuple[Decimal, dict[int, int]]]
         else:
             wanted.add(case.order_id)
     if wanted:
-        rows = OrderLine.objects.filter(order_id__in=wanted).values_list(
+        rows = OrderLine.objects.filter(order_id__in_ids=wanted).values_list(
             "order_id", "pk", "quantity", "order__shipping_fee"
         )
         for order_id, pk, quantity, fee in rows:

@@ -40,13 +40,13 @@ from typing import Any
 from django.db import transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
-from aftersales.cases import bulksql, deadlines
+from aftersales.cases import deadlines
 from aftersales.cases import sla as case_sla
 from aftersales.cases.events import build_event, write_events
 from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
 from aftersales.cases.opening import LineClaim, open_case  # noqa: F401 - its home: opening.py
-from aftersales.core import clock
+from aftersales.core import bulksql, clock
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed
 from aftersales.core.money import CENT
 from aftersales.policy import loading
@@ -159,7 +159,7 @@ def read_refundable(cases: list[Case]) -> None:
     for case in cases:
         case.refundable_amounts = []
     by_pk = {case.pk: case for case in cases}
-    rows = CaseLine.objects.filter(case_id__in=list(by_pk)).values_list(
+    rows = CaseLine.objects.filter(case_id__in_ids=list(by_pk)).values_list(
         "case_id", "refundable_amount"
     )
     for case_id, amount in rows:
@@ -505,7 +505,7 @@ def apply_plans(plans: list[Plan]) -> None:
             outcomes.setdefault(plan.lines, []).append(plan.case.pk)
     for (release, outcome), case_ids in outcomes.items():
         changes = {"holds_quantity": False, "outcome": outcome} if release else {"outcome": outcome}
-        CaseLine.objects.filter(case_id__in=case_ids).update(**changes)
+        CaseLine.objects.filter(case_id__in_ids=case_ids).update(**changes)
 
 
 def _write_cases(cases: list[Case]) -> None:

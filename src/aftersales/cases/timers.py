@@ -46,6 +46,7 @@ from datetime import datetime, timedelta
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
+from aftersales.accounts.models import Merchant
 from aftersales.cases import services
 from aftersales.cases.flows import NOTICES
 from aftersales.cases.models import Case, Deadline
@@ -181,20 +182,20 @@ def _fire_batch(
         if only is not None:
             joined["deadlines__pk"] = only
         scan = Case.objects.filter(**joined)  # one filter(): one join to the deadlines
-        rows = list(
-            _locked(scan.order_by("deadlines__due_at", "deadlines__id").select_related("merchant"))[
-                :size
-            ]
-        )
+        rows = list(_locked(scan.order_by("deadlines__due_at", "deadlines__id"))[:size])
         claim.cases = len(rows)
         if not rows:
             return result
         cases: dict[int, Case] = {}
         for case in rows:  # a case with two due rows comes twice: one object, one lock
             cases.setdefault(case.pk, case)
+        # Their merchants (the steps read the code): one object per merchant, not per case.
+        merchants = Merchant.objects.in_bulk({case.merchant_id for case in cases.values()})
+        for case in cases.values():
+            Case.merchant.field.set_cached_value(case, merchants[case.merchant_id])
         # Only the cases this transaction holds: their rows nobody else touches now (whoever
         # writes a deadline holds its case). Re-checked pending and due under the lock.
-        due = Deadline.objects.filter(case_id__in=list(cases), **pending)
+        due = Deadline.objects.filter(case_id__in_ids=list(cases), **pending)
         if only is not None:
             due = due.filter(pk=only)
         due = list(_locked(due.order_by("due_at", "id")))
@@ -271,9 +272,9 @@ def _fire_batch(
         # Marked before the steps are written: a step cancels its case's pending deadlines, and
         # these are not pending any more. All of it commits together or not at all.
         if fired:
-            Deadline.objects.filter(pk__in=[r.pk for r in fired]).update(fired_at=at)
+            Deadline.objects.filter(pk__in_ids=[r.pk for r in fired]).update(fired_at=at)
         if cancelled:
-            Deadline.objects.filter(pk__in=[r.pk for r in cancelled]).update(cancelled_at=at)
+            Deadline.objects.filter(pk__in_ids=[r.pk for r in cancelled]).update(cancelled_at=at)
         for row, exc in failures:
             _back_off_row(row, exc, at=at, worker=worker, unexpected=False)
         if plans:
@@ -292,7 +293,7 @@ def _warned_deadlines(reminders: list[Deadline]) -> dict[tuple[int, str, str], t
     found: dict[tuple[int, str, str], tuple] = {}
     rows = (
         Deadline.objects.filter(
-            case_id__in={r.case_id for r in reminders},
+            case_id__in_ids={r.case_id for r in reminders},
             reminder=False,
             fired_at__isnull=True,
             cancelled_at__isnull=True,

@@ -9,7 +9,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.db.models import Field, ForeignObject
+
         from aftersales.core.append_only import register_sqlite_guard
+        from aftersales.core.lookups import InIds
+
+        Field.register_lookup(InIds)
+        ForeignObject.register_lookup(InIds)  # keeps a lookup table of its own
 
         # Append-only triggers on SQLite call a function every connection must provide:
         # connections opened from now on, and any an earlier app's ready() already opened.

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.models import Role
 from aftersales.accounts.permissions import require_merchant_access
-from aftersales.core import clock
+from aftersales.core import bulksql, clock
 from aftersales.core.calendar import CalendarUnknown, business_calendar
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, PermissionDenied
 from aftersales.core.money import allocate
@@ -107,27 +107,36 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         # The order row guards its shipping fee; price protection reads when it was placed.
         need_orders = any(r.shipping_fee or r.kind == "price_protection" for r in requests)
         orders = (
-            {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids)}
+            {o.pk: o for o in Order.objects.select_for_update().filter(pk__in_ids=order_ids)}
             if need_orders
             else {}
         )
+        # Plain rows of what the checks read (a batch locks hundreds: no model instances).
         lines = {
             ln.pk: ln
-            for ln in OrderLine.objects.select_for_update().filter(pk__in=line_ids).order_by("pk")
+            for ln in OrderLine.objects.select_for_update()
+            .filter(pk__in_ids=line_ids)
+            .order_by("pk")
+            .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
         }
-        payments: dict[int, list[Payment]] = defaultdict(list)
-        for p in Payment.objects.select_for_update().filter(order_id__in=order_ids).order_by("pk"):
+        payments: dict[int, list] = defaultdict(list)
+        for p in (
+            Payment.objects.select_for_update()
+            .filter(order_id__in_ids=order_ids)
+            .order_by("pk")
+            .values_list("pk", "order_id", "method", "amount", named=True)
+        ):
             payments[p.order_id].append(p)
         left_on_line = {pk: ln.paid_amount for pk, ln in lines.items()}
         for row in (
-            RefundLine.objects.filter(order_line_id__in=line_ids, refund__state__in=COUNTING)
+            RefundLine.objects.filter(order_line_id__in_ids=line_ids, refund__state__in=COUNTING)
             .values("order_line_id")
             .annotate(total=Sum("amount"))
         ):
             left_on_line[row["order_line_id"]] -= row["total"]
         left_on_payment = {p.pk: p.amount for ps in payments.values() for p in ps}
         for row in (
-            Refund.objects.filter(order_id__in=order_ids, state__in=COUNTING, purpose="refund")
+            Refund.objects.filter(order_id__in_ids=order_ids, state__in=COUNTING, purpose="refund")
             .values("payment_id")
             .annotate(total=Sum("amount"))
         ):
@@ -136,7 +145,9 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         if any(r.shipping_fee for r in requests):
             for row in (
                 RefundLine.objects.filter(
-                    kind="shipping_fee", refund__order_id__in=order_ids, refund__state__in=COUNTING
+                    kind="shipping_fee",
+                    refund__order_id__in_ids=order_ids,
+                    refund__state__in=COUNTING,
                 )
                 .values("refund__order_id")
                 .annotate(total=Sum("amount"))
@@ -203,7 +214,7 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         for refund, rlines in zip(refunds, refund_lines, strict=True):
             for rl in rlines:
                 rl.refund = refund
-        RefundLine.objects.bulk_create([rl for rlines in refund_lines for rl in rlines])
+        bulksql.insert_rows(RefundLine, [rl for rlines in refund_lines for rl in rlines])
         if claims:
             prices.record_claims(claims, at=at)
         if insurance:
@@ -278,7 +289,7 @@ def _new_refund(request: RefundRequest, order_id: int, payment, amount: Decimal,
         merchant_id=request.merchant_id,
         case_id=request.case_id,
         order_id=order_id,
-        payment=payment,
+        payment_id=payment.pk if payment is not None else None,
         purpose="refund",
         kind=request.kind,
         amount=amount,
@@ -361,6 +372,7 @@ def _record(
     if not refunds:
         return
     at = at or clock.now()
+    # The events as plain rows (nothing reads them back in this transaction).
     events = []
     for refund in refunds:
         from_state = "" if new else refund.state
@@ -368,25 +380,25 @@ def _record(
             refund.state = new_state
         refund.event_seq += 1
         events.append(
-            RefundEvent(
-                refund_id=refund.pk,
-                merchant_id=refund.merchant_id,
-                seq=refund.event_seq,
-                at=at,
-                actor_label=actor.label,
-                actor_role=str(actor.role),
-                from_state=from_state,
-                to_state=refund.state,
-                payload={"action": action, **(payload or {})},
-            )
+            {
+                "refund_id": refund.pk,
+                "merchant_id": refund.merchant_id,
+                "seq": refund.event_seq,
+                "at": at,
+                "actor_label": actor.label,
+                "actor_role": str(actor.role),
+                "from_state": from_state,
+                "to_state": refund.state,
+                "payload": {"action": action, **(payload or {})},
+            }
         )
     if new:  # granting is inserting: the rows and their first events together
-        Refund.objects.bulk_create(refunds)
+        bulksql.insert_rows(Refund, refunds)
         for refund, event in zip(refunds, events, strict=True):
-            event.refund_id = refund.pk
+            event["refund_id"] = refund.pk
     else:
         Refund.objects.bulk_update(refunds, ["state", "event_seq", *(fields or [])])
-    RefundEvent.objects.bulk_create(events)
+    bulksql.insert_values(RefundEvent, events)
     if new_state in ANNOUNCED:
         _announce(refunds, ANNOUNCED[new_state], at=at, reason=(payload or {}).get("reason", ""))
 
