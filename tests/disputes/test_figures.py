@@ -118,3 +118,17 @@ def test_no_orders_means_no_rate_rather_than_zero():
     found = monthly(factories.merchant().pk, "2026-11")
     assert found["intervention_rate"] is None
     assert found["dispute_refund_rate"] is None
+
+
+def test_merchant_credit_takes_both_figures_from_disputes_where_the_month_had_them():
+    from aftersales.credit import metrics
+
+    with_disputes, without = factories.merchant(), factories.merchant()
+    paid = orders(with_disputes, 4, lines=2)  # four valid orders, eight sub-orders
+    dispute(paid[0], ruling="for_buyer", executed_at=NOV, refunded="10.00")
+    dispute(paid[1], ruling="for_buyer", executed_at=NOV, refunded="10.00", void=True)
+    orders(without, 2)
+    figures = metrics.compute_figures(metrics.Month.parse("2026-11"))
+    assert figures["intervention_rate"][with_disputes.pk] == (2, 4)
+    assert figures["dispute_refund_rate"][with_disputes.pk] == (1, 8)
+    assert figures["intervention_rate"][without.pk] == (0, 2)  # the case engine's: no appeals

@@ -262,13 +262,28 @@ DISPUTE_METRICS = ("intervention_rate", "dispute_refund_rate")
 
 
 def dispute_figures(m: Month, merchant_ids: list[int]) -> dict[str, Figures] | None:
-    """SEAM (integrator): the dispute-based metrics from the disputes engine.
+    """The dispute-based metrics from the disputes engine, for the merchants that had disputes
+    in the month: 平台介入率 = orders the platform took up ÷ valid orders, 纠纷退款率 = executed
+    rulings for the buyer that still stand ÷ paid sub-orders (`disputes.figures`). Every
+    appeal opens a dispute, so a merchant with none keeps the case-engine figures (zero
+    appeals, or appeals recorded before disputes existed). None when the month had none."""
+    from aftersales.disputes import figures as dispute_counts
 
-    Wire it to `disputes.figures.monthly(merchant_id, month)` on branch `disputes` and return
-    {"intervention_rate": {merchant_id: (disputed orders, valid orders)},
-     "dispute_refund_rate": {merchant_id: (dispute-refunded sub-orders, paid sub-orders)}}.
-    Returning None (as now) keeps the case-engine figures (appeals and platform rulings)."""
-    return None
+    counts = dispute_counts.numerators(m.start, m.end)
+    if not counts:
+        return None
+    valid, paid = valid_orders(m), paid_sub_orders(m)
+    intervention, refunds = {}, {}
+    for merchant_id, row in counts.items():
+        intervention[merchant_id] = (
+            Decimal(row["disputed"]),
+            Decimal(valid.get(merchant_id, {}).get("n") or 0),
+        )
+        refunds[merchant_id] = (
+            Decimal(row["dispute_refunds"]),
+            Decimal(paid.get(merchant_id, {}).get("n") or 0),
+        )
+    return {"intervention_rate": intervention, "dispute_refund_rate": refunds}
 
 
 def compute_figures(m: Month) -> dict[str, Figures]:
@@ -278,13 +293,8 @@ def compute_figures(m: Month) -> dict[str, Figures]:
     replaced = dispute_figures(m, merchant_ids)
     if replaced:
         for code in DISPUTE_METRICS:
-            if code in replaced:
-                figures[code] = replaced[code]
+            figures[code] = {**figures[code], **replaced.get(code, {})}
     return figures
-
-
-def metric_source(code: str, *, replaced: bool = False) -> str:
-    return "disputes" if replaced and code in DISPUTE_METRICS else "cases"
 
 
 def main_categories(m: Month, merchant_ids) -> dict[int, str]:
