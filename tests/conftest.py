@@ -80,3 +80,20 @@ def _forget_policy_versions():
     from aftersales.risk.services import forget_policies
 
     forget_policies()
+
+
+@pytest.fixture
+def periodic_checks_held(monkeypatch):
+    """The policy, calendar, risk and credit caches re-read their latest version every few
+    seconds: on a loaded machine one such small query can land between two statement counts.
+    Statement-count tests hold them (what they count is the page's own work)."""
+    from aftersales.core import calendar
+    from aftersales.credit import policydata
+    from aftersales.policy import loading
+    from aftersales.risk import services as risk_services
+
+    forever = float("inf")
+    monkeypatch.setattr(calendar, "CHECK_INTERVAL_SECONDS", forever)
+    monkeypatch.setattr(loading, "LATEST_CHECK_SECONDS", forever)
+    monkeypatch.setattr(policydata, "LATEST_CHECK_SECONDS", forever)
+    monkeypatch.setattr(risk_services, "CHECK_SECONDS", forever)

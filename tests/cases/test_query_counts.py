@@ -16,7 +16,7 @@ from aftersales.core import clock
 from tests.cases import builders as b
 from tests.orders.factories import line_json
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("periodic_checks_held")]
 
 # Token; the order with its shipments and lines (locked), the lines' history; the case, its
 # lines, its event and its deadlines (one statement on PostgreSQL, four on SQLite); the event's

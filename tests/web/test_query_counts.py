@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.cases import builders as b
 from tests.web.pages import desk_client, merchant_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("periodic_checks_held")]
 
 # Session, user, the unread count in the navigation; the queue's deadlines joined to their
 # cases and orders.
