@@ -1,12 +1,13 @@
 """An agent takes a complaint from intake to the customer's confirmation, in Chromium: the
 queue by SLA due time, claim, a reply from a template, the flow's actions, a compensation
-within authority, and the customer confirming."""
+within authority, and the customer confirming and rating on their own
+complaint page."""
 
 from __future__ import annotations
 
 import pytest
 
-from aftersales.accounts.actors import PLATFORM_INTEGRATION, Actor, actor_for_user
+from aftersales.accounts.actors import PLATFORM_INTEGRATION, Actor
 from aftersales.accounts.models import Buyer, Role
 from aftersales.complaints import services
 from aftersales.complaints.models import Complaint
@@ -61,10 +62,22 @@ def test_an_agent_takes_a_complaint_from_intake_to_the_customers_confirmation(op
     agent.wait_for_selector("#complaint-state:has-text('待客户确认')")
     screenshot(agent, "desk-complaint")
 
-    customer = actor_for_user(
-        factories.user(Role.BUYER, buyer=Buyer.objects.get(external_id="cx-journey"))
+    # The customer, on a phone: my complaints, the solution confirmed, then a rating.
+    customer = open_page(
+        factories.user(Role.BUYER, buyer=Buyer.objects.get(external_id="cx-journey")), phone=True
     )
-    services.act(complaint=complaint, actor=customer, action="confirm")
+    customer.click("nav >> text=我的投诉")
+    customer.click(f"text=投诉 #{complaint.pk}")
+    customer.wait_for_selector("#complaint-state:has-text('问题解决了吗')")
+    assert "同批次已有两起无声反馈" not in customer.inner_text("main")  # the internal note
+    assert "由我全程跟进" in customer.inner_text("#conversation")
+    customer.click("#action-confirm button")
+    customer.wait_for_selector("#complaint-state:has-text('已解决')")
+    customer.check("#rating-5")
+    customer.fill("#rate-comment", "处理得很快")
+    customer.click("#action-rate button[type=submit]")
+    customer.wait_for_selector("#my-rating:has-text('5 / 5')")
+    screenshot(customer, "buyer-complaint")
 
     agent.reload()
     agent.wait_for_selector("#complaint-state:has-text('已解决')")
@@ -72,3 +85,4 @@ def test_an_agent_takes_a_complaint_from_intake_to_the_customers_confirmation(op
     screenshot(agent, "desk-complaint-resolved")
     done = Complaint.objects.get(pk=complaint.pk)
     assert done.state == "resolved" and done.assignee_id == agent_user.pk
+    assert (done.rating, done.rating_comment) == (5, "处理得很快")

@@ -380,6 +380,11 @@ def _reopen_deadline(complaint: Complaint):
     return business_calendar().add_working_days(complaint.resolved_at, days)
 
 
+def reopen_deadline(complaint: Complaint):
+    """The last day the complaint may be reopened; None when it is not resolved."""
+    return _reopen_deadline(complaint) if complaint.resolved_at is not None else None
+
+
 GUARDS: dict[str, Callable[[Complaint, str | None, datetime], bool]] = {
     "within_authority": lambda c, p, at: _amount(c.solution) <= _authority(p),
     "above_authority": lambda c, p, at: _amount(c.solution) > _authority(p),

@@ -91,3 +91,52 @@ TIMELINE_KINDS = {
 
 def label(table: dict, key: str) -> str:
     return str(table.get(key, key))
+
+
+# --- The customer's side (web/buyer_complaints.py): plain words, what happens next ------------
+
+CUSTOMER_STATES = {
+    "received": gettext_lazy("We have your complaint"),
+    "acknowledged": gettext_lazy("We are on it"),
+    "investigating": gettext_lazy("We are looking into what happened"),
+    "solution_proposed": gettext_lazy("We are preparing a solution"),
+    "awaiting_approval": gettext_lazy("We are preparing a solution"),
+    "executing": gettext_lazy("We are carrying out the solution"),
+    "awaiting_confirmation": gettext_lazy("Did this solve it? Please tell us"),
+    "resolved": gettext_lazy("Solved"),
+    "closed": gettext_lazy("Closed"),
+}
+CUSTOMER_ACTIONS = {
+    "confirm": gettext_lazy("Yes, this solved it"),
+    "dispute": gettext_lazy("No, it is not solved"),
+    "reopen": gettext_lazy("Reopen: the problem is back"),
+    "rate": gettext_lazy("Send my rating"),
+}
+
+
+def next_step(complaint, *, auto_confirm_days: int, reopen_until=None) -> str:
+    """What happens next for the customer, in one sentence of their language."""
+    from django.utils.translation import gettext as _
+
+    from aftersales.web import wording
+
+    state = complaint.state
+    if complaint.paused_since is not None and complaint.is_open:
+        return _("We asked you something: your reply lets us carry on.")
+    if state in {"received", "acknowledged"}:
+        return _("Our service desk answers you here. You can add details below at any time.")
+    if state == "investigating":
+        return _("We are checking what happened, then we propose a solution here.")
+    if state in {"solution_proposed", "awaiting_approval", "executing"}:
+        return _("The solution is being carried out; then we ask you to confirm it.")
+    if state == "awaiting_confirmation":
+        return _(
+            "Tell us whether the solution worked. Without an answer it counts as confirmed "
+            "after %(days)d working days."
+        ) % {"days": auto_confirm_days}
+    if state == "resolved" and reopen_until is not None:
+        return _(
+            "You can rate how we handled it. If the problem comes back, you can reopen it "
+            "until %(day)s."
+        ) % {"day": wording.day(reopen_until)}
+    return _("This complaint is finished. You can still rate how we handled it.")

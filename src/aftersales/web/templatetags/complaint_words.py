@@ -22,6 +22,7 @@ _filter("responsibility_name", words.RESPONSIBILITIES)
 _filter("direction_name", words.DIRECTIONS)
 _filter("timeline_kind", words.TIMELINE_KINDS)
 _filter("solution_name", words.SOLUTIONS)
+_filter("customer_state", words.CUSTOMER_STATES)
 
 
 @register.filter
