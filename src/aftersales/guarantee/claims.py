@@ -50,6 +50,8 @@ class Recovery:
     from_deposit: Decimal
     outstanding: Decimal
     movement_ids: tuple[int, ...]
+    # The pay-first (or the platform's execution, DS-19) the claim belongs to, when known.
+    pay_first_id: int | None = None
 
     @property
     def recovered(self) -> Decimal:
