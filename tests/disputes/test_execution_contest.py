@@ -13,8 +13,8 @@ import time_machine
 
 from aftersales.accounts.models import Role
 from aftersales.core import clock
-from aftersales.core.models import AuditEvent
 from aftersales.core.errors import NotAllowed
+from aftersales.core.models import AuditEvent
 from aftersales.disputes import selectors, timers
 from aftersales.disputes.models import DisputeMoney
 from aftersales.guarantee import services as guarantee

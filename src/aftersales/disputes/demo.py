@@ -171,7 +171,6 @@ def execute_and_contest() -> int:
         label=f"{dispute.merchant.code} admin",
         merchant_id=dispute.merchant_id,
     )
-    _guarantee().contest_pay_first(
-        record.pk, reason="买家剪掉吊牌后才申请退货，质检照片为证，平台不应从保证金扣款", actor=merchant
-    )
+    reason = "买家剪掉吊牌后才申请退货，质检照片为证，平台不应从保证金扣款"
+    _guarantee().contest_pay_first(record.pk, reason=reason, actor=merchant)
     return 1

@@ -36,7 +36,6 @@ from aftersales.guarantee.claims import (
     collect_outstanding,
     fmt,
     merchant_of,
-    open_claim,
     refuse_second_claim,
     require_platform,
 )

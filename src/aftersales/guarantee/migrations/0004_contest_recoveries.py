@@ -5,21 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guarantee', '0003_guarantee_one_claim_per_source'),
-        ('orders', '0001_initial'),
+        ("guarantee", "0003_guarantee_one_claim_per_source"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payfirst',
-            name='kind',
-            field=models.CharField(choices=[('pay_first', '先行赔付: the platform paid the buyer (GF-02)'), ('execution', 'a ruling executed by the platform (DS-19), recovered (GF-02)')], default='pay_first', max_length=16),
+            model_name="payfirst",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("pay_first", "先行赔付: the platform paid the buyer (GF-02)"),
+                    ("execution", "a ruling executed by the platform (DS-19), recovered (GF-02)"),
+                ],
+                default="pay_first",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='payfirst',
-            name='order',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order'),
+            model_name="payfirst",
+            name="order",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orders.order",
+            ),
         ),
     ]
