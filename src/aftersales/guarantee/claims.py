@@ -21,7 +21,6 @@ from aftersales.guarantee.models import (
     AccountKind,
     Claim,
     ClaimState,
-    Movement,
     MovementKind,
     PayFirst,
     Source,
