@@ -143,6 +143,7 @@ class Books(RuleBasedStateMachine):
 
     @rule(which=st.integers(min_value=0, max_value=5), uphold=st.booleans())
     def contest_and_decide(self, which, uphold):
+        # Pay-firsts and the platform's executions (recover) alike: one contest flow.
         records = list(PayFirst.objects.filter(merchant=self.merchant).order_by("pk"))
         if not records:
             return
@@ -229,6 +230,19 @@ class Books(RuleBasedStateMachine):
         for record in PayFirst.objects.filter(merchant=self.merchant):
             opened = Movement.objects.filter(pay_first=record, kind=MovementKind.CLAIM)
             assert opened.count() == 1 and opened.get().amount == record.amount
+
+    @invariant()
+    def a_platform_execution_pays_nobody_and_is_contested_like_a_pay_first(self):
+        """`recover` (DS-19) is a pay-first of kind execution: no refund of its own, one claim;
+        once its contest is upheld, nothing of it is left to undo and its claim is written
+        off (the merchant made whole once)."""
+        for record in PayFirst.objects.filter(merchant=self.merchant):
+            if record.kind == "execution":
+                assert record.refund_ids == []
+            if record.contest_state == "upheld":
+                left = Movement.objects.filter(pay_first=record, reversed_by__isnull=True)
+                assert not left.exclude(kind=MovementKind.REVERSAL).exists()
+                assert record.claim.state == "written_off"
 
     @invariant()
     def every_movement_is_undone_at_most_once(self):

@@ -2,7 +2,12 @@
 asked for evidence on the DS-06 clock and answering, and the platform ruling partly for the
 buyer — left awaiting the merchant's execution (DS-19; past it the worker executes from
 settlement, then deposit). Walked through the real services. Idempotent: once the demo's
-dispute exists, it adds nothing."""
+dispute exists, it adds nothing.
+
+`execute_and_contest` (run after the guarantee demo funded the books) finishes the story: the
+merchant did not carry the ruling out, so its DS-19 deadline has the platform execute it (paid
+from settlement, then deposit), and the merchant contests that recovery (GF-03) — left for the
+desk to decide on /desk/pay-first-contests/."""
 
 from __future__ import annotations
 
@@ -134,4 +139,38 @@ def _walk(order: Order, case, buyer: Actor, specialist: Actor) -> int:
             decided_by="visible_defect:not_rebutted",
         ),
     )
+    return 1
+
+
+def execute_and_contest() -> int:
+    """The demo dispute's DS-19 deadline acts now (the merchant did not execute): the platform
+    executes, recovering from the merchant; then the merchant contests the recovery. Returns 1
+    when it did, 0 when there was nothing to do (run before, or no demo dispute)."""
+    from django.db import transaction
+
+    from aftersales.accounts.actors import SYSTEM_ACTOR
+    from aftersales.disputes.execution import _guarantee, recovery_of
+    from aftersales.disputes.models import DisputeDeadline
+
+    dispute = Dispute.objects.filter(
+        **{f"facts__{DEMO_FACT}": True}, state="awaiting_execution"
+    ).first()
+    if dispute is None:
+        return 0
+    row = DisputeDeadline.objects.filter(
+        dispute=dispute, guard_state="awaiting_execution", action="platform_execute"
+    ).first()
+    with transaction.atomic():
+        services.act(dispute=dispute, actor=SYSTEM_ACTOR, action="platform_execute", timer=row)
+    record = recovery_of(dispute)
+    if record is None:
+        return 0
+    merchant = Actor(
+        kind="user",
+        role="merchant_admin",
+        label=f"{dispute.merchant.code} admin",
+        merchant_id=dispute.merchant_id,
+    )
+    reason = "买家剪掉吊牌后才申请退货，质检照片为证，平台不应从保证金扣款"
+    _guarantee().contest_pay_first(record.pk, reason=reason, actor=merchant)
     return 1

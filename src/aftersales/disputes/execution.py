@@ -257,8 +257,17 @@ def _recover(dispute: Dispute, amount: Decimal) -> str:
         source="ruling",
         source_id=dispute.pk,
         actor=desk_actor(f"dispute {dispute.pk}"),
+        order_id=dispute.order_id,
+        case_id=dispute.case_id,
+        reason=f"dispute {dispute.pk}: ruling {dispute.ruling} executed by the platform (DS-19)",
     )
-    return f"claim {recovery.claim_id}"
+    return f"claim {recovery.claim_id}, execution {recovery.pay_first_id}"
+
+
+def recovery_of(dispute: Dispute):
+    """The platform's execution of this dispute's ruling as the guarantee fund recorded it (its
+    recovery and any contest, GF-03), or None."""
+    return _guarantee().execution_of("ruling", dispute.pk)
 
 
 def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
@@ -283,11 +292,17 @@ def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
     ]
     recovered = net.get("recovery", ZERO)
     if recovered > 0:
-        reversal = _guarantee().reverse(
-            source="ruling", source_id=dispute.pk, actor=desk_actor(f"dispute {dispute.pk}")
-        )
+        # The recovery covers the refund and the compensation the platform paid; reversed once:
+        # a contest the platform upheld (GF-03) already gave it back to the merchant.
+        if _guarantee().reversible("ruling", dispute.pk):
+            reversal = _guarantee().reverse(
+                source="ruling", source_id=dispute.pk, actor=desk_actor(f"dispute {dispute.pk}")
+            )
+            reference = f"movements {list(reversal.movement_ids)}"
+        else:
+            reference = "already reversed: the merchant's contest was upheld (GF-03)"
         for row in rows:
             if row.kind == "recovery":
-                row.reference = f"movements {list(reversal.movement_ids)}"[:100]
+                row.reference = reference[:100]
     DisputeMoney.objects.bulk_create(rows)
     return sum((r.amount for r in rows if r.kind != "recovery"), ZERO)

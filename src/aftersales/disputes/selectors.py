@@ -78,3 +78,40 @@ def asked_of(actor: Actor, dispute: Dispute) -> list[EvidenceRequest]:
 
 def evidence_of(dispute: Dispute) -> list[DisputeEvidence]:
     return list(DisputeEvidence.objects.filter(dispute=dispute).order_by("submitted_at", "id"))
+
+
+def execution_of(dispute: Dispute) -> dict | None:
+    """What each side sees of the ruling's execution (on a dispute it may already see): who
+    executed it, the money it moved (and reversals), and — when the platform executed it past
+    DS-19 — the recovery from the merchant and the merchant's contest (GF-03) with its
+    outcome. None before the ruling moved any money."""
+    from aftersales.disputes.execution import recovery_of
+    from aftersales.disputes.models import DisputeMoney
+
+    money = list(DisputeMoney.objects.filter(dispute=dispute).order_by("at", "id"))
+    if not dispute.executed_by and not money:
+        return None
+    record = recovery_of(dispute) if dispute.executed_by == "platform" or money else None
+    recovery = None
+    if record is not None:
+        claim = record.claim
+        recovery = {
+            "id": record.pk,
+            "amount": record.amount,
+            "recovered": claim.recovered,
+            "outstanding": claim.outstanding,
+            "claim_state": claim.state,
+            "contest_due_at": record.contest_due_at,
+            "contest_rule": record.contest_rule,
+            "contest_state": record.contest_state,
+            "contest_reason": record.contest_reason,
+            "contested_at": record.contested_at,
+            "decided_at": record.decided_at,
+            "decision_note": record.decision_note,
+        }
+    return {
+        "executed_by": dispute.executed_by,
+        "executed_at": dispute.executed_at,
+        "money": money,
+        "recovery": recovery,
+    }

@@ -21,7 +21,6 @@ from aftersales.guarantee.models import (
     AccountKind,
     Claim,
     ClaimState,
-    Movement,
     MovementKind,
     PayFirst,
     Source,
@@ -50,6 +49,8 @@ class Recovery:
     from_deposit: Decimal
     outstanding: Decimal
     movement_ids: tuple[int, ...]
+    # The pay-first (or the platform's execution, DS-19) the claim belongs to, when known.
+    pay_first_id: int | None = None
 
     @property
     def recovered(self) -> Decimal:
@@ -130,38 +131,6 @@ def refuse_second_claim(source: str, source_id: int) -> None:
             claim=existing.pk,
             pay_first=pay_first,
         )
-
-
-def open_claim(
-    books: Books,
-    *,
-    amount: Decimal,
-    source: str,
-    source_id: int,
-    actor: Actor,
-    note: str,
-    pay_first_id: int | None = None,
-) -> tuple[Claim, Movement]:
-    """The platform paid a buyer `amount` on the merchant's account: a receivable opens."""
-    refuse_second_claim(source, source_id)
-    claim = Claim.objects.create(
-        merchant_id=books.merchant_id,
-        source=source,
-        source_id=source_id,
-        amount=amount,
-        opened_at=clock.now(),
-    )
-    movement = books.post(
-        MovementKind.CLAIM,
-        [(A.RECEIVABLE, amount), (A.BUYER_PAYOUT, -amount)],
-        source=source,
-        source_id=source_id,
-        actor=actor,
-        note=note,
-        pay_first_id=pay_first_id,
-        claim_id=claim.pk,
-    )
-    return claim, movement
 
 
 def collect(books: Books, claim: Claim, *, actor: Actor, pay_first_id: int | None) -> Recovery:

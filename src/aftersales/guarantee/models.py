@@ -197,15 +197,28 @@ class ContestState(models.TextChoices):
     REJECTED = "rejected", "contest rejected"
 
 
+class PayFirstKind(models.TextChoices):
+    PAY_FIRST = "pay_first", "先行赔付: the platform paid the buyer (GF-02)"
+    EXECUTION = "execution", "a ruling executed by the platform (DS-19), recovered (GF-02)"
+
+
 class PayFirst(models.Model):
     """先行赔付 (GF-02): the platform paid the buyer at once through the refund ledger and holds
-    a claim on the merchant; the merchant may contest within GF-03's window."""
+    a claim on the merchant; the merchant may contest within GF-03's window. A ruling the
+    platform executed (DS-19, `recover`) is recorded here too, as kind `execution`: its buyer
+    was paid by the caller (the dispute's ruling), so the record pays nobody, it only makes the
+    recovery contestable the same way."""
 
+    kind = models.CharField(
+        max_length=16, choices=PayFirstKind.choices, default=PayFirstKind.PAY_FIRST
+    )
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     amount = Money()
     currency = models.CharField(max_length=3, default="CNY")
     reason = models.CharField(max_length=500)

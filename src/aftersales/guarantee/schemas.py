@@ -83,9 +83,11 @@ class TopUpOut(Schema):
 
 class PayFirstOut(Schema):
     id: int
+    # "pay_first" (先行赔付, GF-02) or "execution" (a ruling the platform executed, DS-19).
+    kind: str
     merchant: str
     case: int | None
-    order: int
+    order: int | None
     amount: str
     currency: str
     reason: str

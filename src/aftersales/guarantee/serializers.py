@@ -77,6 +77,7 @@ def pay_first_out(record: PayFirst, actor: Actor) -> dict:
     claim = record.claim
     return {
         "id": record.pk,
+        "kind": record.kind,
         "merchant": record.merchant.code,
         "case": record.case_id,
         "order": record.order_id,

@@ -14,6 +14,7 @@ The signatures of `pay_first`, `recover`, `hold_settlement`, `release_settlement
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -35,7 +36,6 @@ from aftersales.guarantee.claims import (
     collect_outstanding,
     fmt,
     merchant_of,
-    open_claim,
     refuse_second_claim,
     require_platform,
 )
@@ -48,6 +48,7 @@ from aftersales.guarantee.models import (
     Movement,
     MovementKind,
     PayFirst,
+    PayFirstKind,
     Source,
     TopUp,
     TopUpRequest,
@@ -207,30 +208,97 @@ def _contest_due(merchant: Merchant, start: datetime) -> datetime:
 
 
 def recover(
-    *, merchant_id: int, amount: Decimal, source: str, source_id: int, actor: Actor
+    *,
+    merchant_id: int,
+    amount: Decimal,
+    source: str,
+    source_id: int,
+    actor: Actor,
+    order_id: int | None = None,
+    case_id: int | None = None,
+    reason: str = "",
 ) -> Recovery:
     """The platform executes a ruling the merchant did not carry out in time (DS-19): `amount`
     paid for the buyer is recovered from the merchant's available settlement, then its deposit;
     what they lack stays owed (a claim, taken from the next income or top-up). It moves the
     merchant's money only: the caller pays the buyer through the refund ledger. A dispute's
-    held settlement is not touched: release it first (`release_settlement`) to use it."""
+    held settlement is not touched: release it first (`release_settlement`) to use it.
+
+    The execution is recorded as a pay-first of kind `execution` (no refund of its own), so the
+    merchant may contest it within GF-03's window exactly as a pay-first (`contest_pay_first`);
+    `Recovery.pay_first_id` names it. `order_id`/`case_id`: what the ruling was on."""
     require_platform(actor, "executes a ruling")
     amount = checked_amount(amount)
     checked_source(source, source_id)
     with atomic_step():
         merchant = merchant_of(merchant_id)
         books = lock_books(merchant_id)
-        claim, _ = open_claim(
-            books,
+        refuse_second_claim(source, source_id)
+        now = clock.now()
+        claim = Claim.objects.create(
+            merchant_id=merchant_id,
+            source=source,
+            source_id=source_id,
             amount=amount,
+            opened_at=now,
+        )
+        note = "ruling executed by the platform (DS-19)"
+        record = PayFirst.objects.create(
+            kind=PayFirstKind.EXECUTION,
+            merchant_id=merchant_id,
+            case_id=case_id,
+            order_id=order_id,
+            amount=amount,
+            reason=(reason or note)[:500],
+            source=source,
+            source_id=source_id,
+            claim=claim,
+            created_at=now,
+            created_by_label=actor.label,
+            created_by_role=actor.role,
+            contest_due_at=_contest_due(merchant, now),
+        )
+        books.post(
+            MovementKind.CLAIM,
+            [(A.RECEIVABLE, amount), (A.BUYER_PAYOUT, -amount)],
             source=source,
             source_id=source_id,
             actor=actor,
-            note="ruling executed by the platform (DS-19)",
+            note=note,
+            pay_first_id=record.pk,
+            claim_id=claim.pk,
         )
-        recovery = collect(books, claim, actor=actor, pay_first_id=None)
+        recovery = collect(books, claim, actor=actor, pay_first_id=record.pk)
         check_requirement(books, merchant)
-        return recovery
+        audit.record(
+            actor=actor,
+            action="guarantee.execution",
+            subject=record,
+            merchant_id=merchant_id,
+            payload={"amount": fmt(amount), "source": source, "source_id": source_id},
+        )
+        return replace(recovery, pay_first_id=record.pk)
+
+
+def execution_of(source: str, source_id: int) -> PayFirst | None:
+    """The platform's execution (or pay-first) recorded for a source, with its claim: what a
+    ruling's page shows of the recovery and its contest."""
+    return (
+        PayFirst.objects.select_related("claim")
+        .filter(source=source, source_id=source_id)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def reversible(source: str, source_id: int) -> bool:
+    """Whether a source has movements not yet undone (a contest upheld undoes them first)."""
+    return (
+        Movement.objects.filter(source=source, source_id=source_id)
+        .exclude(kind=MovementKind.REVERSAL)
+        .filter(reversed_by__isnull=True)
+        .exists()
+    )
 
 
 # --- Settlement held while a dispute is open ---------------------------------------------------
@@ -577,10 +645,12 @@ __all__ = [
     "credit_settlement",
     "decide_pay_first_contest",
     "deduct",
+    "execution_of",
     "hold_settlement",
     "pay_first",
     "recover",
     "release_settlement",
     "reverse",
+    "reversible",
     "top_up",
 ]

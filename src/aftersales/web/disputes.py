@@ -91,6 +91,7 @@ def _page(request, actor, dispute_id, *, errors: FormErrors | None = None, statu
         "grounds": SUSPENSION_GROUNDS,
         "rule_ids": data["burden"]["rule_ids"] + list(services.OTHER_GROUNDS),
         "errors": errors or FormErrors(),
+        "execution": selectors.execution_of(dispute),
     }
     template = (
         "web/disputes/part_asked.html"

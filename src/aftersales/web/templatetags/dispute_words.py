@@ -120,3 +120,40 @@ def ground_name(value):
 @register.filter
 def split_words(value):
     return str(value).split()
+
+
+MONEY_KINDS = {
+    "refund": _("refund to the buyer"),
+    "compensation": _("compensation to the buyer"),
+    "recovery": _("recovered from the merchant (GF-02)"),
+}
+EXECUTORS = {
+    "merchant": _("the merchant"),
+    "platform": _("the platform, past the merchant's deadline (DS-19)"),
+    "case": _("the case"),
+}
+# The merchant's contest of the platform's execution (GF-03), as either side reads it.
+EXECUTION_CONTESTS = {
+    "none": _("not contested"),
+    "contested": _("contested by the merchant, awaiting the platform's decision"),
+    "upheld": _(
+        "contest upheld: the merchant was given the money back; the platform bears it and "
+        "the buyer keeps the refund"
+    ),
+    "rejected": _("contest rejected: the recovery stands"),
+}
+
+
+@register.filter
+def money_kind_name(value):
+    return wording.label(MONEY_KINDS, value)
+
+
+@register.filter
+def executor_name(value):
+    return wording.label(EXECUTORS, value)
+
+
+@register.filter
+def execution_contest_name(value):
+    return wording.label(EXECUTION_CONTESTS, value)

@@ -243,6 +243,7 @@ class Command(BaseCommand):
         cases += demo_logistics.run()  # each goods-moving flow through the fake carrier
         cases += disputes_demo.run()  # a rejected return appealed, evidence, a partial ruling
         guarantee_demo.seed()  # deposits, settlement and a pay-first to contest
+        disputes_demo.execute_and_contest()  # DS-19 platform execution, contested (GF-03)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(merchants)} merchants, {len(people)} buyers, "
