@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import override_settings
 
 from aftersales.core import clock
@@ -92,11 +93,26 @@ def test_the_retry_schedule_spans_about_three_days():
     assert timedelta(days=2.5) < total < timedelta(days=3.5)
 
 
+def test_even_the_shortest_jittered_schedule_outlasts_the_disable_window():
+    shortest = sum(
+        (webhooks.retry_delay(n, rng=_Earliest()) for n in range(1, webhooks.MAX_ATTEMPTS)),
+        timedelta(),
+    )
+    assert shortest > timedelta(hours=settings.AFTERSALES_WEBHOOK_DISABLE_AFTER_HOURS)
+
+
 class _Middle:
     """No jitter: the schedule as designed."""
 
     def uniform(self, a, b):
         return 0.0
+
+
+class _Earliest:
+    """The jitter at its low bound: the shortest schedule retries can take."""
+
+    def uniform(self, a, b):
+        return a
 
 
 def test_a_delivery_that_fails_every_attempt_is_given_up(receiver):
@@ -141,8 +157,10 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(recei
     case_factories.opened_case(merchant=merchant)
     with time_machine.travel(clock.now(), tick=False) as traveller:
         delivery.drain_outbox()
-        while WebhookEndpoint.objects.get(pk=ep.pk).disabled_at is None:
+        for _ in range(webhooks.MAX_ATTEMPTS):  # bounded: a broken schedule fails, never hangs
             webhooks.send_due()
+            if WebhookEndpoint.objects.get(pk=ep.pk).disabled_at is not None:
+                break
             traveller.move_to(WebhookDelivery.objects.get(endpoint=ep).next_attempt_at)
         delivery.drain_outbox()
     ep.refresh_from_db()

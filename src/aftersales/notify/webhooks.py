@@ -43,11 +43,14 @@ from aftersales.notify.outbox import publish
 
 logger = logging.getLogger("aftersales.notify.webhooks")
 
-# Retries: 30 s, 1 min, 2 min … doubling to 12 h, then every 12 h; 17 attempts span ≈ 3.2 days.
+# Retries: 30 s, 1 min, 2 min … doubling to 12 h, then every 12 h; 17 attempts span ≈ 3.2 days,
+# and never less than 77 h, so an endpoint that fails every attempt outlasts the 72 h disable
+# window (and is disabled) before its delivery is given up.
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=12)
 MAX_ATTEMPTS = 17
-JITTER = 0.2  # ± this share of each delay, so retries of one outage do not arrive in step
+JITTER = 0.2  # up to this share added to each delay, so retries of one outage do not arrive in
+# step; only added, because a shorter schedule could give up before the endpoint is disabled
 SNIPPET_CHARS = 500
 USER_AGENT = "Aftersales-Webhooks/1"
 FLUSH_SECONDS = 0.1  # outcomes are written in batches at most this far apart
@@ -58,9 +61,9 @@ def new_secret() -> str:
 
 
 def retry_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """The wait after the `attempts`-th failed attempt (jittered)."""
+    """The wait after the `attempts`-th failed attempt (jittered, never shorter than designed)."""
     base = min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)
-    factor = 1 + (rng or random).uniform(-JITTER, JITTER)
+    factor = 1 + (rng or random).uniform(0, JITTER)
     return base * factor
 
 
