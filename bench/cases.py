@@ -36,6 +36,7 @@ from bench._harness import (  # noqa: E402
     LoadResult,
     Request,
     Server,
+    analyze,
     background_load,
     create_merchant_token,
     fresh_database,
@@ -215,11 +216,23 @@ warm, measured = pairs[:n_warm], pairs[n_warm:]
 for _, case in warm:
     post("/api/v1/cases", case); post("/api/bench/baseline", case)
 out = {}
+sql_ms = {}
+def timed(execute, sql, params, many, context):
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        key = " ".join(sql.split())[:110]
+        sql_ms[key] = sql_ms.get(key, 0.0) + (time.perf_counter() - started) * 1000
 for name, path in (("baseline", "/api/bench/baseline"), ("cases", "/api/v1/cases")):
     cpu, wall = time.process_time(), time.perf_counter()
-    with CaptureQueriesContext(connection) as q:
+    sql_ms.clear()
+    with CaptureQueriesContext(connection) as q, connection.execute_wrapper(timed):
         for _, case in measured:
             post(path, case)
+    out[name + "_sql"] = sorted(
+        ((ms / len(measured), key) for key, ms in sql_ms.items()), reverse=True
+    )[:12]
     out[name] = {
         "cpu_ms": (time.process_time() - cpu) / len(measured) * 1000,
         "wall_ms": (time.perf_counter() - wall) / len(measured) * 1000,
@@ -275,6 +288,9 @@ def profile_in_process(env, token: str, pairs, args) -> None:
             f"  {name:8}  CPU {r['cpu_ms']:.1f} ms  wall {r['wall_ms']:.1f} ms  "
             f"SQL {r['queries']:.1f} statements / request"
         )
+    print("\n== Where a create's SQL time goes (wall ms per create, statement's start)")
+    for ms, sql in out["cases_sql"]:
+        print(f"  {ms:6.2f}  {sql}")
     print(f"\n== SQL of one create ({len(out['sql_of_one_create'])} statements)")
     for sql in out["sql_of_one_create"]:
         print("  " + sql)
@@ -307,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n[{db.label}] fresh database, migrated; merchant + token via {how}")
         with server:
             preload(server.address, token, load_pairs + profile_pairs)
-            print(f"[{db.label}] {len(load_pairs) + len(profile_pairs)} orders loaded (not timed)")
+            analyze(db)
+            print(
+                f"[{db.label}] {len(load_pairs) + len(profile_pairs)} orders loaded, ANALYZE "
+                "(not timed)"
+            )
             results: list[LoadResult] = []
             streams = {}
             for name, path in (("baseline", BASELINE_PATH), ("cases", CASES_PATH)):

@@ -77,9 +77,11 @@ def _forget_policy_versions():
 
     loading.compiled.cache_clear()
     loading.forget_latest()
+    from aftersales.risk.inputs import forget_merchant_quality
     from aftersales.risk.services import forget_policies
 
     forget_policies()
+    forget_merchant_quality()  # ids come back after a rollback on SQLite
 
 
 @pytest.fixture

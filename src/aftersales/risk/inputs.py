@@ -3,24 +3,27 @@ scalar sub-selects over the buyer's history (cases, orders, refunds, inspections
 claims), the accounts linked to them (shared identifiers, the same phone) and, for a quality
 claim, the SKU's claims by others — `UNION ALL` across the batch, so a batch costs one round
 trip whatever its size. Every sub-select walks an index that leads with the buyer (or the
-identifier's hash); the merchant-wide quality rate is only computed when the buyer's refund-only
-count makes RS-08 possible (a lazy CASE). The facts of the case itself (its lines, the window,
-the carrier weight, serial numbers) come from what the caller holds."""
+identifier's hash). The merchant-wide quality rate RS-08 weighs is a figure of the merchant and
+the day, not of the case: it is read only when the buyer's refund-only count makes RS-08
+possible, once per merchant and day, and kept (`merchant_quality`). The facts of the case itself
+(its lines, the window, the carrier weight, serial numbers) come from what the caller holds."""
 
 # ruff: noqa: S608 - only our own constants and %s placeholders are formatted into the SQL
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from aftersales.policy.vocabulary import FAULT_REASONS
 from aftersales.refunds.models import COUNTING
-from aftersales.risk.document import RiskPolicy
 
 RETURN_TYPES = ("return_refund", "exchange", "refund_only")
 WORN_GRADES = ("fair", "damaged")
@@ -108,11 +111,6 @@ def _row_sql(quality: bool) -> str:
         f" {refund_only},"
         f" (SELECT COUNT(*) FROM orders_order o WHERE o.buyer_id = {b}"
         " AND o.placed_at >= %(t90)s),"
-        f" CASE WHEN {refund_only} >= %(ro_min)s THEN"
-        " (SELECT COUNT(*) FROM cases_case c WHERE c.merchant_id = %(merchant)s"
-        f" AND c.opened_at >= %(t90)s AND c.reason IN {_in(sorted(FAULT_REASONS))}) END,"
-        f" CASE WHEN {refund_only} >= %(ro_min)s THEN (SELECT COUNT(*) FROM orders_order o"
-        " WHERE o.merchant_id = %(merchant)s AND o.placed_at >= %(t90)s) END,"
         # RS-09: not received although the carrier shows the parcel signed, 90 d
         f" (SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = {b}"
         " AND c.opened_at >= %(t90)s AND c.reason = 'not_received' AND EXISTS (SELECT 1"
@@ -129,8 +127,9 @@ def _row_sql(quality: bool) -> str:
         f" AND c.opened_at >= %(t180)s AND c.type IN {_RETURNS}),"
         # RS-03 / RS-13: the linked accounts, their returns in 7 d, the new ones among them
         f" (SELECT COUNT(*) FROM ({linked}) k),"
+        # (the buyer and the linked accounts as one IN list: an OR would cost a table scan)
         f" (SELECT COUNT(*) FROM cases_case c WHERE c.opened_at >= %(t7)s"
-        f" AND c.type IN {_RETURNS} AND (c.buyer_id = {b} OR c.buyer_id IN ({linked}))),"
+        f" AND c.type IN {_RETURNS} AND c.buyer_id IN (SELECT {b} UNION {linked})),"
         " (SELECT COUNT(*) FROM (SELECT o.buyer_id FROM orders_order o"
         f" WHERE o.buyer_id IN ({linked}) GROUP BY o.buyer_id"
         " HAVING MIN(o.placed_at) >= %(t30)s) n),"
@@ -162,6 +161,62 @@ def _compiled(quality: bool) -> tuple[str, list[str]]:
     return found
 
 
+# --- the merchant's quality rate (RS-08) ------------------------------------------------------
+
+# {(merchant id, day): (quality-reason cases, orders) over the 90 whole days before the day}.
+# A past day's figure does not move (save orders imported late: hence the hour), so a merchant
+# with a million orders costs one count a day per process, not one per claim.
+_MERCHANT_QUALITY: dict[tuple[int, date], tuple[float, int, int]] = {}
+MERCHANT_QUALITY_KEEP_SECONDS = 3600.0
+_MERCHANT_QUALITY_MAX = 10_000
+
+
+def forget_merchant_quality() -> None:
+    _MERCHANT_QUALITY.clear()
+
+
+def _window(day: date) -> tuple[datetime, datetime]:
+    end = timezone.make_aware(datetime.combine(day, clock_time.min))
+    return end - timedelta(days=90), end
+
+
+def merchant_quality(keys: Iterable[tuple[int, date]]) -> dict[tuple[int, date], float]:
+    """{(merchant, day): quality-reason cases ÷ orders over the 90 days before the day}, from
+    what is kept, the rest in one statement."""
+    keys, now = set(keys), time.monotonic()
+    kept = {
+        k: v
+        for k in keys
+        if (v := _MERCHANT_QUALITY.get(k)) and now - v[0] < MERCHANT_QUALITY_KEEP_SECONDS
+    }
+    missing = sorted(keys - kept.keys())
+    if missing:
+        adapt = connection.ops.adapt_datetimefield_value
+        parts, params = [], []
+        for merchant_id, day in missing:
+            start, end = (adapt(t) for t in _window(day))
+            parts.append(
+                "SELECT (SELECT COUNT(*) FROM cases_case c WHERE c.merchant_id = %s"
+                " AND c.opened_at >= %s AND c.opened_at < %s"
+                f" AND c.reason IN {_in(sorted(FAULT_REASONS))}),"
+                " (SELECT COUNT(*) FROM orders_order o WHERE o.merchant_id = %s"
+                " AND o.placed_at >= %s AND o.placed_at < %s)"
+            )
+            params += [merchant_id, start, end, merchant_id, start, end]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            counted = cursor.fetchall()
+        if len(_MERCHANT_QUALITY) > _MERCHANT_QUALITY_MAX:
+            _MERCHANT_QUALITY.clear()
+        for key, (quality, orders) in zip(missing, counted, strict=True):
+            kept[key] = _MERCHANT_QUALITY[key] = (now, int(quality), int(orders))
+    return {k: (q / o if o else 0.0) for k, (_, q, o) in kept.items()}
+
+
+def _day(at: datetime) -> date:
+    return timezone.localtime(at).date()
+
+
 def _number(value: Any) -> float:
     if value is None:
         return 0.0
@@ -177,7 +232,6 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
     parts, params = [], []
     adapt = connection.ops.adapt_datetimefield_value
     for s in subjects:
-        policy: RiskPolicy = policy_for(s)
         sql, names = _compiled(s.reason in FAULT_REASONS)
         values = {
             "case": s.case_id,
@@ -185,7 +239,6 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "merchant": s.merchant_id,
             "category": s.category,
             "sku": s.sku,
-            "ro_min": int(policy.thresholds("RS-08", s.category)["count"]),
             **{f"t{d}": adapt(s.at - timedelta(days=d)) for d in (7, 30, 90, 180)},
         }
         parts.append(sql)
@@ -193,10 +246,17 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    # RS-08 weighs the merchant's quality rate only where the buyer's refund-only count reaches
+    # its minimum; the row's fifth column is that count.
+    rates = merchant_quality(
+        (s.merchant_id, _day(s.at))
+        for s in subjects
+        if int(rows[s.case_id][4]) >= int(policy_for(s).thresholds("RS-08", s.category)["count"])
+    )
     out = {}
     for s in subjects:
-        (returns_cat, lines_cat, bought, refunded, ro90, orders90, m_quality, m_orders, inr90,
-         worn, claims, returns, linked, cluster_returns, cluster_new, sku_claims, sku_lines,
+        (returns_cat, lines_cat, bought, refunded, ro90, orders90, inr90, worn, claims, returns,
+         linked, cluster_returns, cluster_new, sku_claims, sku_lines,
          reused) = rows[s.case_id]  # fmt: skip
         policy = policy_for(s)
         out[s.case_id] = {
@@ -211,7 +271,7 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "refunded_180d": round(_number(refunded), 2),
             "refund_only_90d": int(ro90),
             "orders_90d": int(orders90),
-            "merchant_quality_rate": _number(m_quality) / m_orders if m_orders else 0.0,
+            "merchant_quality_rate": rates.get((s.merchant_id, _day(s.at)), 0.0),
             "inr_despite_pod_90d": int(inr90),
             "claim_is_inr_despite_pod": s.reason == "not_received" and s.signed,
             "claim_is_quality": s.reason in FAULT_REASONS,
