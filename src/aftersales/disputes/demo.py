@@ -20,6 +20,7 @@ from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import User
 from aftersales.cases import services as case_services
 from aftersales.cases.evidence import add_evidence
+from aftersales.cases.flows import party_of
 from aftersales.cases.services import ActionBody, LineClaim
 from aftersales.core.errors import DomainError
 from aftersales.core.money import round_money
@@ -120,7 +121,7 @@ def _walk(order: Order, case, buyer: Actor, specialist: Actor) -> int:
         (buyer, ["photos"], "试穿照片，吊牌挂绳断裂"),
         (merchant, ["inspection_report"], "质检报告：吊牌剪口整齐"),
     ):
-        request = dispute.requests.get(party=services.party_of(who), state="open")
+        request = dispute.requests.get(party=party_of(who), state="open")
         services.submit_evidence(
             dispute=dispute,
             request_id=request.pk,

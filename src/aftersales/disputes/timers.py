@@ -108,4 +108,4 @@ def fire_row(dispute: Dispute, row: DisputeDeadline, *, at: datetime) -> None:
             at=at,
         )
     else:
-        services._act_locked(dispute, SYSTEM_ACTOR, row.action, services.Body(), at=at, timer=row)
+        services.act_locked(dispute, SYSTEM_ACTOR, row.action, services.Body(), at=at, timer=row)
