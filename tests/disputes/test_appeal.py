@@ -91,3 +91,65 @@ def test_a_dismissed_appeal_closes_the_dispute_again_and_keeps_the_ruling():
     dispute = step(dispute, "appeal", buyer_of(dispute), reason="还应赔偿")
     dispute = step(dispute, "decide_appeal", MANAGER, outcome="dismissed", reason="原裁决无误")
     assert (dispute.state, dispute.ruling, dispute.ruling_void) == ("closed", "for_buyer", False)
+
+
+def executed_by_merchant():
+    dispute = ruled_for_buyer()
+    dispute = step(dispute, "execute", merchant_of(dispute))
+    assert (dispute.state, dispute.executed_by) == ("closed", "merchant")
+    return dispute
+
+
+def paid_to_buyer(dispute) -> Decimal:
+    return sum(
+        (m.amount for m in DisputeMoney.objects.filter(dispute=dispute, kind="refund")),
+        Decimal("0.00"),
+    )
+
+
+def test_an_upheld_appeal_pays_back_the_merchant_who_carried_out_the_ruling():
+    dispute = executed_by_merchant()
+    paid = paid_to_buyer(dispute)
+    assert paid > 0
+    settlement = balance(dispute.merchant, AccountKind.SETTLEMENT)
+
+    dispute = step(dispute, "appeal", merchant_of(dispute), reason="买家提交的照片不是本商品")
+    step(dispute, "decide_appeal", MANAGER, outcome="upheld", reason="照片造假")
+
+    assert balance(dispute.merchant, AccountKind.SETTLEMENT) == settlement + paid
+    assert balance(dispute.merchant, AccountKind.PLATFORM_LOSS) == paid
+    restitution = DisputeMoney.objects.get(dispute=dispute, kind="restitution")
+    assert restitution.amount == paid
+
+
+def test_a_voided_ruling_the_merchant_carried_out_is_paid_back_once():
+    from aftersales.core.errors import Conflict
+    from aftersales.guarantee import services as guarantee
+    from aftersales.guarantee.models import Movement, MovementKind
+
+    dispute = executed_by_merchant()
+    paid = paid_to_buyer(dispute)
+    dispute = step(dispute, "appeal", merchant_of(dispute), reason="买家提交的照片不是本商品")
+    step(dispute, "decide_appeal", MANAGER, outcome="upheld", reason="照片造假")
+    settlement = balance(dispute.merchant, AccountKind.SETTLEMENT)
+
+    with pytest.raises(Conflict):
+        guarantee.restitute(
+            merchant_id=dispute.merchant_id,
+            amount=paid,
+            source="ruling",
+            source_id=dispute.pk,
+            actor=MANAGER,
+            note="again",
+        )
+    assert balance(dispute.merchant, AccountKind.SETTLEMENT) == settlement
+    assert Movement.objects.filter(kind=MovementKind.RESTITUTION).count() == 1
+
+
+def test_a_merchant_paid_back_on_appeal_stops_counting_the_dispute_refund():
+    dispute = executed_by_merchant()
+    month = clock.localtime(dispute.executed_at).strftime("%Y-%m")
+    assert figures.monthly(dispute.merchant_id, month)["dispute_refunds"] == 1
+    dispute = step(dispute, "appeal", merchant_of(dispute), reason="买家提交的照片不是本商品")
+    step(dispute, "decide_appeal", MANAGER, outcome="upheld", reason="照片造假")
+    assert figures.monthly(dispute.merchant_id, month)["dispute_refunds"] == 0

@@ -304,5 +304,37 @@ def reverse(dispute: Dispute, *, at, note: str) -> Decimal:
         for row in rows:
             if row.kind == "recovery":
                 row.reference = reference[:100]
+    elif dispute.executed_by == "merchant":
+        rows += _restitution(dispute, net, at=at, note=note)
     DisputeMoney.objects.bulk_create(rows)
-    return sum((r.amount for r in rows if r.kind != "recovery"), ZERO)
+    return sum((r.amount for r in rows if r.kind not in {"recovery", "restitution"}), ZERO)
+
+
+def _restitution(dispute: Dispute, net: dict[str, Decimal], *, at, note: str) -> list:
+    """The merchant carried the voided ruling out itself (DS-19 `execute`): what it paid the
+    buyer — the refund and any compensation — is paid back to it through the guarantee ledger
+    (its settlement is credited, the platform bears it; the buyer keeps the money), the way a
+    platform execution's recovery is given back. Once: the ledger refuses a second."""
+    paid = net.get("refund", ZERO) + net.get("compensation", ZERO)
+    if paid <= 0:
+        return []
+    movement = _guarantee().restitute(
+        merchant_id=dispute.merchant_id,
+        amount=paid,
+        source="ruling",
+        source_id=dispute.pk,
+        actor=desk_actor(f"dispute {dispute.pk}"),
+        note=f"dispute {dispute.pk}: the ruling the merchant carried out was voided on appeal "
+        f"(DS-20): {note}",
+    )
+    return [
+        DisputeMoney(
+            dispute=dispute,
+            merchant_id=dispute.merchant_id,
+            kind="restitution",
+            amount=paid,
+            reference=f"movement {movement.pk}",
+            at=at,
+            note="DS-20: paid back to the merchant, borne by the platform",
+        )
+    ]

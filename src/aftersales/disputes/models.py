@@ -199,7 +199,7 @@ class DisputeMoney(AppendOnlyModel):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="money")
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=24)  # refund, compensation, recovery
+    kind = models.CharField(max_length=24)  # refund, compensation, recovery, restitution
     amount = models.DecimalField(max_digits=14, decimal_places=2)  # negative: a reversal
     refund_ids = models.JSONField(default=list, blank=True)
     reference = models.CharField(max_length=100, blank=True, default="")  # the guarantee's

@@ -76,6 +76,7 @@ class MovementKind(models.TextChoices):
     CLAIM = "claim", "the platform paid a buyer and holds a claim on the merchant"
     COLLECT = "collect", "claim recovered from settlement or deposit"
     REVERSAL = "reversal", "a movement undone (appeal won, contest upheld)"
+    RESTITUTION = "restitution", "paid back to the merchant: a ruling it carried out was voided"
 
 
 class Source(models.TextChoices):
@@ -122,6 +123,12 @@ class Movement(AppendOnlyModel):
                 name="reversal_points_at_what_it_undoes",
                 condition=Q(kind="reversal", reverses__isnull=False)
                 | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+            ),
+            # A voided ruling the merchant had carried out is paid back to them once (DS-20).
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=Q(kind="restitution"),
+                name="one_restitution_per_source",
             ),
         ]
         indexes = [

@@ -429,6 +429,50 @@ def reverse(*, source: str, source_id: int, actor: Actor) -> Reversal:
         return Reversal(source=source, source_id=source_id, movement_ids=tuple(ids))
 
 
+def restitute(
+    *, merchant_id: int, amount: Decimal, source: str, source_id: int, actor: Actor, note: str
+) -> Movement:
+    """Pay the merchant back what it paid a buyer itself to carry out a ruling later voided on
+    appeal (DS-20): the buyer keeps the money, the platform bears it (Dr platform_loss) and the
+    merchant's available settlement is credited (Cr settlement). Once per source: a second
+    restitution of the same ruling → 409, nothing written (and a unique key behind it)."""
+    require_platform(actor, "pays a merchant back")
+    amount = checked_amount(amount)
+    checked_source(source, source_id)
+    with atomic_step():
+        merchant = merchant_of(merchant_id)
+        books = lock_books(merchant_id)
+        done = Movement.objects.filter(
+            kind=MovementKind.RESTITUTION, source=source, source_id=source_id
+        ).first()
+        if done is not None:
+            raise Conflict(
+                f"{source} {source_id} was paid back to the merchant already (movement {done.pk}).",
+                source=source,
+                source_id=source_id,
+                movement_id=done.pk,
+            )
+        movement = books.post(
+            MovementKind.RESTITUTION,
+            [(A.PLATFORM_LOSS, amount), (A.SETTLEMENT, -amount)],
+            source=source,
+            source_id=source_id,
+            actor=actor,
+            note=note,
+        )
+        # Money coming in pays what the merchant still owes first, as any settlement income.
+        collect_outstanding(books, actor=actor)
+        check_requirement(books, merchant)
+        audit.record(
+            actor=actor,
+            action="guarantee.restitution",
+            subject=movement,
+            merchant_id=merchant_id,
+            payload={"amount": fmt(amount), "source": source, "source_id": source_id},
+        )
+        return movement
+
+
 # --- Contesting a pay-first (GF-03) ------------------------------------------------------------
 
 

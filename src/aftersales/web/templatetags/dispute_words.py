@@ -126,6 +126,7 @@ MONEY_KINDS = {
     "refund": _("refund to the buyer"),
     "compensation": _("compensation to the buyer"),
     "recovery": _("recovered from the merchant (GF-02)"),
+    "restitution": _("paid back to the merchant: the ruling it carried out was voided (DS-20)"),
 }
 EXECUTORS = {
     "merchant": _("the merchant"),
