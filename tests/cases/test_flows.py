@@ -436,6 +436,29 @@ def walk_system_steps() -> list[Opened]:
     system(c, "confirm_replacement")
     assert c.case["state"] == "completed"
     out.append(c)
+    out += walk_referrals()
+    return out
+
+
+def walk_referrals() -> list[Opened]:
+    """The merchant never ships what it owes (a reissue, an exchange's replacement, a repaired
+    item): the system hands the case to the platform (`refer`)."""
+    out = []
+    reissue = b.open_case(type="reissue")
+    reissue.act("merchant", "approve")
+    exchange = b.open_case(type="exchange")
+    exchange.act("merchant", "approve")
+    back_through_return(exchange)
+    exchange.act("merchant", "inspect", result="pass")
+    repair = b.open_case(type="repair")
+    repair.act("merchant", "approve")
+    back_through_return(repair)
+    repair.act("merchant", "diagnose", note="主板虚焊")
+    repair.act("merchant", "repair", result="repaired")
+    for c in (reissue, exchange, repair):
+        system(c, "refer")
+        assert c.case["state"] == "platform_review"
+        out.append(c)
     return out
 
 

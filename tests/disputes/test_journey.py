@@ -69,9 +69,12 @@ def test_each_step_leaves_through_the_outbox():
     from aftersales.notify.models import OutboxMessage
 
     dispute = step(appealed(rejected_return()), "accept")
-    row = OutboxMessage.objects.filter(topic="dispute.state_changed").get()
-    assert row.payload["dispute_id"] == dispute.pk
-    assert (row.payload["action"], row.payload["to_state"]) == ("accept", "awaiting_merchant")
+    rows = list(OutboxMessage.objects.filter(topic="dispute.state_changed").order_by("id"))
+    assert [r.payload["dispute_id"] for r in rows] == [dispute.pk, dispute.pk]
+    assert [(r.payload["action"], r.payload["to_state"]) for r in rows] == [
+        ("open", "requested"),
+        ("accept", "awaiting_merchant"),
+    ]
 
 
 def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_own():

@@ -13,6 +13,7 @@ from aftersales.cases.models import Case, Deadline
 from aftersales.core import clock
 from aftersales.core.calendar import business_calendar
 from aftersales.policy import loading
+from aftersales.policy.document import DEFAULT_DURATIONS
 
 
 def _window(spec: dict[str, Any]) -> tuple[time, time]:
@@ -58,6 +59,14 @@ def duration_name(case: Case, name: str) -> str:
     )
 
 
+def _duration(policy, name: str, merchant: str) -> dict[str, Any]:
+    """A version published before a duration existed reads the shipped default of that name
+    (the same source row): a case entering a state never fails on an older version."""
+    if name in policy.durations:
+        return policy.duration(name, merchant)
+    return dict(DEFAULT_DURATIONS[name])
+
+
 def schedule(case: Case, flow: Flow, state: str, *, now: datetime | None = None) -> list[Deadline]:
     """Create the rows for `state`'s deadlines (and their reminders), due from `now`."""
     return Deadline.objects.bulk_create(build(case, flow, state, now=now))
@@ -70,7 +79,7 @@ def build(case: Case, flow: Flow, state: str, *, now: datetime | None = None) ->
     rows = []
     for deadline in flow.deadlines_in(state):
         name = duration_name(case, deadline.duration)
-        spec = policy.duration(name, case.merchant.code)
+        spec = _duration(policy, name, case.merchant.code)
         due = due_after(now, spec)
         rows.append(
             Deadline(

@@ -188,6 +188,18 @@ def _receipt_deadlines(then: str) -> tuple[Deadline, ...]:
     )
 
 
+# The merchant owes a step only it can take (shipping a replacement, a reissue, a repaired
+# item): no automatic step can stand in for it, so past its deadline the system hands the case
+# to the platform (`refer`), which opens a dispute (disputes/hooks.py; JD-01: the merchant
+# silent, the platform decides). The platform's ruling ends the case: its remedy is money.
+def _refer(state: str) -> T:
+    return T(state, "refer", "platform_review", by=S)
+
+
+def _refer_deadline(state: str) -> Deadline:
+    return Deadline(state, "merchant_ship_replacement", then="refer", remind_before_hours=24)
+
+
 RETURN_REFUND = Flow(
     name="return_refund",
     states=(
@@ -275,6 +287,7 @@ EXCHANGE = Flow(
             by=M,
             requires=("carrier", "tracking_no"),
         ),
+        _refer("inspected"),
         T("replacement_shipped", "confirm_replacement", "completed", by=BS),
         *_common(),
     ),
@@ -282,9 +295,10 @@ EXCHANGE = Flow(
         *REVIEW,
         Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
         *_receipt_deadlines("confirm_receipt"),
+        _refer_deadline("inspected"),
         Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
     ),
-    resume={"requested": "approved", "return_received": "inspected"},
+    resume={"requested": "approved", "return_received": "inspected", "inspected": "closed"},
     remedied=frozenset(
         {
             "approved",
@@ -346,6 +360,7 @@ REPAIR = Flow(
             when="repeated_repair_failures",
         ),
         T("diagnosed", "refund", "refunded", by=M, when="repeated_repair_failures"),
+        _refer("repaired"),
         T("replacement_shipped", "confirm_replacement", "completed", by=BS),
         *_common(),
     ),
@@ -353,9 +368,10 @@ REPAIR = Flow(
         *REVIEW,
         Deadline("approved", "buyer_ship_return", then="close", remind_before_hours=24),
         *_receipt_deadlines("confirm_receipt"),
+        _refer_deadline("repaired"),
         Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
     ),
-    resume={"requested": "approved"},
+    resume={"requested": "approved", "repaired": "closed"},
     remedied=frozenset(
         {
             "approved",
@@ -393,14 +409,16 @@ REISSUE = Flow(
             by=M,
             requires=("carrier", "tracking_no"),
         ),
+        _refer("approved"),
         T("replacement_shipped", "confirm_replacement", "completed", by=BS),
         *_common(),
     ),
     deadlines=(
         *REVIEW,
+        _refer_deadline("approved"),
         Deadline("replacement_shipped", "buyer_confirm_replacement", then="confirm_replacement"),
     ),
-    resume={"requested": "approved"},
+    resume={"requested": "approved", "approved": "closed"},
     remedied=frozenset({"approved", "replacement_shipped", "completed"}),
 )
 

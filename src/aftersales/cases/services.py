@@ -568,9 +568,17 @@ def _on_appeal(case: Case, body: ActionBody) -> None:
     case.facts["appeal_reason"] = body.reason
 
 
+def _on_refer(case: Case, body: ActionBody) -> None:
+    # Where the platform's ruling continues from (Flow.resume), and that the merchant, not a
+    # rejection, stopped the case.
+    case.facts["rejected_from"] = case.state
+    case.facts["referred_from"] = case.state
+
+
 STEP_EFFECTS: dict[str, Callable[[Case, ActionBody], None]] = {
     "reject": _on_reject,
     "appeal": _on_appeal,
+    "refer": _on_refer,
     "inspect": _on_inspect,
     "rule": _on_rule,
     "refund": _on_refund,

@@ -88,7 +88,11 @@ def _rule_locked(dispute, case, actor, body, partial, at) -> list:
             case=case, actor=actor, action="rule", body=body, at=at, locked=True
         )
         granted += getattr(case, "granted_refunds", [])
-        if ruling != "for_merchant" and "refund" in case_services.allowed_actions(
+        if ruling != "for_merchant" and case.facts.get("referred_from"):
+            # The merchant never shipped what it owed (the case's `refer`): the ruling ends the
+            # case and its remedy is money, through the ledger on the case's lines.
+            granted += _grant_on_case(case, dispute.ruling_amount, at=at)
+        elif ruling != "for_merchant" and "refund" in case_services.allowed_actions(
             case, SYSTEM_ACTOR
         ):
             case = case_services.act(
@@ -125,6 +129,24 @@ def _grant_on_case(case: Case, amount: Decimal | None, *, at) -> list:
             )
         ],
         at=at,
+    )
+
+
+def pay_referred_ruling(dispute: Dispute, *, amount: Decimal | None, at) -> None:
+    """The desk ruled for the buyer on a referred case directly (not through the dispute): the
+    case closes on it, so its money is granted here, on the case's lines, and recorded."""
+    case = Case.objects.get(pk=dispute.case_id)
+    if not case.facts.get("referred_from"):
+        return
+    refunds = _grant_on_case(case, amount or dispute.refundable, at=at)
+    DisputeMoney.objects.create(
+        dispute=dispute,
+        merchant_id=dispute.merchant_id,
+        kind="refund",
+        amount=sum((r.amount for r in refunds), ZERO),
+        refund_ids=[r.pk for r in refunds],
+        at=at,
+        note=f"ruling {dispute.ruling} on the referred case",
     )
 
 

@@ -2,6 +2,9 @@
 
 - `appeal`: the buyer asks the platform to step in after the merchant's rejection (inside the
   DS-02 window the case's `rejected` deadline keeps) — a dispute opens, linked to the case;
+- `refer`: the merchant let a step only it can take run out (a replacement, reissue or
+  repaired item never shipped) and the case went to the platform — the system opens a dispute,
+  already accepted, waiting for the merchant's answer (DS-05);
 - `rule`: a desk ruling taken on the case directly (not through its dispute) closes the
   dispute with that ruling, so the two never disagree.
 
@@ -44,6 +47,11 @@ def open_disputes(steps) -> None:
         user_id=steps[0][2].actor_user_id,
     )
     services.opened(disputes, actor=actor, at=at)
+
+
+@after_step("refer")
+def open_on_merchant_timeout(steps) -> None:
+    services.open_on_merchant_timeout(steps)
 
 
 @after_step("rule")

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from aftersales.accounts.actors import Actor
+from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases.flows import AUTO, BUYER, PLATFORM, party_of
 from aftersales.core import clock
 from aftersales.core.errors import InvalidInput, NotFound, PermissionDenied
-from aftersales.disputes import burden, deadlines, execution, steps
+from aftersales.disputes import announce, burden, deadlines, execution, steps
 from aftersales.disputes.evidence import add_evidence
 from aftersales.disputes.flows import NOT_ACCEPTED_REASONS
 from aftersales.disputes.models import Dispute, DisputeEvent
@@ -83,19 +83,81 @@ def build_for_case(case, *, reason: str, dispute_type: str = "", at: datetime) -
     )
 
 
-def opened(disputes: list[Dispute], *, actor: Actor, at: datetime) -> None:
-    """Write the opening event of just-created disputes."""
-    DisputeEvent.objects.bulk_create(
+def opened(
+    disputes: list[Dispute],
+    *,
+    actor: Actor,
+    at: datetime,
+    details: list[tuple[str, dict]] | None = None,
+) -> None:
+    """Write the opening event of just-created disputes (`details`: each one's rule and
+    payload, the timer behind an opening by the system) and announce them. A dispute opened
+    already accepted has its clock and settlement hold first, so its message names the
+    merchant's due time."""
+    for d in disputes:
+        if d.state == "awaiting_merchant":
+            deadlines.schedule(d, d.state, now=at)
+            d.facts["settlement_hold"] = execution.hold_settlement(d)
+    details = details or [("", {})] * len(disputes)
+    events = DisputeEvent.objects.bulk_create(
         [
             steps.new_event(
-                d, actor, "open", seq=1, from_state="", to_state=d.state, note=d.claim, at=at
+                d,
+                actor,
+                "open",
+                seq=1,
+                from_state="",
+                to_state=d.state,
+                note=d.claim,
+                rule=rule,
+                payload=payload,
+                at=at,
             )
-            for d in disputes
+            for d, (rule, payload) in zip(disputes, details, strict=True)
         ]
     )
     for d in disputes:
         d.last_event_seq = 1
-    Dispute.objects.bulk_update(disputes, ["last_event_seq"])
+    Dispute.objects.bulk_update(disputes, ["last_event_seq", "facts"])
+    announce.announce(list(zip(disputes, events, strict=True)))
+
+
+def open_on_merchant_timeout(taken) -> list[Dispute]:
+    """The case engine handed cases to the platform because the merchant let a step only it
+    can take run out (`refer`: the replacement, reissue or repaired item never shipped; the
+    after_step hook in hooks.py): the system opens each a dispute already accepted, waiting for
+    the merchant's answer (DS-05), its opening event naming the case's timer and rule. A case
+    that already had its dispute (one per case) stays in the desk's case review instead."""
+    had = set(
+        Dispute.objects.filter(case_id__in=[case.pk for case, _b, _e in taken])
+        .exclude(state__in=["not_accepted", "settled"])
+        .values_list("case_id", flat=True)
+    )
+    disputes, details = [], []
+    for case, _body, event in taken:
+        if case.pk in had:
+            continue
+        timer = (event.payload or {}).get("timer") or {}
+        state = event.from_state
+        dispute = build_for_case(
+            case,
+            reason=(
+                f"The merchant did not take the step only it can take in '{state}' before "
+                f"{timer.get('kind', 'its deadline')} ran out: the platform steps in."
+            ),
+            at=event.at,
+        )
+        dispute.opened_by, dispute.state = AUTO, "awaiting_merchant"
+        dispute.facts["referred"] = {"case_event": event.seq, "from": state, "timer": timer}
+        disputes.append(dispute)
+        details.append(
+            (event.rule, {"timer": timer, "case_event": event.seq, "referred_from": state})
+        )
+    if not disputes:
+        return []
+    Dispute.objects.bulk_create(disputes)
+    opened(disputes, actor=SYSTEM_ACTOR, at=taken[0][2].at, details=details)
+    return disputes
 
 
 @transaction.atomic
@@ -163,10 +225,6 @@ def open_dispute(
             updated_at=at,
         )
         opened([dispute], actor=actor, at=at)
-        if dispute.state == "awaiting_merchant":
-            deadlines.schedule(dispute, dispute.state, now=at)
-            dispute.facts["settlement_hold"] = execution.hold_settlement(dispute)
-            dispute.save(update_fields=["facts"])
     if evidence:
         add_evidence(dispute, actor, evidence, request=None, at=at)
     return dispute

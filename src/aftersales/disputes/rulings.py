@@ -220,6 +220,9 @@ def close_on_case_ruling(dispute: Dispute, *, body, event) -> None:
     dispute.ruling_amount = body.amount
     dispute.decided_by, dispute.ruled_by, dispute.ruled_at = "case", actor.label, event.at
     dispute.executed_by, dispute.executed_at = "case", event.at
+    if body.ruling != "for_merchant":
+        # A referred case (the merchant never shipped) ends with the ruling: its money.
+        execution.pay_referred_ruling(dispute, amount=body.amount, at=event.at)
     steps.move(
         dispute,
         actor,

@@ -26,6 +26,7 @@ from aftersales.disputes.opening import (
     TYPE_OF_REASON,
     build_for_case,
     open_dispute,
+    open_on_merchant_timeout,
     opened,
 )
 from aftersales.disputes.rulings import (
@@ -68,6 +69,7 @@ __all__ = [
     "counted_evidence",
     "evidence_due",
     "open_dispute",
+    "open_on_merchant_timeout",
     "opened",
     "record_notice",
     "submit_evidence",

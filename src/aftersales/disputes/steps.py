@@ -27,10 +27,9 @@ from aftersales.core.errors import (
     NotAllowed,
     PermissionDenied,
 )
-from aftersales.disputes import deadlines, execution
+from aftersales.disputes import announce, deadlines, execution
 from aftersales.disputes.flows import DISPUTE
 from aftersales.disputes.models import Dispute, DisputeEvent
-from aftersales.orders.models import Order
 
 ZERO = Decimal("0.00")
 ACTIONS = frozenset(t.action for t in DISPUTE.transitions)
@@ -171,7 +170,7 @@ def move(dispute, actor, action, target, body, *, rule, payload, at) -> Dispute:
     if target in {"settled", "not_accepted", "closed"}:
         execution.release_settlement(dispute)
     dispute.save()
-    new_event(
+    event = new_event(
         dispute,
         actor,
         action,
@@ -182,8 +181,8 @@ def move(dispute, actor, action, target, body, *, rule, payload, at) -> Dispute:
         rule=rule,
         payload=payload,
         at=at,
-    ).save()
-    _announce(dispute, actor, action, from_state, target, rule=rule, at=at)
+    )
+    event.save()
     if moved:
         if action == "suspend":
             deadlines.pause(dispute, now=at)
@@ -199,34 +198,9 @@ def move(dispute, actor, action, target, body, *, rule, payload, at) -> Dispute:
             cancelled_at=at
         )
         deadlines.schedule(dispute, target, now=at)
+    # After the clocks: the message names what the new state waits for and until when.
+    announce.announce([(dispute, event)])
     return dispute
-
-
-def _announce(dispute, actor, action, from_state, target, *, rule, at) -> None:
-    """The step's outbox row, in this transaction: webhooks hear it after commit."""
-    from aftersales.notify.outbox import publish
-
-    order = Order.objects.filter(pk=dispute.order_id).values_list("external_id", flat=True)
-    publish(
-        "dispute.state_changed",
-        {
-            "dispute_id": dispute.pk,
-            "case_id": dispute.case_id,
-            "merchant": dispute.merchant.code,
-            "order": order.first(),
-            "type": dispute.type,
-            "action": action,
-            "from_state": from_state,
-            "to_state": target,
-            "actor": party_of(actor) or "",
-            "rule": rule,
-            "seq": dispute.last_event_seq,
-            "at": at.isoformat(),
-        },
-        merchant_id=dispute.merchant_id,
-        subject=f"dispute:{dispute.pk}",
-        buyer_id=dispute.buyer_id,
-    )
 
 
 def new_event(

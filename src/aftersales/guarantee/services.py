@@ -277,6 +277,25 @@ def recover(
             merchant_id=merchant_id,
             payload={"amount": fmt(amount), "source": source, "source_id": source_id},
         )
+        publish(
+            "guarantee.execution",
+            {
+                "pay_first_id": record.pk,
+                "merchant": merchant.code,
+                "source": source,
+                "source_id": source_id,
+                "case_id": case_id,
+                "amount": fmt(amount),
+                "currency": "CNY",
+                "from_settlement": fmt(recovery.from_settlement),
+                "from_deposit": fmt(recovery.from_deposit),
+                "outstanding": fmt(recovery.outstanding),
+                "contest_due_at": record.contest_due_at.isoformat(),
+                "at": now.isoformat(),
+            },
+            merchant_id=merchant_id,
+            subject=f"pay_first:{record.pk}",
+        )
         return replace(recovery, pay_first_id=record.pk)
 
 

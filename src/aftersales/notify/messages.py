@@ -225,6 +225,7 @@ LABELS = {
     "escalate": N("escalate it to a manager"),
     "confirm_receipt": N("count the return as received"),
     "confirm_replacement": N("count the replacement as received"),
+    "refer": N("hand it to the platform"),
     # refund methods
     "card": N("card"),
     "alipay": N("Alipay account"),
@@ -261,6 +262,178 @@ GUARANTEE_PAY_FIRST = {
         ),
     )
 }
+
+GUARANTEE_EXECUTION = {
+    MERCHANT: T(
+        N("The platform carried out a ruling for you: {amount} {currency}"),
+        N(
+            "You did not carry out the ruling in time (DS-19), so the platform paid the buyer. "
+            "It is recovered from you: {from_settlement} {currency} from settlement, "
+            "{from_deposit} {currency} from your deposit, {outstanding} {currency} still owed. "
+            "You may contest it until {contest_due}."
+        ),
+        urgent=True,
+    )
+}
+
+# dispute.state_changed: what each side is asked (with its due time) and each outcome.
+_DISPUTE_TAKEN_UP = T(
+    N("The platform took up dispute #{dispute_id}"),
+    N("The merchant is asked to answer by {due}. We will tell you at every step."),
+)
+_DISPUTE_ANSWER_BY = T(
+    N("Answer dispute #{dispute_id} by {due}"),
+    N(
+        "The platform took up a claim on order {order}. If you do not answer by {due}, the "
+        "platform rules on the evidence in (DS-05)."
+    ),
+    urgent=True,
+)
+_DISPUTE_NOT_TAKEN_UP = T(
+    N("Dispute #{dispute_id} was not taken up"),
+    N("The platform's reason: {reason_label} (DS-04)."),
+)
+_DISPUTE_RULED = T(
+    N("Dispute #{dispute_id} ruled: {ruling_label}"),
+    N(
+        "Amount: {amount} {currency}. The reasoning: {reason}. The merchant carries it out by "
+        "{due}, else the platform does (DS-19)."
+    ),
+    sms=True,
+)
+_DISPUTE_EXECUTE_BY = T(
+    N("Carry out the ruling on dispute #{dispute_id} by {due}"),
+    N(
+        "Ruled {ruling_label}: {amount} {currency}. The reasoning: {reason}. Past {due} the "
+        "platform carries it out and recovers it from your settlement, then your deposit "
+        "(DS-19)."
+    ),
+    urgent=True,
+)
+_DISPUTE_CLOSED_RULED = T(
+    N("Dispute #{dispute_id} ruled: {ruling_label}"),
+    N("The reasoning: {reason}. Either side may appeal until {appeal_ends} (DS-20)."),
+)
+_DISPUTE_EXECUTED = T(
+    N("The ruling on dispute #{dispute_id} was carried out"),
+    N(
+        "Carried out by {executed_by_label}: {amount} {currency}. Either side may appeal until "
+        "{appeal_ends} (DS-20)."
+    ),
+)
+_DISPUTE_APPEALED = T(
+    N("Dispute #{dispute_id} was appealed"),
+    N("The {party_label} appealed the ruling. The platform reviews it once (DS-20)."),
+)
+_DISPUTE_APPEAL_UPHELD = T(
+    N("Appeal on dispute #{dispute_id} upheld"),
+    N("The ruling is void and its money reversed; the platform rules again. Why: {reason}."),
+)
+_DISPUTE_APPEAL_DISMISSED = T(
+    N("Appeal on dispute #{dispute_id} dismissed"),
+    N("The ruling stands. Why: {reason}."),
+)
+_DISPUTE_SUSPENDED = T(
+    N("Dispute #{dispute_id} suspended"),
+    N(
+        "Ground: {ground_label} (DS-21). Every clock is frozen and resumes with the time it had "
+        "left."
+    ),
+)
+_DISPUTE_RESUMED = T(
+    N("Dispute #{dispute_id} resumed"),
+    N("The clocks run again with the time they had left (DS-21)."),
+)
+_DISPUTE_SETTLED = T(
+    N("Dispute #{dispute_id} settled by agreement"),
+    N("The platform recorded the agreement. Nothing more to do."),
+)
+_DISPUTE_MERCHANT_SILENT = T(
+    N("The merchant did not answer dispute #{dispute_id}"),
+    N("The platform rules on the evidence in (DS-05)."),
+)
+_DISPUTE_EVIDENCE_ASKED = T(
+    N("Evidence asked for dispute #{dispute_id} by {due}"),
+    N(
+        "Please give: {items_label}. Time counts 09:00–18:00 on every day (DS-06); evidence "
+        "after {due} is kept but not counted."
+    ),
+    urgent=True,
+    sms=True,
+)
+DISPUTE_STEPS: dict[str, dict[str, Template]] = {
+    "accept": {BUYER: _DISPUTE_TAKEN_UP, MERCHANT: _DISPUTE_ANSWER_BY},
+    "not_accept": {BUYER: _DISPUTE_NOT_TAKEN_UP, MERCHANT: _DISPUTE_NOT_TAKEN_UP},
+    "merchant_silent": {BUYER: _DISPUTE_MERCHANT_SILENT},
+    "appeal": {
+        BUYER: _DISPUTE_APPEALED,
+        MERCHANT: _DISPUTE_APPEALED,
+        DESK: T(
+            N("Appeal on dispute #{dispute_id} to decide"),
+            N("The {party_label} appealed the ruling: {reason}."),
+        ),
+    },
+    "suspend": {BUYER: _DISPUTE_SUSPENDED, MERCHANT: _DISPUTE_SUSPENDED},
+    "resume": {BUYER: _DISPUTE_RESUMED, MERCHANT: _DISPUTE_RESUMED},
+    "settle": {BUYER: _DISPUTE_SETTLED, MERCHANT: _DISPUTE_SETTLED},
+    "execute": {BUYER: _DISPUTE_EXECUTED, MERCHANT: _DISPUTE_EXECUTED},
+    "platform_execute": {BUYER: _DISPUTE_EXECUTED, MERCHANT: _DISPUTE_EXECUTED},
+}
+# The system stepped in on a merchant's timeout: the dispute is already accepted.
+DISPUTE_OPENED_BY_SYSTEM = {
+    BUYER: T(
+        N("The platform stepped in on order {order}"),
+        N(
+            "The merchant did not act in time. The platform opened dispute #{dispute_id} and "
+            "will tell you at every step."
+        ),
+    ),
+    MERCHANT: _DISPUTE_ANSWER_BY,
+}
+# A buyer's claim on an order (not received, counterfeit), waiting for the desk.
+DISPUTE_CLAIMED = {
+    BUYER: T(
+        N("We have your dispute #{dispute_id}"),
+        N("The platform decides whether to take up your claim on order {order}."),
+    ),
+    DESK: T(
+        N("Dispute #{dispute_id} to take up"),
+        N("A claim on order {order} waits to be accepted or not."),
+    ),
+}
+DISPUTE_SECOND_LEVEL = T(
+    N("Ruling on dispute #{dispute_id} awaits a second level"),
+    N("{ruling_label}, {amount} {currency}: confirm it or send it back."),
+)
+
+
+def _dispute_templates(payload: dict[str, Any]) -> dict[str, Template]:
+    action, to_state = payload.get("action", ""), payload.get("to_state", "")
+    if action == "open":
+        if payload.get("opened_by") == "system":
+            return DISPUTE_OPENED_BY_SYSTEM
+        # A case's appeal is told by the case's own messages (platform_review).
+        return {} if payload.get("case_id") else DISPUTE_CLAIMED
+    if payload.get("from_state") == to_state and action != "request_evidence":
+        return {}  # one side of a joint request asked; a receipt filed: nothing changed yet
+    if action == "request_evidence":
+        audience = PARTY_AUDIENCE.get(payload.get("party", ""))
+        return {audience: _DISPUTE_EVIDENCE_ASKED} if audience else {}
+    if action in {"rule", "confirm_ruling", "record_third_party"}:
+        if to_state == "awaiting_execution":
+            return {BUYER: _DISPUTE_RULED, MERCHANT: _DISPUTE_EXECUTE_BY}
+        if to_state == "ruled":
+            return {MANAGERS: DISPUTE_SECOND_LEVEL}
+        return {BUYER: _DISPUTE_CLOSED_RULED, MERCHANT: _DISPUTE_CLOSED_RULED}
+    if action == "decide_appeal":
+        chosen = (
+            _DISPUTE_APPEAL_UPHELD
+            if payload.get("outcome") == "upheld"
+            else (_DISPUTE_APPEAL_DISMISSED)
+        )
+        return {BUYER: chosen, MERCHANT: chosen}
+    return DISPUTE_STEPS.get(action, {})
+
 
 CREDIT_PENALISED = T(
     N("Your after-sales standing changed: {kind_label}"),
@@ -305,6 +478,27 @@ LABELS.update(
         "dismissed": N("dismissed, the penalty stays"),
     }
 )
+LABELS.update(
+    {
+        # dispute rulings, executors, sides, DS-04 reasons and DS-21 grounds
+        "for_buyer": N("for the buyer"),
+        "partial": N("partly for the buyer"),
+        "for_merchant": N("for the merchant"),
+        "executed_by:merchant": N("the merchant"),
+        "executed_by:platform": N("the platform, past the merchant's deadline (DS-19)"),
+        "party:buyer": N("buyer"),
+        "party:merchant": N("merchant"),
+        "not_accepted:outside_window": N("asked after the 15-day window (DS-02) had closed"),
+        "not_accepted:not_negotiated": N("the two sides have not negotiated first (DS-01)"),
+        "not_accepted:duplicate": N("the same claim is already in another dispute"),
+        "not_accepted:settled": N("the two sides already agreed a settlement"),
+        "not_accepted:no_order_relation": N("the claim is not about this order"),
+        "not_accepted:in_court": N("the matter is before a court or arbitration body"),
+        "lawsuit": N("a lawsuit"),
+        "police_report": N("a police report"),
+        "joint_request": N("both sides asked"),
+    }
+)
 
 
 def _credit_templates(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
@@ -347,6 +541,10 @@ def templates_for(topic: str, payload: dict[str, Any]) -> dict[str, Template]:
         return GUARANTEE_TOP_UP
     if topic == "guarantee.pay_first":
         return GUARANTEE_PAY_FIRST
+    if topic == "guarantee.execution":
+        return GUARANTEE_EXECUTION
+    if topic == "dispute.state_changed":
+        return _dispute_templates(payload)
     if topic == "webhook.endpoint_disabled":
         return {PLATFORM_ADMIN if payload.get("platform") else MERCHANT_ADMIN: ENDPOINT_DISABLED}
     return {}
@@ -390,6 +588,14 @@ def render(template: Template, payload: dict[str, Any], language: str) -> tuple[
             "signals_label": ", ".join(payload.get("signals") or []) or "—",
             "kind_label": _label(payload.get("kind")),
             "outcome_label": _label(payload.get("outcome")),
+            # Disputes: the ruling, who carried it out, the DS-04 reason, the DS-21 ground.
+            "ruling_label": _label(payload.get("ruling")),
+            "executed_by_label": _label(f"executed_by:{payload.get('executed_by')}"),
+            "reason_label": _label(f"not_accepted:{payload.get('reason_code')}"),
+            "ground_label": _label(payload.get("ground")),
+            "party_label": _label(f"party:{payload.get('party')}"),
+            "items_label": ", ".join(payload.get("items") or []) or "—",
+            "appeal_ends": _when(payload.get("appeal_ends_at")),
         }
         if not params.get("amount") and payload.get("refund_amount"):
             params["amount"] = payload["refund_amount"]

@@ -135,6 +135,10 @@ DEFAULT_DURATIONS: dict[str, dict[str, Any]] = {
     "ruling_appeal_window": _d("DS-20", 7, "days"),
     "merchant_contest_pay_first": _d("GF-03", 7, "days"),
     "buyer_confirm_replacement": _d("platform", 10, "days"),
+    # The merchant ships a replacement, a reissue or a repaired item: no rule names a time, so
+    # this is the platform's own, as long as NR-08 gives it to refund; past it the platform
+    # steps in (JD-01: the merchant silent, the platform decides).
+    "merchant_ship_replacement": _d("platform", 7, "days"),
     # The desk rules on an appeal within 7 working days (CP-06: the platform's own target); a
     # ruling needs a person, so passing it escalates rather than decides.
     "platform_ruling": _d("CP-06", 7, "working_days"),

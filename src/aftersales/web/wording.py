@@ -178,6 +178,7 @@ _WHO = {
     "merchant_quality_review": gettext_lazy("The merchant"),
     "merchant_confirm_receipt": gettext_lazy("The merchant"),
     "merchant_refund_after_receipt": gettext_lazy("The merchant"),
+    "merchant_ship_replacement": gettext_lazy("The merchant"),
     "buyer_ship_return": gettext_lazy("You"),
     "buyer_confirm_replacement": gettext_lazy("You"),
     "appeal_window": gettext_lazy("You"),
@@ -191,6 +192,7 @@ _THEN = {
     "confirm_replacement": gettext_lazy("the replacement counts as received"),
     "confirm_receipt": gettext_lazy("the return counts as received"),
     "escalate": gettext_lazy("the case goes to a manager"),
+    "refer": gettext_lazy("the platform steps in"),
 }
 
 
