@@ -1,7 +1,8 @@
 """Any sequence of movements keeps the books exact: no money account below zero, every
 account's balance the sum of its entries, every movement's entries summing to zero, every claim
-(a pay-first's, a ruling's) recovered at most once to its amount, and every movement undone at
-most once, whatever is attempted (refused attempts write nothing)."""
+(a pay-first's, a ruling's) recovered at most once to its amount, every movement undone at most
+once and every voided ruling paid back to the merchant at most once, whatever is attempted
+(refused attempts write nothing)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,20 @@ class Books(RuleBasedStateMachine):
                 source=Source.RULING,
                 source_id=self.base + ruling,
                 actor=b.SPECIALIST,
+            )
+        )
+
+    @rule(amount=cents, ruling=ids)
+    def restitute(self, amount, ruling):
+        """A ruling the merchant carried out itself, voided on appeal, is paid back (DS-20)."""
+        self.attempt(
+            lambda: services.restitute(
+                merchant_id=self.merchant.pk,
+                amount=amount,
+                source=Source.RULING,
+                source_id=self.base + ruling,
+                actor=b.SPECIALIST,
+                note="voided on appeal",
             )
         )
 
@@ -249,6 +264,16 @@ class Books(RuleBasedStateMachine):
         twice = (
             Movement.objects.filter(merchant=self.merchant, kind=MovementKind.REVERSAL)
             .values("reverses")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+        )
+        assert not twice.exists()
+
+    @invariant()
+    def a_ruling_is_paid_back_to_the_merchant_at_most_once(self):
+        twice = (
+            Movement.objects.filter(merchant=self.merchant, kind=MovementKind.RESTITUTION)
+            .values("source", "source_id")
             .annotate(n=Count("id"))
             .filter(n__gt=1)
         )

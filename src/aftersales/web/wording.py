@@ -74,6 +74,7 @@ ACTIONS = {
     "evidence_added": gettext_lazy("Evidence added"),
     "remind": gettext_lazy("Reminder"),
     "escalate": gettext_lazy("Escalated"),
+    "refer": gettext_lazy("Handed to the platform"),
     "deliver_return": gettext_lazy("Return delivered"),
     "return_in_transit": gettext_lazy("Return on its way"),
     "replacement_delivered": gettext_lazy("Replacement delivered"),
