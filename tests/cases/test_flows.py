@@ -425,6 +425,11 @@ def walk_system_steps() -> list[Opened]:
     system(silent, "close")  # the buyer never shipped (TB-03)
     assert silent.case["state"] == "closed"
     out.append(silent)
+    small = b.open_case(type="return_refund")
+    system(small, "approve")
+    system(small, "refund")  # the fast lane at approval (risk's follow-up takes this step)
+    assert small.case["state"] == "refunded"
+    out.append(small)
     unappealed = b.open_case(type="reissue")
     unappealed.act("merchant", "reject", **REJECTION)
     system(unappealed, "close")

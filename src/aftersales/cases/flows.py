@@ -97,6 +97,9 @@ class Flow:
     remedied: frozenset[str] = frozenset()
     # Steps the system takes the moment a state is entered, with the rule behind them.
     on_enter: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Steps the system may take the moment a state is entered: (action, check) — taken when the
+    # named check (FOLLOW_UPS in services) answers with a rule, which goes on its event.
+    follow_ups: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def transitions_from(self, state: str) -> list[T]:
         return [t for t in self.transitions if t.source == state]
@@ -240,6 +243,9 @@ RETURN_REFUND = Flow(
     terminal=frozenset({"refunded", "withdrawn", "closed"}),
     transitions=(
         *RETURN_STEPS,
+        # 极速退款 at approval: a trusted buyer's small refund does not wait for the parcel
+        # (the follow-up below, risk's check).
+        T("approved", "refund", "refunded", by=S),
         # The merchant silent on a delivered return: refunded without inspection (TB-04).
         T("return_shipped", "refund", "refunded", by=S),
         T("return_delivered", "refund", "refunded", by=S),
@@ -274,6 +280,7 @@ RETURN_REFUND = Flow(
             "refunded",
         }
     ),
+    follow_ups={"approved": ("refund", "fast_lane_at_approval")},
 )
 
 EXCHANGE = Flow(
