@@ -82,6 +82,9 @@ def _forget_policy_versions():
 
     forget_policies()
     forget_merchant_quality()  # ids come back after a rollback on SQLite
+    from aftersales.credit import enforce
+
+    enforce.forget()  # the restrictions in force, by merchant id
 
 
 @pytest.fixture
@@ -99,3 +102,6 @@ def periodic_checks_held(monkeypatch):
     monkeypatch.setattr(loading, "LATEST_CHECK_SECONDS", forever)
     monkeypatch.setattr(policydata, "LATEST_CHECK_SECONDS", forever)
     monkeypatch.setattr(risk_services, "CHECK_SECONDS", forever)
+    from aftersales.credit import enforce
+
+    monkeypatch.setattr(enforce, "CHECK_SECONDS", forever)

@@ -396,6 +396,26 @@ def test_merchant_cannot_withdraw_the_buyers_request():
     assert b.assert_problem(response, 409)["allowed_actions"] == ["approve", "reject"]
 
 
+def walk_rejection_reviews() -> list[Opened]:
+    """A merchant under manual review of rejections (credit): every type's rejection waits in
+    `rejection_review`; the desk confirms or overturns it, or the buyer withdraws meanwhile."""
+    from tests.credit.restrict import restrict
+
+    s = b.shop()
+    restrict(s.merchant, "manual_rejection_review")
+    out = []
+    for type_ in sorted(FLOWS):
+        for then in ("confirm_rejection", "overturn_rejection", "withdraw"):
+            extra = {"lines": [{"line_id": "1", "quantity": 1, "new_unit_price": "49.00"}]}
+            c = b.open_case(s, type_, **(extra if type_ == "price_protection" else {}))
+            c.act("merchant", "reject", **REJECTION)
+            assert c.case["state"] == "rejection_review"
+            party = "buyer" if then == "withdraw" else "platform"
+            c.act(party, then, **({} if then == "withdraw" else {"reason": "看过证据"}))
+            out.append(c)
+    return out
+
+
 def walk_system_steps() -> list[Opened]:
     """What the deadlines do when nobody acts: approve, close an unappealed rejection, close a
     return never shipped, refund a delivered return, confirm receipt and replacement."""
@@ -405,6 +425,11 @@ def walk_system_steps() -> list[Opened]:
     system(silent, "close")  # the buyer never shipped (TB-03)
     assert silent.case["state"] == "closed"
     out.append(silent)
+    small = b.open_case(type="return_refund")
+    system(small, "approve")
+    system(small, "refund")  # the fast lane at approval (risk's follow-up takes this step)
+    assert small.case["state"] == "refunded"
+    out.append(small)
     unappealed = b.open_case(type="reissue")
     unappealed.act("merchant", "reject", **REJECTION)
     system(unappealed, "close")
@@ -512,6 +537,7 @@ WALKS = [
     walk_rejection_accepted,
     walk_repair_failures,
     walk_withdrawals,
+    walk_rejection_reviews,
     walk_system_steps,
     walk_delivery_scans,
 ]
@@ -538,6 +564,7 @@ def test_every_declared_transition_is_taken_by_some_walk():
 
 def targets(flow: Flow, t) -> set[str]:
     out = {to for _, to in t.outcomes} if t.outcomes else {t.to}
+    out |= {d.to for d in t.diverts if d.into in out}
     if "@resume" in out:
         out = (out - {"@resume"}) | set(flow.resume.values())
     return out
@@ -617,4 +644,6 @@ def test_every_state_the_case_can_be_rejected_from_has_a_resume_point(name):
         for t in flow.transitions
         if t.to == "rejected" or "rejected" in dict(t.outcomes).values()
     }
-    assert rejected_from <= set(flow.resume), rejected_from - set(flow.resume)
+    # A rejection the platform checked first (rejection_review) keeps the state it came from.
+    checked = {d.to for t in flow.transitions for d in t.diverts}
+    assert rejected_from - checked <= set(flow.resume), rejected_from - set(flow.resume)

@@ -23,8 +23,14 @@ def test_demo_creates_merchants_staff_for_every_role_orders_and_cases(capsys):
         == 5
     )
     assert {u.role for u in User.objects.all()} == set(Role.values)
-    # The orders asked for, and the three of the demo refunds (cases/refunds_demo.py).
-    assert Order.objects.exclude(external_id__startswith="DEMO-RF-").count() == 150
+    # The orders asked for, the three of the demo refunds (cases/refunds_demo.py) and the two
+    # the risk desk flags (risk/demo.py).
+    assert (
+        Order.objects.exclude(external_id__startswith="DEMO-RF-")
+        .exclude(external_id__startswith="DEMO-RISK-")
+        .count()
+        == 150
+    )
     assert {c.type for c in Case.objects.all()} == set(FLOWS)
     assert "password for all" in out and "specialist" in out
 

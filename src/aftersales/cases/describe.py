@@ -26,8 +26,12 @@ def _targets(flow: Flow, t) -> str:
         return state
 
     if t.outcomes:
-        return "; ".join(f"`{t.outcome_field}={value}` → {name(to)}" for value, to in t.outcomes)
-    return name(t.to)
+        found = "; ".join(f"`{t.outcome_field}={value}` → {name(to)}" for value, to in t.outcomes)
+    else:
+        found = name(t.to)
+    for d in t.diverts:
+        found += f"; {d.to} instead of {d.into} when {d.check.replace('_', ' ')}"
+    return found
 
 
 def render_flow(flow: Flow) -> str:
@@ -55,6 +59,16 @@ def render_flow(flow: Flow) -> str:
             + "; ".join(
                 f"entering {state}, the system takes `{action}` ({rule})"
                 for state, (action, rule) in flow.on_enter.items()
+            )
+            + ".",
+        ]
+    if flow.follow_ups:
+        lines += [
+            "",
+            "Checked steps: "
+            + "; ".join(
+                f"entering {state}, the system takes `{action}` when {check.replace('_', ' ')}"
+                for state, (action, check) in flow.follow_ups.items()
             )
             + ".",
         ]

@@ -31,6 +31,21 @@ def party_of(actor: Actor) -> str | None:
 
 
 @dataclass(frozen=True)
+class Divert:
+    """When the named check (DIVERTS in services) answers with a rule, a step that would lead
+    to `into` leads to `to` instead, that rule on its event."""
+
+    check: str
+    into: str
+    to: str
+
+
+# A restricted merchant's rejection (credit: manual review of rejections) waits for the
+# platform's look before it takes effect: the desk confirms it or overturns it.
+REJECTION_CHECKED = Divert("platform_checks_rejections", "rejected", "rejection_review")
+
+
+@dataclass(frozen=True)
 class T:
     """A transition. `to` is a state, or `outcomes` picks the state from a field of the body
     (inspect's `result`, rule's `ruling`); `to="@resume"` continues where a rejection
@@ -44,6 +59,7 @@ class T:
     outcomes: tuple[tuple[str, str], ...] = ()  # (value of the `outcome_field`, target state)
     outcome_field: str = ""
     when: str = ""  # a named guard (GUARDS in services), e.g. "repeated_repair_failures"
+    diverts: tuple[Divert, ...] = ()
 
     def target(self, body: dict, resume: dict[str, str], rejected_from: str) -> str:
         to = dict(self.outcomes)[body[self.outcome_field]] if self.outcomes else self.to
@@ -81,6 +97,9 @@ class Flow:
     remedied: frozenset[str] = frozenset()
     # Steps the system takes the moment a state is entered, with the rule behind them.
     on_enter: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Steps the system may take the moment a state is entered: (action, check) — taken when the
+    # named check (FOLLOW_UPS in services) answers with a rule, which goes on its event.
+    follow_ups: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def transitions_from(self, state: str) -> list[T]:
         return [t for t in self.transitions if t.source == state]
@@ -105,11 +124,25 @@ RULINGS = "ruling"
 
 
 def _common(review_state: str = "requested") -> tuple[T, ...]:
-    """Every type: reject with a reason, withdraw, appeal a rejection to the platform, the
-    platform's ruling, and closing a rejection nobody appealed."""
+    """Every type: reject with a reason (checked by the platform first for a restricted
+    merchant), withdraw, appeal a rejection to the platform, the platform's ruling, and
+    closing a rejection nobody appealed."""
     return (
-        T(review_state, "reject", "rejected", by=M, requires=("reason",)),
+        T(
+            review_state,
+            "reject",
+            "rejected",
+            by=M,
+            requires=("reason",),
+            diverts=(REJECTION_CHECKED,),
+        ),
         T(review_state, "withdraw", "withdrawn", by=B),
+        # The platform's look at a rejection before it takes effect (REJECTION_CHECKED):
+        # confirmed, it is the merchant's rejection as any other (the buyer may appeal it);
+        # overturned, the case goes on where it was rejected from.
+        T("rejection_review", "confirm_rejection", "rejected", by=P, requires=("reason",)),
+        T("rejection_review", "overturn_rejection", "@resume", by=P, requires=("reason",)),
+        T("rejection_review", "withdraw", "withdrawn", by=B),
         T("rejected", "appeal", "platform_review", by=B, requires=("reason",)),
         T("rejected", "close", "closed", by=BS),
         T(
@@ -128,6 +161,8 @@ REVIEW = (
     Deadline("rejected", "appeal_window", then="close"),
     # The desk's queue is ordered by this; late rulings are escalated to a manager.
     Deadline("platform_review", "platform_ruling", then="escalate", remind_before_hours=24),
+    # The desk's look at a restricted merchant's rejection: in the same queue, the same target.
+    Deadline("rejection_review", "platform_ruling", then="escalate", remind_before_hours=24),
 )
 
 
@@ -141,6 +176,7 @@ def _money_back(name: str, rule: str) -> Flow:
             "approved",
             "refunded",
             "rejected",
+            "rejection_review",
             "platform_review",
             "withdrawn",
             "closed",
@@ -211,6 +247,7 @@ RETURN_REFUND = Flow(
         "inspected",
         "refunded",
         "rejected",
+        "rejection_review",
         "platform_review",
         "withdrawn",
         "closed",
@@ -218,6 +255,9 @@ RETURN_REFUND = Flow(
     terminal=frozenset({"refunded", "withdrawn", "closed"}),
     transitions=(
         *RETURN_STEPS,
+        # 极速退款 at approval: a trusted buyer's small refund does not wait for the parcel
+        # (the follow-up below, risk's check).
+        T("approved", "refund", "refunded", by=S),
         # The merchant silent on a delivered return: refunded without inspection (TB-04).
         T("return_shipped", "refund", "refunded", by=S),
         T("return_delivered", "refund", "refunded", by=S),
@@ -228,6 +268,7 @@ RETURN_REFUND = Flow(
             requires=("result",),
             outcome_field="result",
             outcomes=(("pass", "inspected"), ("partial", "inspected"), ("fail", "rejected")),
+            diverts=(REJECTION_CHECKED,),
         ),
         T("return_received", "refund", "refunded", by=MS),
         T("inspected", "refund", "refunded", by=MS),
@@ -251,6 +292,7 @@ RETURN_REFUND = Flow(
             "refunded",
         }
     ),
+    follow_ups={"approved": ("refund", "fast_lane_at_approval")},
 )
 
 EXCHANGE = Flow(
@@ -265,6 +307,7 @@ EXCHANGE = Flow(
         "replacement_shipped",
         "completed",
         "rejected",
+        "rejection_review",
         "platform_review",
         "withdrawn",
         "closed",
@@ -279,6 +322,7 @@ EXCHANGE = Flow(
             requires=("result",),
             outcome_field="result",
             outcomes=(("pass", "inspected"), ("partial", "inspected"), ("fail", "rejected")),
+            diverts=(REJECTION_CHECKED,),
         ),
         T(
             "inspected",
@@ -326,6 +370,7 @@ REPAIR = Flow(
         "completed",
         "refunded",
         "rejected",
+        "rejection_review",
         "platform_review",
         "withdrawn",
         "closed",
@@ -395,6 +440,7 @@ REISSUE = Flow(
         "replacement_shipped",
         "completed",
         "rejected",
+        "rejection_review",
         "platform_review",
         "withdrawn",
         "closed",

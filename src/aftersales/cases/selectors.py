@@ -74,16 +74,20 @@ def filtered_cases(
     return cases
 
 
+PLATFORM_STATES = ("platform_review", "rejection_review")
+
+
 def review_queue(actor: Actor) -> QuerySet[Deadline]:
-    """Appeals waiting for the platform's ruling, soonest due first: the desk's queue. Rows are
-    the cases' ruling deadlines, so the order is an index scan on due time."""
+    """Appeals waiting for the platform's ruling, and restricted merchants' rejections waiting
+    for its look (`rejection_review`), soonest due first: the desk's queue. Rows are the cases'
+    ruling deadlines, so the order is an index scan on due time."""
     require(actor, "cases.review")
     return Deadline.objects.filter(
         kind="platform_ruling",
         reminder=False,
         fired_at__isnull=True,
         cancelled_at__isnull=True,
-        case__state="platform_review",
+        case__state__in=PLATFORM_STATES,
     ).select_related("case", "case__merchant", "case__order")
 
 

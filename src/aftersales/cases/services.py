@@ -113,6 +113,65 @@ GUARDS: dict[str, Callable[[Case], bool]] = {
     "repeated_repair_failures": _repeated_repair_failures,
 }
 
+# The checks a flow's `Divert` names: each answers the rule that diverts the step, or "". The
+# contexts above cases register theirs from AppConfig.ready() (credit: a merchant whose
+# rejections the platform reviews first); with none registered, nothing is diverted. Cheap by
+# contract: no statement per call.
+DIVERTS: dict[str, list[Callable[[Case], str]]] = {"platform_checks_rejections": []}
+
+
+def divert_check(name: str) -> Callable[[Callable[[Case], str]], Callable[[Case], str]]:
+    """Register a check of the flows' divert `name`."""
+    if name not in DIVERTS:
+        raise ValueError(f"unknown divert {name!r}; one of {sorted(DIVERTS)}")
+
+    def register(check: Callable[[Case], str]) -> Callable[[Case], str]:
+        DIVERTS[name].append(check)
+        return check
+
+    return register
+
+
+# The checks a flow's `follow_ups` name: each answers the rule of the step the system takes on
+# entering the state, or "". Registered like DIVERTS (risk: the fast lane at approval).
+FOLLOW_UPS: dict[str, list[Callable[[Case], str]]] = {"fast_lane_at_approval": []}
+
+
+def follow_up_check(name: str) -> Callable[[Callable[[Case], str]], Callable[[Case], str]]:
+    """Register a check of the flows' follow-up `name`."""
+    if name not in FOLLOW_UPS:
+        raise ValueError(f"unknown follow-up {name!r}; one of {sorted(FOLLOW_UPS)}")
+
+    def register(check: Callable[[Case], str]) -> Callable[[Case], str]:
+        FOLLOW_UPS[name].append(check)
+        return check
+
+    return register
+
+
+def _checked_follow_up(case: Case, flow: Flow, state: str) -> tuple[str, str] | None:
+    declared = flow.follow_ups.get(state)
+    if declared is None:
+        return None
+    action, name = declared
+    for check in FOLLOW_UPS[name]:
+        rule = check(case)
+        if rule:
+            return action, rule
+    return None
+
+
+def _diverted(case: Case, transition: T, target: str) -> tuple[str, str]:
+    """(the state the step leads to, the rule that diverted it there or "")."""
+    for divert in transition.diverts:
+        if divert.into != target:
+            continue
+        for check in DIVERTS[divert.check]:
+            rule = check(case)
+            if rule:
+                return divert.to, rule
+    return target, ""
+
 
 def _may(case: Case, transition: T, party: str | None) -> bool:
     if party not in transition.by:
@@ -357,6 +416,7 @@ def _plan_step(
         flow.resume,
         case.facts.get("rejected_from", "requested"),
     )
+    target, diverted_by = _diverted(case, transition, target)
     STEP_EFFECTS.get(action, _no_effect)(case, body)
     _move(
         plan,
@@ -365,7 +425,7 @@ def _plan_step(
         action,
         target,
         body,
-        rule=rule,
+        rule=diverted_by or rule,
         timer=timer,
         seq=seq,
         has_pending=has_pending,
@@ -441,7 +501,9 @@ def _move(
     )
     plan.events.append(event)
     plan.steps.append(Step(action, body, event))
-    follow_up = flow.on_enter.get(target) if target != from_state else None
+    follow_up = None
+    if target != from_state:
+        follow_up = flow.on_enter.get(target) or _checked_follow_up(case, flow, target)
     if follow_up:
         # The automatic next step, on the case this transaction already holds: its deadlines
         # are those of the state the case comes to rest in, so `target`'s are never scheduled

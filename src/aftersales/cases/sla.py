@@ -14,7 +14,6 @@ from typing import Any
 from aftersales.cases.flows import AUTO, BUYER, Flow, flow_for
 from aftersales.core import clock
 from aftersales.core.calendar import CalendarUnknown
-from aftersales.policy import loading
 from aftersales.policy import sla as targets
 from aftersales.policy.sla import FIRST, NEXT, RESOLUTION
 
@@ -42,13 +41,13 @@ def _at(value: str | None) -> datetime | None:
 
 
 def _review_due(case) -> tuple[datetime, str] | None:
-    from aftersales.cases.deadlines import due_after, duration_name
+    from aftersales.cases.deadlines import due_after, duration_name, spec_for
 
     policy = targets.policy_for(case.type)
     if not isinstance(policy.first_response, str):
         return targets.due(case.opened_at, policy.first_response), policy.source
     name = duration_name(case, policy.first_response)
-    spec = loading.compiled(case.policy_version).duration(name, case.merchant.code)
+    spec = spec_for(case, name)
     return due_after(case.opened_at, spec), spec["source"]
 
 

@@ -6,3 +6,9 @@ class CreditConfig(AppConfig):
     name = "aftersales.credit"
     label = "credit"
     verbose_name = "Buyer and merchant after-sales credit"
+
+    def ready(self) -> None:
+        # What a merchant restriction changes in cases and the guarantee fund (enforce.py).
+        from aftersales.credit import enforce
+
+        enforce.register()

@@ -73,6 +73,8 @@ class Grades(_Sourced):
 
 class Restriction(_Sourced):
     at_grade: str
+    factor: Ratio | None = None  # larger_deposit: ≥ 1; shorter_review: above 0, at most 1
+    durations: list[str] | None = None  # shorter_review: the policy durations it shortens
 
 
 class AppealDecision(_Sourced):
@@ -106,6 +108,38 @@ def _unknown(field: str, names, known) -> None:
         )
 
 
+def _check_terms(restrictions: dict[str, Any]) -> None:
+    """What each restriction changes must make sense: a larger deposit is not smaller, a
+    shorter review is not longer nor zero, and it shortens durations the policy knows."""
+    from decimal import Decimal
+
+    from aftersales.policy.document import DEFAULT_DURATIONS
+
+    for kind, r in restrictions.items():
+        factor = Decimal(r["factor"]) if "factor" in r else None
+        if kind == "larger_deposit" and factor is not None and factor < 1:
+            raise PolicyRefused.on_field(
+                f"restrictions.{kind}.factor", "a larger deposit is at least 1× the requirement"
+            )
+        if kind == "shorter_review" and factor is not None and not 0 < factor <= 1:
+            raise PolicyRefused.on_field(
+                f"restrictions.{kind}.factor", "a shorter review is above 0× and at most 1×"
+            )
+        if kind != "shorter_review" and "durations" in r:
+            raise PolicyRefused.on_field(
+                f"restrictions.{kind}.durations", "only shorter_review shortens durations"
+            )
+        if kind == "manual_rejection_review" and factor is not None:
+            raise PolicyRefused.on_field(
+                f"restrictions.{kind}.factor", "manual review of rejections has no factor"
+            )
+        unknown = sorted(set(r.get("durations") or ()) - set(DEFAULT_DURATIONS))
+        if unknown:
+            raise PolicyRefused.on_field(
+                f"restrictions.{kind}.durations", f"unknown policy durations {unknown}"
+            )
+
+
 def validate_document(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate a credit document; returns it normalised. Raises InvalidInput (schema) or
     PolicyRefused (a name the engine does not know, or grades out of order), naming the field."""
@@ -129,6 +163,7 @@ def validate_document(raw: dict[str, Any]) -> dict[str, Any]:
             raise PolicyRefused.on_field(
                 f"restrictions.{kind}.at_grade", f"unknown grade {r['at_grade']!r} ({GRADES})"
             )
+    _check_terms(document["restrictions"])
     for code, m in document["merchant"].items():
         if ("bad_above" in m) == ("bad_below" in m):
             raise PolicyRefused.on_field(

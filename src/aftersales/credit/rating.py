@@ -15,6 +15,7 @@ from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.accounts.permissions import require
 from aftersales.core import clock
 from aftersales.core.audit import record
+from aftersales.credit import enforce
 from aftersales.credit.metrics import METRICS, Month, compute_figures, main_categories
 from aftersales.credit.models import MerchantMetric, MerchantRating, MerchantRestriction
 from aftersales.credit.rules import CreditRules, MerchantRule, current_rules
@@ -181,6 +182,7 @@ def _restrict(
         if kind not in wanted:
             restriction.lifted_at, restriction.lifted_reason = now, "rating.improved"
             restriction.save(update_fields=["lifted_at", "lifted_reason"])
+            enforce.restriction_changed(merchant_id=mid, kind=kind)
             record(
                 actor=actor,
                 action="credit.restriction_lifted",
@@ -205,6 +207,7 @@ def _restrict(
             policy_version=rules.version,
             imposed_at=now,
         )
+        enforce.restriction_changed(merchant_id=mid, kind=kind)
         record(
             actor=actor,
             action="credit.restriction_imposed",

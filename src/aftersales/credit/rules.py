@@ -59,8 +59,21 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     ),
     "grades": _s("[I]", A=85, B=70, C=50, D=0),
     "restrictions": {
-        "larger_deposit": _s("[I]", at_grade="D"),
-        "shorter_review": _s("[I]", at_grade="C"),
+        # The guarantee fund's deposit requirement times `factor` (a top-up request follows).
+        "larger_deposit": _s("[I]", at_grade="D", factor="2"),
+        # The merchant's review deadlines (the policy durations named) times `factor`.
+        "shorter_review": _s(
+            "[I]",
+            at_grade="C",
+            factor="0.5",
+            durations=[
+                "merchant_review",
+                "merchant_review_unshipped",
+                "merchant_review_virtual",
+                "merchant_quality_review",
+            ],
+        ),
+        # A rejection waits for the platform's look before it takes effect.
         "manual_rejection_review": _s("[I]", at_grade="C"),
     },
     "appeal_decision": _s("[I] a person decides a credit appeal", amount=3, unit="working_days"),
@@ -113,6 +126,9 @@ class CreditRules:
     penalty_kinds: tuple[str, ...]
     grades: tuple[tuple[str, int], ...]  # best first: (grade, lowest score)
     restrictions: dict[str, str]  # kind → the grade at or under which it applies
+    # kind → what it changes ({"factor": Decimal, "durations": (...)}, "source"): a document
+    # published before these terms existed reads the defaults'.
+    restriction_terms: dict[str, dict[str, Any]]
     appeal_decision: dict[str, Any]  # a policy duration (cases.deadlines.due_after)
     flag_review_min_shops: int
     document: dict[str, Any]
@@ -132,6 +148,18 @@ class CreditRules:
 
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+def _terms(restrictions: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for kind, default in DEFAULT_DOCUMENT["restrictions"].items():
+        given = restrictions.get(kind) or {}
+        out[kind] = {
+            "factor": _dec(given.get("factor", default.get("factor"))),
+            "durations": tuple(given.get("durations", default.get("durations", ()))),
+            "source": given.get("source", default["source"]),
+        }
+    return out
 
 
 def rules_from(document: dict[str, Any], *, version: str) -> CreditRules:
@@ -168,6 +196,7 @@ def rules_from(document: dict[str, Any], *, version: str) -> CreditRules:
         penalty_kinds=tuple(document["penalty"]["kinds"]),
         grades=tuple(grades),
         restrictions={k: v["at_grade"] for k, v in document["restrictions"].items()},
+        restriction_terms=_terms(document["restrictions"]),
         appeal_decision=dict(document["appeal_decision"]),
         flag_review_min_shops=int(document["flag_review"]["min_shops"]),
         document=document,

@@ -391,7 +391,8 @@ def reviews_queue(actor):
 
 def active_restrictions(merchant_id: int) -> frozenset[str]:
     """The restrictions in force on a merchant (not lifted, not suspended during a late
-    appeal): what the case engine and the deposit ledger are to read (not yet wired there)."""
+    appeal). The case engine and the deposit ledger read the same rows through enforce.py's
+    cached copy (their hooks may not query)."""
     from aftersales.credit.models import MerchantRestriction
 
     return frozenset(

@@ -19,7 +19,7 @@ from aftersales.accounts.permissions import require
 from aftersales.core import clock
 from aftersales.core.audit import record
 from aftersales.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, PermissionDenied
-from aftersales.credit import selectors
+from aftersales.credit import enforce, selectors
 from aftersales.credit.models import (
     AppealDeadline,
     BuyerFlag,
@@ -430,9 +430,12 @@ def decide_appeal(
         else:
             subject.lifted_at, subject.lifted_reason = now, "appeal.upheld"
             subject.save(update_fields=["lifted_at", "lifted_reason"])
+            enforce.restriction_changed(merchant_id=subject.merchant_id, kind=subject.kind)
     elif subject.suspended_at:
         subject.suspended_at = None
         subject.save(update_fields=["suspended_at"])
+        if appeal.restriction_id:
+            enforce.restriction_changed(merchant_id=subject.merchant_id, kind=subject.kind)
     appeal.state = outcome
     appeal.decided_at, appeal.decided_by, appeal.decision_note = now, actor.label, note
     appeal.decided_by_user_id = actor.user_id
@@ -474,6 +477,8 @@ def fire_appeal_deadline(row: AppealDeadline, *, at: datetime) -> None:
     if subject.lifted_at is None and subject.suspended_at is None:
         subject.suspended_at = at
         subject.save(update_fields=["suspended_at"])
+        if appeal.restriction_id:
+            enforce.restriction_changed(merchant_id=subject.merchant_id, kind=subject.kind)
     appeal.escalated_at = at
     appeal.save(update_fields=["escalated_at"])
     record(

@@ -189,8 +189,11 @@ def collect_outstanding(books: Books, *, actor: Actor) -> list[Recovery]:
 
 
 def check_requirement(books: Books, merchant: Merchant) -> TopUpRequest | None:
-    """After a movement: a deposit below its requirement opens a top-up request (one at a time,
-    the merchant is told through the outbox); a deposit back at it closes the open one."""
+    """After a movement, or when the requirement itself changed (a raise imposed or ended): a
+        deposit below its requirement opens a top-up request (one at a time, the merchant is told
+        through the outbox; an open one follows a changed requirement, and is told again when it
+    rose);
+        a deposit back at it closes the open one."""
     requirement = deposit_requirement(merchant)
     balance = books.balance(A.DEPOSIT)
     open_request = (
@@ -203,16 +206,31 @@ def check_requirement(books: Books, merchant: Merchant) -> TopUpRequest | None:
             open_request.state, open_request.met_at = TopUpRequestState.MET, clock.now()
             open_request.save(update_fields=["state", "met_at"])
         return None
+    rule = requirement.rule
+    if requirement.raised_rule:
+        rule = f"{rule}+{requirement.raised_rule}"[:32]
     if open_request is not None:
+        if open_request.requirement != requirement.amount:
+            rose = requirement.amount > open_request.requirement
+            open_request.requirement, open_request.rule = requirement.amount, rule
+            open_request.shortfall = requirement.amount - balance
+            open_request.save(update_fields=["requirement", "rule", "shortfall"])
+            if rose:
+                _tell_top_up(merchant, open_request, requirement, balance)
         return open_request
     request = TopUpRequest.objects.create(
         merchant=merchant,
         requirement=requirement.amount,
         balance_at_request=balance,
         shortfall=requirement.amount - balance,
-        rule=requirement.rule,
+        rule=rule,
         requested_at=clock.now(),
     )
+    _tell_top_up(merchant, request, requirement, balance)
+    return request
+
+
+def _tell_top_up(merchant: Merchant, request: TopUpRequest, requirement, balance) -> None:
     publish(
         "guarantee.top_up_requested",
         {
@@ -224,9 +242,9 @@ def check_requirement(books: Books, merchant: Merchant) -> TopUpRequest | None:
             "currency": requirement.currency,
             "category": requirement.category,
             "rule": requirement.rule,
-            "at": request.requested_at.isoformat(),
+            "raised_by": requirement.raised_by,
+            "at": clock.now().isoformat(),
         },
         merchant_id=merchant.pk,
         subject=f"merchant:{merchant.code}",
     )
-    return request

@@ -700,6 +700,15 @@ def deduct(
         return movement
 
 
+def review_requirement(*, merchant_id: int) -> TopUpRequest | None:
+    """The deposit requirement changed without a movement (a raise imposed or ended): a top-up
+    request follows if the deposit now falls short, and an open one closes if it no longer
+    does. Called by the context that changed it, in its transaction."""
+    with atomic_step():
+        merchant = merchant_of(merchant_id)
+        return check_requirement(lock_books(merchant_id), merchant)
+
+
 __all__ = [
     "Hold",
     "Recovery",
@@ -715,5 +724,6 @@ __all__ = [
     "release_settlement",
     "reverse",
     "reversible",
+    "review_requirement",
     "top_up",
 ]

@@ -261,6 +261,8 @@ TOPICS: dict[str, Topic] = {
                 "currency": "string",
                 "category": "string: the category that sets the requirement, or empty",
                 "rule": "string: the policy row",
+                "raised_by": "string: why the requirement was raised above the policy's "
+                "(credit's larger deposit), or empty",
                 "at": "string: ISO 8601",
             },
         ),

@@ -134,6 +134,22 @@ STATE_CHANGED: dict[str, dict[str, Template]] = {
             N("A buyer appealed a rejection on order {order}. It is in the review queue."),
         ),
     },
+    "rejection_review": {
+        BUYER: T(
+            N("The platform is checking the merchant's answer on #{case_id}"),
+            N(
+                "The merchant declined your request. The service desk checks that decision "
+                "before it counts; we will tell you the outcome."
+            ),
+        ),
+        DESK: T(
+            N("Rejection to check: #{case_id}"),
+            N(
+                "A merchant whose rejections the platform reviews declined a request on order "
+                "{order}. It is in the review queue."
+            ),
+        ),
+    },
     "withdrawn": {
         MERCHANT: T(
             N("Request #{case_id} withdrawn"),
@@ -213,6 +229,7 @@ LABELS = {
     "closed": N("closed"),
     "withdrawn": N("withdrawn"),
     "platform_review": N("under platform review"),
+    "rejection_review": N("declined by the merchant, being checked by the platform"),
     "completed": N("completed"),
     "replacement_shipped": N("replacement on its way"),
     "at_service_point": N("at the service point"),

@@ -30,6 +30,8 @@ DEFAULT: dict[str, Any] = {
     "fast_lane": {
         "enabled": True,
         "max_amount": "500.00",  # per case
+        # At or below this the refund comes at approval, not at the parcel's first scan.
+        "approval_max_amount": "50.00",
         "max_per_30d": 5,  # fast-lane refunds per buyer
         "min_orders_180d": 3,  # trusted: a history to trust
         "min_account_days": 30,
@@ -39,6 +41,7 @@ LADDER_KEYS = ("warn", "friction", "review")
 FAST_LANE_KEYS = {
     "enabled": bool,
     "max_amount": "money",
+    "approval_max_amount": "money",
     "max_per_30d": int,
     "min_orders_180d": int,
     "min_account_days": int,
@@ -157,6 +160,8 @@ def validate(document: Any) -> dict[str, Any]:
             errors.append(FieldError(f"fast_lane.{key}", "true or false"))
         elif kind is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             errors.append(FieldError(f"fast_lane.{key}", "a whole number, not negative"))
+    if not errors and Decimal(str(fast["approval_max_amount"])) > Decimal(str(fast["max_amount"])):
+        errors.append(FieldError("fast_lane.approval_max_amount", "at most fast_lane.max_amount"))
     if errors:
         raise InvalidInput(
             "Risk policy refused: " + "; ".join(f"{e.field}: {e.message}" for e in errors),

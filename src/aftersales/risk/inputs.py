@@ -263,7 +263,7 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "category": s.category,
             "type": s.type,
             "reason": s.reason,
-            "claim_amount": float(s.claim_amount),
+            "claim_amount": f"{s.claim_amount:.2f}",  # money: a Decimal string, never a float
             "category_baseline_return_rate": policy.baseline(s.category),
             "returns_180d_category": int(returns_cat),
             "lines_180d_category": int(lines_cat),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from aftersales.risk.document import RiskPolicy
@@ -54,7 +55,20 @@ def level_for(score: int, cutoffs: Mapping[str, int]) -> str:
     return "allow"
 
 
+# Money in a snapshot is a Decimal string ("123.45"); snapshots stored before that hold a float.
+# The signals compute ratios in floats, so both read the same number (and score the same).
+MONEY_INPUTS = ("claim_amount",)
+
+
+def _as_numbers(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    found = [k for k in MONEY_INPUTS if isinstance(inputs.get(k), str)]
+    if not found:
+        return inputs
+    return {**inputs, **{k: float(Decimal(inputs[k])) for k in found}}
+
+
 def score(inputs: Mapping[str, Any], policy: RiskPolicy, *, trigger: str) -> Result:
+    inputs = _as_numbers(inputs)
     category = inputs.get("category", "")
     reasons, missing, used = [], [], {}
     ceiling, floor = 0, 0

@@ -16,6 +16,9 @@ from aftersales.orders.models import Order
 from aftersales.risk.models import Review
 
 FAST_LANE_RULE = "risk:fast_lane"
+FAST_LANE_APPROVAL_RULE = "risk:fast_lane:approval"
+# Both lanes count against the same monthly limit.
+FAST_LANE_RULES = (FAST_LANE_RULE, FAST_LANE_APPROVAL_RULE)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def fast_lane_trust(buyer_ids: list[int], *, at: datetime, limits: dict) -> dict
     )
     used = dict(
         CaseEvent.objects.filter(
-            rule=FAST_LANE_RULE, case__buyer_id__in=ids, at__gte=at - timedelta(days=30)
+            rule__in=FAST_LANE_RULES, case__buyer_id__in=ids, at__gte=at - timedelta(days=30)
         )
         .values("case__buyer_id")
         .annotate(n=Count("id"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.actors import Actor
@@ -14,11 +15,14 @@ from aftersales.web.merchant import case_path
 from aftersales.web.portal import for_party
 
 PLATFORM = "platform"
+# A restricted merchant's rejection is in the queue before anyone appealed it.
+CHECK_FIRST = gettext_lazy("No appeal: the platform checks this merchant's rejections first")
 PAGE_SIZE = 50
 # What the rows show: not the orders' personal data nor the cases' decisions.
 QUEUE_COLUMNS = (
     "due_at",
     "case__type",
+    "case__state",
     "case__facts",
     "case__merchant__name",
     "case__order__external_id",
@@ -35,7 +39,8 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
             "path": path(d.case_id),
             "type": wording.label(wording.TYPES, d.case.type),
             "due": wording.when(d.due_at),
-            "appeal_reason": d.case.facts.get("appeal_reason", ""),
+            "appeal_reason": d.case.facts.get("appeal_reason", "")
+            or (CHECK_FIRST if d.case.state == "rejection_review" else ""),
             "rejection_reason": d.case.facts.get("rejection_reason", ""),
         }
         for d in rows

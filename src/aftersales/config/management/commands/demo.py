@@ -252,7 +252,9 @@ class Command(BaseCommand):
             )
         )
         from aftersales.credit import demo as credit_demo
+        from aftersales.risk import demo as risk_demo
 
+        self.stdout.write(risk_demo.seed())  # the risk desk's flagged returns
         self.stdout.write(credit_demo.seed())
         self._print_logins(logins)
         self.stdout.write(complaints_demo.seed_journey())
