@@ -5,6 +5,7 @@ written is retried row by row."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -227,6 +228,46 @@ def test_a_batch_that_breaks_while_written_is_retried_row_by_row(clock, caplog, 
     row = Deadline.objects.get(case=bad, action="close", reminder=False)
     assert row.fired_at is None and row.attempts == 1 and "RuntimeError" in row.last_error
     assert "firing them one by one" in caplog.text
+
+
+def test_the_garbage_collector_is_off_while_a_batch_runs_and_on_again_after(clock, monkeypatch):
+    case = case_in("approved", "return_refund")
+    due_now(case, action="close")
+    seen = []
+    monkeypatch.setitem(services.AFTER_STEP, "close", [lambda taken: seen.append(gc.isenabled())])
+    clock.move_to(NOW)
+
+    timers.fire_due(batch=50)
+
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_batch_that_raises_turns_the_garbage_collector_back_on(clock, monkeypatch):
+    case = case_in("approved", "return_refund")
+    due_now(case, action="close")
+
+    def breaks(taken):
+        raise RuntimeError("the other context's rows could not be written")
+
+    monkeypatch.setitem(services.AFTER_STEP, "close", [breaks])
+    clock.move_to(NOW)
+
+    timers.fire_due(batch=50)
+
+    assert gc.isenabled()
+
+
+def test_a_batch_leaves_the_garbage_collector_off_when_it_was_off(clock):
+    case = case_in("approved", "return_refund")
+    due_now(case, action="close")
+    clock.move_to(NOW)
+    gc.disable()
+    try:
+        timers.fire_due(batch=50)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_after_step_hooks_run_once_per_batch_with_every_case_that_took_the_step(clock, monkeypatch):

@@ -41,10 +41,11 @@ EMPTY_ROUND_STATEMENTS = 3
 # once per apply however many cases: the order lines and payments locked, what the ledger counts
 # against them (two sums), the refunds, their events and their lines inserted.
 REFUND_GRANT_STATEMENTS = 7
-# In a deadline batch the hook also reads, for the whole batch, the cases' lines and the orders'
-# lines with their shipping fees (whether a case takes back the whole order, and its fee) — one
-# query each; `open_case` holds both.
-BATCH_REFUND_READS = 2
+# In a deadline batch the hook also reads, for the whole batch, the orders' lines with their
+# shipping fees (whether a case takes back the whole order, and its fee) — one query; the
+# cases' lines it takes from the batch's own read of them (the refundable amount), and
+# `open_case` holds both.
+BATCH_REFUND_READS = 1
 
 
 def _open(s: b.Shop, data: dict, lines: int, type: str = "refund_only"):

@@ -89,12 +89,14 @@ def maker_of(event: CaseEvent) -> Actor:
 
 
 def _case_lines(cases: list[Case]) -> dict[int, list[CaseLine]]:
-    """Each case's lines: what `open_case` left on the case or the batch prefetched, else one
-    query for every case of the batch."""
+    """Each case's lines: what `open_case` left on the case, the rows the deadline batch read
+    (`services.read_refundable`) or a prefetch, else one query for every case of the batch."""
     out: dict[int, list[CaseLine]] = {}
     missing = []
     for case in cases:
-        written = getattr(case, "written_lines", None)
+        written = getattr(case, "line_rows", None)
+        if written is None:
+            written = getattr(case, "written_lines", None)
         if written is not None:
             out[case.pk] = list(written)
         elif "lines" in getattr(case, "_prefetched_objects_cache", {}):
@@ -113,7 +115,9 @@ def _gifts(cases: list[Case], lines: dict[int, list[CaseLine]]) -> dict[int, lis
     the batch, none when no case kept any."""
     keeping = [ln for c in cases if c.facts.get("gifts_not_returned") for ln in lines[c.pk]]
     gifts = {
-        ln.order_line_id: ln.order_line.gifts for ln in keeping if CaseLine.order_line.is_cached(ln)
+        ln.order_line_id: ln.order_line.gifts
+        for ln in keeping
+        if isinstance(ln, CaseLine) and CaseLine.order_line.is_cached(ln)
     }
     wanted = {ln.order_line_id for ln in keeping} - set(gifts)
     if wanted:

@@ -201,28 +201,31 @@ def require_known_action(action: str) -> None:
 
 
 def refundable(case: Case) -> Decimal:
-    # `open_case` leaves the lines it has just written on the case, a batch the amounts it read
+    # `open_case` leaves the lines it has just written on the case, a batch the rows it read
     # for all its cases (`read_refundable`): a line's amount never changes.
-    known = getattr(case, "refundable_amounts", None)
-    if known is not None:
-        return sum(known, Decimal("0.00"))
-    lines = getattr(case, "written_lines", None)
+    lines = getattr(case, "line_rows", None)
+    if lines is None:
+        lines = getattr(case, "written_lines", None)
     if lines is None:
         lines = case.lines.all()
     return sum((ln.refundable_amount for ln in lines), Decimal("0.00"))
 
 
 def read_refundable(cases: list[Case]) -> None:
-    """The lines' refundable amounts of many cases in one query, for a batch whose steps may
-    refund (`refundable` reads them then)."""
+    """The lines of many cases in one query, for a batch whose steps may refund: what
+    `refundable` sums and what the refund ledger's requests are made of (refunding.py), as
+    plain rows (`case_id`, `order_line_id`, `quantity`, `refundable_amount`), by line id —
+    a batch reads hundreds, and neither needs model instances."""
     for case in cases:
-        case.refundable_amounts = []
+        case.line_rows = []
     by_pk = {case.pk: case for case in cases}
-    rows = CaseLine.objects.filter(case_id__in_ids=list(by_pk)).values_list(
-        "case_id", "refundable_amount"
+    rows = (
+        CaseLine.objects.filter(case_id__in_ids=list(by_pk))
+        .order_by("pk")
+        .values_list("case_id", "order_line_id", "quantity", "refundable_amount", named=True)
     )
-    for case_id, amount in rows:
-        by_pk[case_id].refundable_amounts.append(amount)
+    for row in rows:
+        by_pk[row.case_id].line_rows.append(row)
 
 
 def act(
