@@ -90,7 +90,7 @@ def test_a_ruling_for_the_buyer_on_a_referred_case_refunds_the_buyer_and_ends_th
     assert refunded == dispute.refundable
 
 
-def test_a_case_whose_dispute_is_over_is_referred_to_the_desk_without_a_second_dispute():
+def test_a_case_whose_dispute_is_over_gets_a_dispute_of_its_own_when_referred_again():
     from aftersales.cases import services as case_services
     from aftersales.cases.services import ActionBody
     from tests.cases.builders import photo
@@ -115,4 +115,6 @@ def test_a_case_whose_dispute_is_over_is_referred_to_the_desk_without_a_second_d
 
     case = past_shipping_deadline(case)
     assert case.state == "platform_review"
-    assert Dispute.objects.filter(case=case).count() == 1
+    first, second = Dispute.objects.filter(case=case).order_by("id")
+    assert first.state == "closed"
+    assert (second.opened_by, second.state) == ("system", "awaiting_merchant")

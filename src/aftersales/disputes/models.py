@@ -59,8 +59,11 @@ class Dispute(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],
-                condition=Q(case__isnull=False) & ~Q(state__in=["not_accepted", "settled"]),
-                name="one_live_dispute_per_case",
+                # One open dispute per case; a closed one (its DS-20 window may still run)
+                # does not stop a later rejection of the same case having its own.
+                condition=Q(case__isnull=False)
+                & ~Q(state__in=["not_accepted", "settled", "closed"]),
+                name="one_open_dispute_per_case",
             )
         ]
 

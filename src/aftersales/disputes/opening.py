@@ -127,10 +127,10 @@ def open_on_merchant_timeout(taken) -> list[Dispute]:
     can take run out (`refer`: the replacement, reissue or repaired item never shipped; the
     after_step hook in hooks.py): the system opens each a dispute already accepted, waiting for
     the merchant's answer (DS-05), its opening event naming the case's timer and rule. A case
-    that already had its dispute (one per case) stays in the desk's case review instead."""
+    that has an open dispute already (one open per case) stays in the desk's case review."""
     had = set(
         Dispute.objects.filter(case_id__in=[case.pk for case, _b, _e in taken])
-        .exclude(state__in=["not_accepted", "settled"])
+        .exclude(state__in=["not_accepted", "settled", "closed"])
         .values_list("case_id", flat=True)
     )
     disputes, details = [], []
