@@ -293,3 +293,53 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "returned_serials": list(s.returned_serials),
         }
     return out
+
+
+# --- Inputs read after the row (their own statements, so the row above stays one) ----------
+
+
+def _per_subject(subjects: list[Subject], sql: str, values) -> list[tuple]:
+    """`sql` (its first column the case id) once per subject, UNION ALL: one round trip."""
+    params: list[Any] = []
+    for s in subjects:
+        params += values(s)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([sql] * len(subjects)), params)
+        return cursor.fetchall()
+
+
+def bought_by_category(subjects: list[Subject]) -> dict[int, dict[str, int]]:
+    """{case: {category: lines bought in 180 d}} — RS-01 across the buyer's categories."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT * FROM (SELECT %s, ol.category, COUNT(*) FROM orders_orderline ol"
+        " JOIN orders_order o ON o.id = ol.order_id WHERE o.buyer_id = %s"
+        " AND o.placed_at >= %s GROUP BY ol.category) t",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=180))],
+    )
+    out: dict[int, dict[str, int]] = {s.case_id: {} for s in subjects}
+    for case_id, category, n in rows:
+        out[case_id][category] = int(n)
+    return out
+
+
+def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
+    """Add to `gather`'s inputs what its row does not read: the lines bought per category,
+    weighed by the policy's baselines (RS-01 across categories)."""
+    subjects = list(subjects)
+    if not subjects:
+        return
+    bought = bought_by_category(subjects)
+    for s in subjects:
+        policy, lines = policy_for(s), bought[s.case_id]
+        baselines = [policy.baseline(c) for c in lines]
+        mine = inputs[s.case_id]
+        mine["lines_180d_by_category"] = lines
+        mine["lines_180d"] = sum(lines.values())
+        # A category with no baseline leaves the expectation unknown: judged in-category only.
+        mine["expected_returns_180d"] = (
+            round(sum(n * b for n, b in zip(lines.values(), baselines, strict=True)), 4)
+            if all(b is not None for b in baselines)
+            else None
+        )

@@ -78,6 +78,18 @@ def _rs01(i, t):
     if returns >= t["min_returns"] and rate >= t["multiple"] * baseline:
         return Finding({"returns": returns, "bought": bought, "rate": _shown(rate, 3),
                         "baseline": baseline})  # fmt: skip
+    # Across the buyer's categories, each at its own baseline: a returner who spreads the
+    # returns over apparel and electronics reaches five in neither. Absent from snapshots
+    # taken before it was read, so those replay as they were scored.
+    expected = i.get("expected_returns_180d")
+    returns = i["returns_180d"]
+    if (expected is not None and returns >= t["min_returns"]
+            and _ratio(returns, expected) >= t["multiple"]):  # fmt: skip
+        lines = i["lines_180d"]
+        return Finding({"returns": returns, "bought": lines,
+                        "rate": _shown(_ratio(returns, lines), 3),
+                        "baseline": round(_ratio(expected, lines), 3),
+                        "expected": round(expected, 2), "across": True})  # fmt: skip
     return None
 
 
@@ -190,9 +202,10 @@ def _rs07(i, t):
 SIGNALS: tuple[Signal, ...] = (
     Signal(
         "RS-01", _("Return rate"),
-        _("%(returns)s returns of %(bought)s bought in this category in 180 days "
-          "(rate %(rate)s, category baseline %(baseline)s)"),
-        ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate"),
+        _("%(returns)s returns of %(bought)s bought in 180 days (rate %(rate)s, baseline "
+          "%(baseline)s for the categories bought)"),
+        ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate",
+         "returns_180d"),
         {"multiple": 3, "min_returns": 5, "points": 15}, _rs01, ceiling="warn",
     ),
     Signal(
