@@ -45,6 +45,21 @@ def test_return_rate_alone_never_goes_past_warn_however_many_points_a_shop_gives
     assert result.level == "warn"
 
 
+def test_returns_spread_over_categories_fire_against_their_baselines_together():
+    # 3 apparel of 4 and 3 electronics of 4: five in neither category, 6 against 1.24 expected.
+    spread = honest(returns_180d_category=3, lines_180d_category=4, returns_180d=6,
+                    lines_180d=8, expected_returns_180d=4 * 0.25 + 4 * 0.06)  # fmt: skip
+    result = score(spread, BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-01"] and result.reasons[0].detail["across"] is True
+
+
+def test_a_buyer_returning_at_their_categories_usual_rates_is_not_flagged_across_them():
+    # 14 apparel lines and 6 electronics, 5 returned: 5 against 3.86 expected (1.3×).
+    usual = honest(returns_180d_category=4, lines_180d_category=14, returns_180d=5,
+                   lines_180d=20, expected_returns_180d=14 * 0.25 + 6 * 0.06)  # fmt: skip
+    assert fired(usual) == []
+
+
 # RS-02: value ratio — look-alike: one big defect refunded.
 def test_value_ratio_above_sixty_percent_and_two_thousand_fires():
     assert "RS-02" in fired(honest(bought_180d=3000.0, refunded_180d=1500.0, claim_amount=500.0))

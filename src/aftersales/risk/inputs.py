@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
+from difflib import SequenceMatcher
+from itertools import combinations
 from typing import Any
 
 from django.db import connection
@@ -324,17 +326,93 @@ def bought_by_category(subjects: list[Subject]) -> dict[int, dict[str, int]]:
     return out
 
 
+def order_lines(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
+    """{case: the order's discount, 包邮 and every line — price, its share of the order
+    discount, quantity, claimed by this case, held by the buyer's other returns} (RS-14)."""
+    rows = _per_subject(
+        subjects,
+        "SELECT c.id, o.discount, o.free_shipping, o.shipping_fee, ol.line_id, ol.quantity,"
+        " ol.unit_price, ol.allocated_discount,"
+        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+        " WHERE cl.case_id = c.id AND cl.order_line_id = ol.id),"
+        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+        " JOIN cases_case c2 ON c2.id = cl.case_id WHERE cl.order_line_id = ol.id"
+        f" AND cl.case_id <> c.id AND cl.holds_quantity AND c2.type IN {_RETURNS})"
+        " FROM cases_case c JOIN orders_order o ON o.id = c.order_id"
+        " JOIN orders_orderline ol ON ol.order_id = o.id WHERE c.id = %s",
+        lambda s: [s.case_id],
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for case_id, discount, free, fee, line_id, qty, price, share, claimed, before in rows:
+        order = out.setdefault(
+            case_id,
+            {"order_discount": round(_number(discount), 2), "free_shipping": bool(free),
+             "shipping_fee": round(_number(fee), 2), "order_lines": []},
+        )  # fmt: skip
+        order["order_lines"].append(
+            {"line_id": line_id, "quantity": int(qty), "unit_price": round(_number(price), 2),
+             "allocated_discount": round(_number(share), 2), "claimed": int(claimed),
+             "returned_before": int(before)}
+        )  # fmt: skip
+    for order in out.values():
+        order["order_lines"].sort(key=lambda line: line["line_id"])
+    return out
+
+
+# A punitive claim: damages beyond the refund (假一赔N, 退一赔三), the counterfeit dispute.
+PUNITIVE_TYPES = ("counterfeit",)
+
+
+def _similarity(texts: list[str]) -> float:
+    """The highest likeness of two of the texts (0–1), whitespace and punctuation ignored."""
+    cleaned = ["".join(ch for ch in t if ch.isalnum()) for t in texts if t.strip()][:20]
+    best = 0.0
+    for a, b in combinations(cleaned, 2):
+        best = max(best, SequenceMatcher(None, a, b, autojunk=False).ratio())
+    return round(best, 3)
+
+
+def punitive_claims(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
+    """{case: the buyer's punitive claims in 90 d — the shops, how many on multi-unit lines,
+    the likeness of their texts} (RS-12)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT %s, d.merchant_id, d.claim, (SELECT MAX(ol.quantity) FROM orders_orderline ol"
+        " WHERE ol.order_id = d.order_id) FROM disputes_dispute d WHERE d.buyer_id = %s"
+        f" AND d.opened_at >= %s AND d.type IN {_in(PUNITIVE_TYPES)}",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=90))],
+    )
+    found: dict[int, list[tuple]] = {s.case_id: [] for s in subjects}
+    for case_id, merchant_id, claim, units in rows:
+        found[case_id].append((merchant_id, claim or "", int(units or 0)))
+    return {
+        case_id: {
+            "punitive_claims_90d": len(claims),
+            "punitive_shops_90d": len({m for m, _, _ in claims}),
+            "punitive_multi_unit_90d": sum(1 for _, _, units in claims if units >= 2),
+            "punitive_text_similarity": _similarity([text for _, text, _ in claims]),
+        }
+        for case_id, claims in found.items()
+    }
+
+
 def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
     """Add to `gather`'s inputs what its row does not read: the lines bought per category,
-    weighed by the policy's baselines (RS-01 across categories)."""
+    weighed by the policy's baselines (RS-01 across categories), the order's lines and
+    promotions (RS-14) and the buyer's punitive claims (RS-12)."""
     subjects = list(subjects)
     if not subjects:
         return
     bought = bought_by_category(subjects)
+    orders = order_lines(subjects)
+    punitive = punitive_claims(subjects)
     for s in subjects:
         policy, lines = policy_for(s), bought[s.case_id]
         baselines = [policy.baseline(c) for c in lines]
         mine = inputs[s.case_id]
+        mine.update(orders.get(s.case_id, {}))
+        mine.update(punitive[s.case_id])
         mine["lines_180d_by_category"] = lines
         mine["lines_180d"] = sum(lines.values())
         # A category with no baseline leaves the expectation unknown: judged in-category only.

@@ -54,12 +54,19 @@ def level_for(score: int, cutoffs: Mapping[str, int]) -> str:
     return "allow"
 
 
-def score(inputs: Mapping[str, Any], policy: RiskPolicy, *, trigger: str) -> Result:
+def score(
+    inputs: Mapping[str, Any],
+    policy: RiskPolicy,
+    *,
+    trigger: str,
+    only: frozenset[str] | None = None,
+) -> Result:
+    """`only`: the signals to run (a replay runs those the stored score ran, not later ones)."""
     category = inputs.get("category", "")
     reasons, missing, used = [], [], {}
     ceiling, floor = 0, 0
     for signal in SIGNALS:
-        if trigger not in signal.triggers:
+        if trigger not in signal.triggers or (only is not None and signal.code not in only):
             continue
         thresholds = policy.thresholds(signal.code, category)
         used[signal.code] = thresholds

@@ -150,7 +150,12 @@ def replay(assessment: Assessment) -> Result:
     snap = assessment.snapshot
     doc = document.validate({"ladder": snap["ladder"]})
     doc["signals"] = {code: dict(values) for code, values in snap["thresholds"].items()}
-    return score(snap["inputs"], Policy(assessment.policy_label, doc), trigger=assessment.trigger)
+    return score(
+        snap["inputs"],
+        Policy(assessment.policy_label, doc),
+        trigger=assessment.trigger,
+        only=frozenset(snap["thresholds"]),
+    )
 
 
 # --- Reviews: the flagged queue's decisions -------------------------------------------------
