@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+_ONE_LINE = {"line_id": "1", "quantity": 1, "unit_price": 60.0, "allocated_discount": 0.0,
+             "claimed": 1, "returned_before": 0}  # fmt: skip
+
 
 def honest(**overrides: Any) -> dict[str, Any]:
     """A buyer with a plain history: twelve apparel lines bought in 180 days, one returned, a
@@ -46,10 +49,7 @@ def honest(**overrides: Any) -> dict[str, Any]:
         "order_discount": 0.0,
         "free_shipping": False,
         "shipping_fee": 0.0,
-        "order_lines": [
-            {"line_id": "1", "quantity": 1, "unit_price": 60.0, "allocated_discount": 0.0,
-             "claimed": 1, "returned_before": 0},
-        ],  # fmt: skip
+        "order_lines": [dict(_ONE_LINE)],
     }
     inputs.update(overrides)
     return inputs

@@ -3,8 +3,11 @@ the client's device links accounts; nothing about the case itself changes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from aftersales.risk.document import BASELINE_RETURN_RATE
 from aftersales.risk.models import Assessment, Identifier
 from aftersales.risk.services import replay
 from tests.cases import builders as b
@@ -69,3 +72,37 @@ def test_the_device_fingerprint_sent_with_a_request_links_the_accounts():
     assert Identifier.objects.filter(kind="device").count() == 2
     # The second account sees the first through the shared device (and the same phone).
     assert latest(ids[1]).snapshot["inputs"]["cluster_accounts"] >= 2
+
+
+def test_the_snapshot_holds_the_lines_bought_per_category_and_the_orders_lines():
+    c = b.open_case()
+    inputs = latest(c.id).snapshot["inputs"]
+    (category,) = inputs["lines_180d_by_category"]
+    assert inputs["lines_180d"] == 1
+    assert inputs["expected_returns_180d"] == BASELINE_RETURN_RATE[category]
+    assert [(ln["line_id"], ln["claimed"]) for ln in inputs["order_lines"]] == [("1", 1)]
+
+
+def test_a_buyers_counterfeit_claims_at_other_shops_are_read_with_their_likeness():
+    from aftersales.disputes.models import Dispute
+    from aftersales.orders.models import Order
+
+    first = b.open_case()
+    buyer_id = Order.objects.get(external_id=first.order["external_id"]).buyer_id
+    for n in range(3):
+        other = b.shop()
+        order = b.order(other, buyer=first.order["buyer"]["external_id"])
+        Dispute.objects.create(
+            merchant_id=Order.objects.get(external_id=order["external_id"]).merchant_id,
+            buyer_id=buyer_id,
+            order=Order.objects.get(external_id=order["external_id"]),
+            type="counterfeit",
+            opened_by="buyer",
+            claim=f"商品为假货，要求假一赔三。订单 {n}",
+            policy_version="test",
+            refundable=Decimal("100.00"),
+        )
+    again = b.open_case(first.shop, order_options={"buyer": first.order["buyer"]["external_id"]})
+    inputs = latest(again.id).snapshot["inputs"]
+    assert (inputs["punitive_claims_90d"], inputs["punitive_shops_90d"]) == (3, 3)
+    assert inputs["punitive_text_similarity"] >= 0.9

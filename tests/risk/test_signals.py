@@ -11,8 +11,8 @@ from aftersales.risk.signals import INSPECT, OPEN, RETURN_SCAN
 from tests.risk.inputs import honest
 
 
-def fired(inputs, trigger=OPEN) -> list[str]:
-    return score(inputs, BUILTIN, trigger=trigger).codes
+def fired(inputs, trigger=OPEN, policy=BUILTIN) -> list[str]:
+    return score(inputs, policy, trigger=trigger).codes
 
 
 def test_an_honest_buyer_fires_nothing():
@@ -157,6 +157,63 @@ def test_a_quality_claim_others_report_too_clears_the_outlier():
 def test_a_photo_filed_with_another_buyers_case_goes_to_review():
     result = score(honest(evidence_reused=1), BUILTIN, trigger=OPEN)
     assert result.codes == ["RS-11"] and result.level == "review"
+
+
+# RS-12: pro claimant — look-alike: a consumer who really met counterfeits at several shops.
+PRO = dict(claim_is_quality=True, punitive_shops_90d=4, punitive_multi_unit_90d=3,
+           punitive_text_similarity=0.96)  # fmt: skip
+
+
+def test_a_template_claim_on_several_units_at_many_shops_goes_to_a_person():
+    result = score(honest(**PRO, reason="counterfeit"), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-12"] and result.level == "review"
+
+
+def test_real_counterfeit_reports_at_several_shops_in_their_own_words_are_not_a_pro_claimant():
+    assert fired(honest(**{**PRO, "punitive_text_similarity": 0.41})) == []
+
+
+def test_single_units_bought_to_use_are_not_a_pro_claimant():
+    assert fired(honest(**{**PRO, "punitive_multi_unit_90d": 0})) == []
+
+
+def test_a_pro_claimants_no_reason_return_is_not_held_for_their_claims():
+    assert fired(honest(**{**PRO, "claim_is_quality": False})) == []
+
+
+# RS-14: subsidy clawback — look-alike: a partial return that still reaches the promotion.
+def promotion(full_reduction_from: float = 0, free_shipping_from: float = 0):
+    from aftersales.risk.document import RiskPolicy, validate
+
+    shop = {"full_reduction_from": full_reduction_from, "free_shipping_from": free_shipping_from}
+    return RiskPolicy("shop@1", validate({"signals": {"RS-14": shop}}))
+
+
+def order_of(*lines, discount=20.0, free_shipping=True):
+    """An order of (unit price, claimed by this case) lines, ¥20 off and 包邮."""
+    rows = [{"line_id": str(n), "quantity": 1, "unit_price": price, "allocated_discount": 0.0,
+             "claimed": claimed, "returned_before": 0}
+            for n, (price, claimed) in enumerate(lines, 1)]  # fmt: skip
+    return honest(order_lines=rows, order_discount=discount, free_shipping=free_shipping)
+
+
+def test_a_partial_return_below_the_shops_full_reduction_is_shown_line_by_line():
+    result = score(order_of((150.0, 1), (80.0, 0)), promotion(200, 99), trigger=OPEN)
+    assert result.codes == ["RS-14"] and result.level == "allow"  # information: re-settle
+    detail = result.reasons[0].detail
+    assert (detail["broken"], detail["kept"], len(detail["lines"])) == ("满减 + 包邮", 80.0, 2)
+
+
+def test_a_partial_return_that_still_reaches_the_promotion_breaks_nothing():
+    assert fired(order_of((50.0, 1), (120.0, 0), (110.0, 0)), policy=promotion(200, 99)) == []
+
+
+def test_the_whole_order_returned_leaves_nothing_to_re_settle():
+    assert fired(order_of((150.0, 1), (80.0, 1)), policy=promotion(200, 99)) == []
+
+
+def test_a_shop_that_has_not_published_its_promotions_is_not_guessed_for():
+    assert fired(order_of((150.0, 1), (80.0, 0))) == []
 
 
 # RS-13: multi-account — look-alike: a family sharing a device, long-standing accounts.
