@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from aftersales.risk.document import BASELINE_RETURN_RATE
+from aftersales.cases.models import Case
+from aftersales.risk.document import BASELINE_RETURN_RATE, BUILTIN, RiskPolicy, validate
+from aftersales.risk.inputs import Subject, extend
 from aftersales.risk.models import Assessment, Identifier
 from aftersales.risk.services import replay
 from tests.cases import builders as b
@@ -74,13 +76,33 @@ def test_the_device_fingerprint_sent_with_a_request_links_the_accounts():
     assert latest(ids[1]).snapshot["inputs"]["cluster_accounts"] >= 2
 
 
-def test_the_snapshot_holds_the_lines_bought_per_category_and_the_orders_lines():
-    c = b.open_case()
-    inputs = latest(c.id).snapshot["inputs"]
-    (category,) = inputs["lines_180d_by_category"]
-    assert inputs["lines_180d"] == 1
-    assert inputs["expected_returns_180d"] == BASELINE_RETURN_RATE[category]
-    assert [(ln["line_id"], ln["claimed"]) for ln in inputs["order_lines"]] == [("1", 1)]
+def _subject(case_id: int) -> Subject:
+    c = Case.objects.get(pk=case_id)
+    line = c.lines.select_related("order_line").get().order_line
+    return Subject(case_id=c.pk, merchant_id=c.merchant_id, buyer_id=c.buyer_id, type=c.type,
+                   reason=c.reason, at=c.opened_at, category=line.category, sku=line.sku,
+                   claim_amount=Decimal("60.00"))  # fmt: skip
+
+
+def test_an_ordinary_case_reads_nothing_beyond_its_row():
+    inputs = latest(b.open_case().id).snapshot["inputs"]
+    assert not {"lines_180d_by_category", "order_lines", "punitive_shops_90d"} & set(inputs)
+
+
+def test_five_returns_bring_the_lines_bought_per_category_weighed_by_their_baselines():
+    s = _subject(b.open_case().id)
+    inputs = {s.case_id: {"returns_180d": 5, "claim_is_quality": False}}
+    extend(inputs, [s], lambda _: BUILTIN)
+    assert inputs[s.case_id]["lines_180d_by_category"] == {s.category: 1}
+    assert inputs[s.case_id]["expected_returns_180d"] == BASELINE_RETURN_RATE[s.category]
+
+
+def test_a_shop_with_published_promotions_has_the_orders_lines_read():
+    s = _subject(b.open_case().id)
+    shop = validate({"signals": {"RS-14": {"full_reduction_from": 200}}})
+    inputs = {s.case_id: {"returns_180d": 1, "claim_is_quality": False}}
+    extend(inputs, [s], lambda _: RiskPolicy("shop@1", shop))
+    assert [(ln["line_id"], ln["claimed"]) for ln in inputs[s.case_id]["order_lines"]] == [("1", 1)]
 
 
 def test_a_buyers_counterfeit_claims_at_other_shops_are_read_with_their_likeness():
@@ -102,7 +124,11 @@ def test_a_buyers_counterfeit_claims_at_other_shops_are_read_with_their_likeness
             policy_version="test",
             refundable=Decimal("100.00"),
         )
-    again = b.open_case(first.shop, order_options={"buyer": first.order["buyer"]["external_id"]})
+    again = b.open_case(
+        first.shop,
+        reason="quality_issue",
+        order_options={"buyer": first.order["buyer"]["external_id"]},
+    )
     inputs = latest(again.id).snapshot["inputs"]
     assert (inputs["punitive_claims_90d"], inputs["punitive_shops_90d"]) == (3, 3)
     assert inputs["punitive_text_similarity"] >= 0.9

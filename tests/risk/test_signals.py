@@ -181,6 +181,13 @@ def test_a_pro_claimants_no_reason_return_is_not_held_for_their_claims():
     assert fired(honest(**{**PRO, "claim_is_quality": False})) == []
 
 
+def test_a_quality_claim_whose_punitive_history_was_not_read_is_incomplete_not_denied():
+    inputs = honest(claim_is_quality=True)
+    del inputs["punitive_shops_90d"]
+    result = score(inputs, BUILTIN, trigger=OPEN)
+    assert (result.level, result.needs_review) == ("allow", True)
+
+
 # RS-14: subsidy clawback — look-alike: a partial return that still reaches the promotion.
 def promotion(full_reduction_from: float = 0, free_shipping_from: float = 0):
     from aftersales.risk.document import RiskPolicy, validate

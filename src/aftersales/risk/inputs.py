@@ -398,21 +398,38 @@ def punitive_claims(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
 
 
 def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
-    """Add to `gather`'s inputs what its row does not read: the lines bought per category,
-    weighed by the policy's baselines (RS-01 across categories), the order's lines and
-    promotions (RS-14) and the buyer's punitive claims (RS-12)."""
+    """Add to `gather`'s inputs what its row does not read, each only where its signal can fire
+    (as the merchant's quality rate): the lines bought per category, weighed by the policy's
+    baselines, from RS-01's minimum of returns; the order's lines and promotions where the shop
+    has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
+    claim (RS-12). An ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
-    bought = bought_by_category(subjects)
-    orders = order_lines(subjects)
-    punitive = punitive_claims(subjects)
+
+    def rs14_on(s: Subject) -> bool:
+        t = policy_for(s).thresholds("RS-14", s.category)
+        return bool(t["full_reduction_from"] or t["free_shipping_from"])
+
+    many = [
+        s
+        for s in subjects
+        if inputs[s.case_id]["returns_180d"]
+        >= policy_for(s).thresholds("RS-01", s.category)["min_returns"]
+    ]
+    promoted = [s for s in subjects if rs14_on(s)]
+    quality = [s for s in subjects if inputs[s.case_id]["claim_is_quality"]]
+    bought = bought_by_category(many) if many else {}
+    orders = order_lines(promoted) if promoted else {}
+    punitive = punitive_claims(quality) if quality else {}
     for s in subjects:
-        policy, lines = policy_for(s), bought[s.case_id]
-        baselines = [policy.baseline(c) for c in lines]
         mine = inputs[s.case_id]
         mine.update(orders.get(s.case_id, {}))
-        mine.update(punitive[s.case_id])
+        mine.update(punitive.get(s.case_id, {}))
+        if s.case_id not in bought:
+            continue
+        policy, lines = policy_for(s), bought[s.case_id]
+        baselines = [policy.baseline(c) for c in lines]
         mine["lines_180d_by_category"] = lines
         mine["lines_180d"] = sum(lines.values())
         # A category with no baseline leaves the expectation unknown: judged in-category only.

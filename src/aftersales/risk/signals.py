@@ -54,6 +54,14 @@ class Signal:
         return self.compute(inputs, thresholds)
 
 
+def _require(inputs: Mapping[str, Any], *names: str) -> None:
+    """For inputs read only when the signal can fire (inputs.extend): absent when it could is
+    missing data."""
+    absent = [name for name in names if name not in inputs]
+    if absent:
+        raise Missing(", ".join(absent))
+
+
 def _ratio(num: float, den: float) -> float:
     """num ÷ den; something over nothing is infinitely many (a ratio only falls as den grows)."""
     if den:
@@ -166,6 +174,7 @@ def _rs12(i, t):
     # verifies the facts (floor review); the claim goes on through its own flow meanwhile.
     if not i["claim_is_quality"]:
         return None
+    _require(i, "punitive_shops_90d", "punitive_multi_unit_90d", "punitive_text_similarity")
     shops, multi = i["punitive_shops_90d"], i["punitive_multi_unit_90d"]
     likeness = i["punitive_text_similarity"]
     if shops >= t["shops"] and multi >= t["multi_unit"] and likeness >= t["similarity"]:
@@ -176,6 +185,9 @@ def _rs12(i, t):
 def _rs14(i, t):
     """Line by line: what is kept of the order after this return, against the shop's 满减 and
     包邮 thresholds. A shop that has not published them is not guessed for."""
+    if not t["full_reduction_from"] and not t["free_shipping_from"]:
+        return None
+    _require(i, "order_lines", "order_discount", "free_shipping")
     lines = i["order_lines"]
     kept = sum(ln["unit_price"] * max(0, ln["quantity"] - ln["claimed"] - ln["returned_before"])
                for ln in lines)  # fmt: skip
@@ -311,8 +323,7 @@ SIGNALS: tuple[Signal, ...] = (
         "RS-12", _("Pro claimant"),
         _("punitive claims at %(shops)s shops in 90 days, %(multi_unit)s on several units, "
           "texts %(similarity)s alike: verify the facts"),
-        ("claim_is_quality", "punitive_shops_90d", "punitive_multi_unit_90d",
-         "punitive_text_similarity"),
+        ("claim_is_quality",),
         {"shops": 3, "multi_unit": 1, "similarity": 0.9, "points": 40}, _rs12, floor="review",
         safeguards=("H",),
     ),
@@ -326,7 +337,7 @@ SIGNALS: tuple[Signal, ...] = (
         "RS-14", _("Subsidy clawback"),
         _("the lines kept (¥%(kept)s) no longer reach the shop's promotion (%(broken)s): "
           "re-settle the refund line by line"),
-        ("order_lines", "order_discount", "free_shipping"),
+        (),
         {"full_reduction_from": 0, "free_shipping_from": 0, "points": 0}, _rs14,
         ceiling="warn", triggers=frozenset({OPEN}), safeguards=("E",),
     ),
