@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+_ONE_LINE = {"line_id": "1", "quantity": 1, "unit_price": 60.0, "allocated_discount": 0.0,
+             "claimed": 1, "returned_before": 0}  # fmt: skip
+
 
 def honest(**overrides: Any) -> dict[str, Any]:
     """A buyer with a plain history: twelve apparel lines bought in 180 days, one returned, a
@@ -39,6 +42,14 @@ def honest(**overrides: Any) -> dict[str, Any]:
         "return_weight_g": None,
         "shipped_serials": [],
         "returned_serials": [],
+        "punitive_claims_90d": 0,
+        "punitive_shops_90d": 0,
+        "punitive_multi_unit_90d": 0,
+        "punitive_text_similarity": 0.0,
+        "order_discount": 0.0,
+        "free_shipping": False,
+        "shipping_fee": 0.0,
+        "order_lines": [dict(_ONE_LINE)],
     }
     inputs.update(overrides)
     return inputs

@@ -3,8 +3,13 @@ the client's device links accounts; nothing about the case itself changes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from aftersales.cases.models import Case
+from aftersales.risk.document import BASELINE_RETURN_RATE, BUILTIN, RiskPolicy, validate
+from aftersales.risk.inputs import Subject, extend
 from aftersales.risk.models import Assessment, Identifier
 from aftersales.risk.services import replay
 from tests.cases import builders as b
@@ -69,3 +74,61 @@ def test_the_device_fingerprint_sent_with_a_request_links_the_accounts():
     assert Identifier.objects.filter(kind="device").count() == 2
     # The second account sees the first through the shared device (and the same phone).
     assert latest(ids[1]).snapshot["inputs"]["cluster_accounts"] >= 2
+
+
+def _subject(case_id: int) -> Subject:
+    c = Case.objects.get(pk=case_id)
+    line = c.lines.select_related("order_line").get().order_line
+    return Subject(case_id=c.pk, merchant_id=c.merchant_id, buyer_id=c.buyer_id, type=c.type,
+                   reason=c.reason, at=c.opened_at, category=line.category, sku=line.sku,
+                   claim_amount=Decimal("60.00"))  # fmt: skip
+
+
+def test_an_ordinary_case_reads_nothing_beyond_its_row():
+    inputs = latest(b.open_case().id).snapshot["inputs"]
+    assert not {"lines_180d_by_category", "order_lines", "punitive_shops_90d"} & set(inputs)
+
+
+def test_five_returns_bring_the_lines_bought_per_category_weighed_by_their_baselines():
+    s = _subject(b.open_case().id)
+    inputs = {s.case_id: {"returns_180d": 5, "claim_is_quality": False}}
+    extend(inputs, [s], lambda _: BUILTIN)
+    assert inputs[s.case_id]["lines_180d_by_category"] == {s.category: 1}
+    assert inputs[s.case_id]["expected_returns_180d"] == BASELINE_RETURN_RATE[s.category]
+
+
+def test_a_shop_with_published_promotions_has_the_orders_lines_read():
+    s = _subject(b.open_case().id)
+    shop = validate({"signals": {"RS-14": {"full_reduction_from": 200}}})
+    inputs = {s.case_id: {"returns_180d": 1, "claim_is_quality": False}}
+    extend(inputs, [s], lambda _: RiskPolicy("shop@1", shop))
+    assert [(ln["line_id"], ln["claimed"]) for ln in inputs[s.case_id]["order_lines"]] == [("1", 1)]
+
+
+def test_a_buyers_counterfeit_claims_at_other_shops_are_read_with_their_likeness():
+    from aftersales.disputes.models import Dispute
+    from aftersales.orders.models import Order
+
+    first = b.open_case()
+    buyer_id = Order.objects.get(external_id=first.order["external_id"]).buyer_id
+    for n in range(3):
+        other = b.shop()
+        order = b.order(other, buyer=first.order["buyer"]["external_id"])
+        Dispute.objects.create(
+            merchant_id=Order.objects.get(external_id=order["external_id"]).merchant_id,
+            buyer_id=buyer_id,
+            order=Order.objects.get(external_id=order["external_id"]),
+            type="counterfeit",
+            opened_by="buyer",
+            claim=f"商品为假货，要求假一赔三。订单 {n}",
+            policy_version="test",
+            refundable=Decimal("100.00"),
+        )
+    again = b.open_case(
+        first.shop,
+        reason="quality_issue",
+        order_options={"buyer": first.order["buyer"]["external_id"]},
+    )
+    inputs = latest(again.id).snapshot["inputs"]
+    assert (inputs["punitive_claims_90d"], inputs["punitive_shops_90d"]) == (3, 3)
+    assert inputs["punitive_text_similarity"] >= 0.9

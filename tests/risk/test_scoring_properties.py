@@ -26,6 +26,8 @@ histories = st.fixed_dictionaries(
         "worn_180d": counts,
         "freight_claims_180d": counts,
         "returns_180d": counts,
+        "lines_180d": counts,
+        "expected_returns_180d": st.one_of(st.none(), st.floats(min_value=0, max_value=20)),
         "cluster_accounts": st.integers(min_value=1, max_value=9),
         "cluster_returns_7d": counts,
         "window_position": st.one_of(st.none(), st.floats(min_value=0, max_value=1)),
@@ -40,6 +42,10 @@ def with_honest_order(inputs: dict, amount: float) -> dict:
         "lines_180d_category": inputs["lines_180d_category"] + 1,
         "bought_180d": inputs["bought_180d"] + amount,
         "orders_90d": inputs["orders_90d"] + 1,
+        "lines_180d": inputs["lines_180d"] + 1,
+        "expected_returns_180d": None
+        if inputs["expected_returns_180d"] is None
+        else inputs["expected_returns_180d"] + inputs["category_baseline_return_rate"],
     }
 
 

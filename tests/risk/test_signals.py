@@ -11,8 +11,8 @@ from aftersales.risk.signals import INSPECT, OPEN, RETURN_SCAN
 from tests.risk.inputs import honest
 
 
-def fired(inputs, trigger=OPEN) -> list[str]:
-    return score(inputs, BUILTIN, trigger=trigger).codes
+def fired(inputs, trigger=OPEN, policy=BUILTIN) -> list[str]:
+    return score(inputs, policy, trigger=trigger).codes
 
 
 def test_an_honest_buyer_fires_nothing():
@@ -43,6 +43,21 @@ def test_return_rate_alone_never_goes_past_warn_however_many_points_a_shop_gives
     result = score(honest(returns_180d_category=9, lines_180d_category=10), RiskPolicy("t@1", doc),
                    trigger=OPEN)  # fmt: skip
     assert result.level == "warn"
+
+
+def test_returns_spread_over_categories_fire_against_their_baselines_together():
+    # 3 apparel of 4 and 3 electronics of 4: five in neither category, 6 against 1.24 expected.
+    spread = honest(returns_180d_category=3, lines_180d_category=4, returns_180d=6,
+                    lines_180d=8, expected_returns_180d=4 * 0.25 + 4 * 0.06)  # fmt: skip
+    result = score(spread, BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-01"] and result.reasons[0].detail["across"] is True
+
+
+def test_a_buyer_returning_at_their_categories_usual_rates_is_not_flagged_across_them():
+    # 14 apparel lines and 6 electronics, 5 returned: 5 against 3.86 expected (1.3×).
+    usual = honest(returns_180d_category=4, lines_180d_category=14, returns_180d=5,
+                   lines_180d=20, expected_returns_180d=14 * 0.25 + 6 * 0.06)  # fmt: skip
+    assert fired(usual) == []
 
 
 # RS-02: value ratio — look-alike: one big defect refunded.
@@ -142,6 +157,70 @@ def test_a_quality_claim_others_report_too_clears_the_outlier():
 def test_a_photo_filed_with_another_buyers_case_goes_to_review():
     result = score(honest(evidence_reused=1), BUILTIN, trigger=OPEN)
     assert result.codes == ["RS-11"] and result.level == "review"
+
+
+# RS-12: pro claimant — look-alike: a consumer who really met counterfeits at several shops.
+PRO = dict(claim_is_quality=True, punitive_shops_90d=4, punitive_multi_unit_90d=3,
+           punitive_text_similarity=0.96)  # fmt: skip
+
+
+def test_a_template_claim_on_several_units_at_many_shops_goes_to_a_person():
+    result = score(honest(**PRO, reason="counterfeit"), BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-12"] and result.level == "review"
+
+
+def test_real_counterfeit_reports_at_several_shops_in_their_own_words_are_not_a_pro_claimant():
+    assert fired(honest(**{**PRO, "punitive_text_similarity": 0.41})) == []
+
+
+def test_single_units_bought_to_use_are_not_a_pro_claimant():
+    assert fired(honest(**{**PRO, "punitive_multi_unit_90d": 0})) == []
+
+
+def test_a_pro_claimants_no_reason_return_is_not_held_for_their_claims():
+    assert fired(honest(**{**PRO, "claim_is_quality": False})) == []
+
+
+def test_a_quality_claim_whose_punitive_history_was_not_read_is_incomplete_not_denied():
+    inputs = honest(claim_is_quality=True)
+    del inputs["punitive_shops_90d"]
+    result = score(inputs, BUILTIN, trigger=OPEN)
+    assert (result.level, result.needs_review) == ("allow", True)
+
+
+# RS-14: subsidy clawback — look-alike: a partial return that still reaches the promotion.
+def promotion(full_reduction_from: float = 0, free_shipping_from: float = 0):
+    from aftersales.risk.document import RiskPolicy, validate
+
+    shop = {"full_reduction_from": full_reduction_from, "free_shipping_from": free_shipping_from}
+    return RiskPolicy("shop@1", validate({"signals": {"RS-14": shop}}))
+
+
+def order_of(*lines, discount=20.0, free_shipping=True):
+    """An order of (unit price, claimed by this case) lines, ¥20 off and 包邮."""
+    rows = [{"line_id": str(n), "quantity": 1, "unit_price": price, "allocated_discount": 0.0,
+             "claimed": claimed, "returned_before": 0}
+            for n, (price, claimed) in enumerate(lines, 1)]  # fmt: skip
+    return honest(order_lines=rows, order_discount=discount, free_shipping=free_shipping)
+
+
+def test_a_partial_return_below_the_shops_full_reduction_is_shown_line_by_line():
+    result = score(order_of((150.0, 1), (80.0, 0)), promotion(200, 99), trigger=OPEN)
+    assert result.codes == ["RS-14"] and result.level == "allow"  # information: re-settle
+    detail = result.reasons[0].detail
+    assert (detail["broken"], detail["kept"], len(detail["lines"])) == ("满减 + 包邮", 80.0, 2)
+
+
+def test_a_partial_return_that_still_reaches_the_promotion_breaks_nothing():
+    assert fired(order_of((50.0, 1), (120.0, 0), (110.0, 0)), policy=promotion(200, 99)) == []
+
+
+def test_the_whole_order_returned_leaves_nothing_to_re_settle():
+    assert fired(order_of((150.0, 1), (80.0, 1)), policy=promotion(200, 99)) == []
+
+
+def test_a_shop_that_has_not_published_its_promotions_is_not_guessed_for():
+    assert fired(order_of((150.0, 1), (80.0, 0))) == []
 
 
 # RS-13: multi-account — look-alike: a family sharing a device, long-standing accounts.

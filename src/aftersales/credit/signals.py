@@ -1,4 +1,4 @@
-"""Merchant-side abuse signals (RISK-SIGNALS.md RS-16..RS-20), each a small declared function
+"""Merchant-side abuse signals (RISK-SIGNALS.md RS-16..RS-22), each a small declared function
 over one month's data, for every merchant at once (grouped queries). A signal never restricts
 by itself: it is shown with its reason code and inputs to a person (safeguard H) and stored in
 the month's rating snapshot. Where the platform lacks the data a signal wants (outbound parcel
@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import TruncHour
 
-from aftersales.credit.metrics import Month, invalid_rejection_rate
+from aftersales.core import clock
+from aftersales.credit.metrics import (
+    DISPUTE_METRICS,
+    MERCHANT_ROLES,
+    RESPONSE_HOURS,
+    Figures,
+    Month,
+    dispute_figures,
+    dispute_refund_rate,
+    intervention_rate,
+    invalid_rejection_rate,
+    main_categories,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +147,131 @@ def collusion(m: Month) -> dict[int, Hit]:
     return {mid: Hit(Decimal(n), {"dense_buyers": n}) for mid, n in counts.items() if n >= 3}
 
 
+# RS-21: 平台介入率 or 纠纷退款率 above twice the category's mean (of the other merchants).
+PEER_FACTOR = Decimal(2)
+MIN_DISPUTES = 2  # one dispute is not a rate
+MIN_ORDERS = 20
+
+
+def above_peers(figures: dict[str, Figures], categories: dict[int, str]) -> dict[int, Hit]:
+    """RS-21 on given figures: a merchant whose rate is > 2× the mean of the other merchants
+    of its category, from 2 disputes and 20 orders. A campaign that lifts the whole category
+    lifts the peers' mean with it; a category with no other merchant is not compared."""
+    out: dict[int, Hit] = {}
+    for code, by_merchant in sorted(figures.items()):
+        rates = {m: num / den for m, (num, den) in by_merchant.items() if den}
+        for merchant_id, (num, den) in by_merchant.items():
+            if num < MIN_DISPUTES or den < MIN_ORDERS:
+                continue
+            cat = categories.get(merchant_id, "other")
+            peers = [
+                r
+                for m, r in rates.items()
+                if m != merchant_id and categories.get(m, "other") == cat
+            ]
+            if not peers:
+                continue
+            mean = sum(peers) / len(peers)
+            rate = num / den
+            if rate > PEER_FACTOR * mean:
+                hit = out.get(merchant_id)
+                inputs = {**(hit.inputs if hit else {}), code: rate.quantize(Decimal("0.0001")),
+                          f"{code}_peers_mean": mean.quantize(Decimal("0.0001")),
+                          f"{code}_peers": len(peers)}  # fmt: skip
+                value = max(hit.value if hit else Decimal(0), rate.quantize(Decimal("0.0001")))
+                out[merchant_id] = Hit(value, inputs)
+    return out
+
+
+def dispute_rates(m: Month) -> dict[int, Hit]:
+    """RS-21: the month's 平台介入率 and 纠纷退款率 (from the disputes engine where it has them,
+    as the rating reads them) against the category's peers."""
+    figures = {
+        "intervention_rate": intervention_rate(m),
+        "dispute_refund_rate": dispute_refund_rate(m),
+    }
+    merchant_ids = sorted({mid for f in figures.values() for mid in f})
+    replaced = dispute_figures(m, merchant_ids)
+    if replaced:
+        for code in DISPUTE_METRICS:
+            figures[code] = {**figures[code], **replaced.get(code, {})}
+    merchant_ids = sorted({mid for f in figures.values() for mid in f})
+    return above_peers(figures, main_categories(m, merchant_ids))
+
+
+# RS-22: requests the merchant did not handle within 48 h ÷ requests; holidays not counted.
+LATE_SHARE = Decimal("0.10")
+MIN_REQUESTS = 10  # a shop with three requests is not judged on one
+
+
+def response_due(opened: datetime, is_rest: Callable[[date], bool]) -> datetime:
+    """When a request opened at `opened` must have had the merchant's first step: 48 hours,
+    and a day more for each statutory rest day (春节, 国庆) those hours run into."""
+    due = opened + timedelta(hours=RESPONSE_HOURS)
+    day = clock.localtime(opened).date()
+    while day <= clock.localtime(due).date():
+        if is_rest(day):
+            due += timedelta(days=1)
+        day += timedelta(days=1)
+    return due
+
+
+def late_responses(m: Month) -> dict[int, Hit]:
+    """RS-22: > 10 % of the month's requests (whose time has run out) without a merchant's own
+    step in time, from 10 such requests. A year the calendar does not know counts its days as
+    ordinary ones, and says how many requests that concerned."""
+    from aftersales.cases.models import Case, CaseEvent
+    from aftersales.core.calendar import CalendarUnknown, business_calendar
+
+    calendar = business_calendar()
+    unknown: set[int] = set()
+
+    def is_rest(day: date) -> bool:
+        try:
+            return calendar.is_statutory_rest(day)
+        except CalendarUnknown:
+            unknown.add(day.year)
+            return False
+
+    requests = Case.objects.filter(opened_at__gte=m.start, opened_at__lt=m.end)
+    first = dict(
+        CaseEvent.objects.filter(
+            actor_role__in=MERCHANT_ROLES, case__opened_at__gte=m.start, case__opened_at__lt=m.end
+        )
+        .values("case_id")
+        .annotate(at=Min("at"))
+        .values_list("case_id", "at")
+        .order_by()
+    )
+    now = clock.now()
+    counts: dict[int, list[int]] = {}  # merchant → [late, due, on an unknown year]
+    for case_id, merchant_id, opened in requests.values_list("id", "merchant_id", "opened_at"):
+        unknown.clear()
+        due = response_due(opened, is_rest)
+        if due > now:
+            continue  # still within its time
+        row = counts.setdefault(merchant_id, [0, 0, 0])
+        row[0] += case_id not in first or first[case_id] > due
+        row[1] += 1
+        row[2] += bool(unknown)
+    out = {}
+    for merchant_id, (late, due, guessed) in counts.items():
+        if due >= MIN_REQUESTS and Decimal(late) / due > LATE_SHARE:
+            inputs = {"late": late, "requests": due}
+            if guessed:
+                inputs["calendar_unknown"] = guessed
+            out[merchant_id] = Hit((Decimal(late) / due).quantize(Decimal("0.0001")), inputs)
+    return out
+
+
 SIGNALS: tuple[Signal, ...] = (
     Signal("RS-16", "brushing", brushing, "≥3 orders per buyer in a shop-hour", "H"),
     Signal("RS-17", "collusion", collusion, "≥3 single-shop buyers with ≥5 orders", "H"),
     Signal("RS-18", "empty_parcels", empty_parcels, "≥30 % of signed orders claimed empty", "H, A"),
     Signal("RS-19", "fake_tracking", fake_tracking, "any unscanned at 72 h or reused", "E, A"),
     Signal("RS-20", "invalid_rejections", invalid_rejections, ">10 % overturned, ≥20", "E, A"),
+    Signal("RS-21", "dispute_rates", dispute_rates, "介入率 or 纠纷退款率 >2× category mean", "A"),
+    Signal("RS-22", "late_responses", late_responses, ">10 % not handled in 48 h, ≥10", "E"),
 )
 
 

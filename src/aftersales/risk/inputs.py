@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
+from difflib import SequenceMatcher
+from itertools import combinations
 from typing import Any
 
 from django.db import connection
@@ -293,3 +295,146 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "returned_serials": list(s.returned_serials),
         }
     return out
+
+
+# --- Inputs read after the row (their own statements, so the row above stays one) ----------
+
+
+def _per_subject(subjects: list[Subject], sql: str, values) -> list[tuple]:
+    """`sql` (its first column the case id) once per subject, UNION ALL: one round trip."""
+    params: list[Any] = []
+    for s in subjects:
+        params += values(s)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([sql] * len(subjects)), params)
+        return cursor.fetchall()
+
+
+def bought_by_category(subjects: list[Subject]) -> dict[int, dict[str, int]]:
+    """{case: {category: lines bought in 180 d}} — RS-01 across the buyer's categories."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT * FROM (SELECT %s, ol.category, COUNT(*) FROM orders_orderline ol"
+        " JOIN orders_order o ON o.id = ol.order_id WHERE o.buyer_id = %s"
+        " AND o.placed_at >= %s GROUP BY ol.category) t",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=180))],
+    )
+    out: dict[int, dict[str, int]] = {s.case_id: {} for s in subjects}
+    for case_id, category, n in rows:
+        out[case_id][category] = int(n)
+    return out
+
+
+def order_lines(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
+    """{case: the order's discount, 包邮 and every line — price, its share of the order
+    discount, quantity, claimed by this case, held by the buyer's other returns} (RS-14)."""
+    rows = _per_subject(
+        subjects,
+        "SELECT c.id, o.discount, o.free_shipping, o.shipping_fee, ol.line_id, ol.quantity,"
+        " ol.unit_price, ol.allocated_discount,"
+        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+        " WHERE cl.case_id = c.id AND cl.order_line_id = ol.id),"
+        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+        " JOIN cases_case c2 ON c2.id = cl.case_id WHERE cl.order_line_id = ol.id"
+        f" AND cl.case_id <> c.id AND cl.holds_quantity AND c2.type IN {_RETURNS})"
+        " FROM cases_case c JOIN orders_order o ON o.id = c.order_id"
+        " JOIN orders_orderline ol ON ol.order_id = o.id WHERE c.id = %s",
+        lambda s: [s.case_id],
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for case_id, discount, free, fee, line_id, qty, price, share, claimed, before in rows:
+        order = out.setdefault(
+            case_id,
+            {"order_discount": round(_number(discount), 2), "free_shipping": bool(free),
+             "shipping_fee": round(_number(fee), 2), "order_lines": []},
+        )  # fmt: skip
+        order["order_lines"].append(
+            {"line_id": line_id, "quantity": int(qty), "unit_price": round(_number(price), 2),
+             "allocated_discount": round(_number(share), 2), "claimed": int(claimed),
+             "returned_before": int(before)}
+        )  # fmt: skip
+    for order in out.values():
+        order["order_lines"].sort(key=lambda line: line["line_id"])
+    return out
+
+
+# A punitive claim: damages beyond the refund (假一赔N, 退一赔三), the counterfeit dispute.
+PUNITIVE_TYPES = ("counterfeit",)
+
+
+def _similarity(texts: list[str]) -> float:
+    """The highest likeness of two of the texts (0–1), whitespace and punctuation ignored."""
+    cleaned = ["".join(ch for ch in t if ch.isalnum()) for t in texts if t.strip()][:20]
+    best = 0.0
+    for a, b in combinations(cleaned, 2):
+        best = max(best, SequenceMatcher(None, a, b, autojunk=False).ratio())
+    return round(best, 3)
+
+
+def punitive_claims(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
+    """{case: the buyer's punitive claims in 90 d — the shops, how many on multi-unit lines,
+    the likeness of their texts} (RS-12)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT %s, d.merchant_id, d.claim, (SELECT MAX(ol.quantity) FROM orders_orderline ol"
+        " WHERE ol.order_id = d.order_id) FROM disputes_dispute d WHERE d.buyer_id = %s"
+        f" AND d.opened_at >= %s AND d.type IN {_in(PUNITIVE_TYPES)}",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=90))],
+    )
+    found: dict[int, list[tuple]] = {s.case_id: [] for s in subjects}
+    for case_id, merchant_id, claim, units in rows:
+        found[case_id].append((merchant_id, claim or "", int(units or 0)))
+    return {
+        case_id: {
+            "punitive_claims_90d": len(claims),
+            "punitive_shops_90d": len({m for m, _, _ in claims}),
+            "punitive_multi_unit_90d": sum(1 for _, _, units in claims if units >= 2),
+            "punitive_text_similarity": _similarity([text for _, text, _ in claims]),
+        }
+        for case_id, claims in found.items()
+    }
+
+
+def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
+    """Add to `gather`'s inputs what its row does not read, each only where its signal can fire
+    (as the merchant's quality rate): the lines bought per category, weighed by the policy's
+    baselines, from RS-01's minimum of returns; the order's lines and promotions where the shop
+    has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
+    claim (RS-12). An ordinary case costs no statement more."""
+    subjects = list(subjects)
+    if not subjects:
+        return
+
+    def rs14_on(s: Subject) -> bool:
+        t = policy_for(s).thresholds("RS-14", s.category)
+        return bool(t["full_reduction_from"] or t["free_shipping_from"])
+
+    many = [
+        s
+        for s in subjects
+        if inputs[s.case_id]["returns_180d"]
+        >= policy_for(s).thresholds("RS-01", s.category)["min_returns"]
+    ]
+    promoted = [s for s in subjects if rs14_on(s)]
+    quality = [s for s in subjects if inputs[s.case_id]["claim_is_quality"]]
+    bought = bought_by_category(many) if many else {}
+    orders = order_lines(promoted) if promoted else {}
+    punitive = punitive_claims(quality) if quality else {}
+    for s in subjects:
+        mine = inputs[s.case_id]
+        mine.update(orders.get(s.case_id, {}))
+        mine.update(punitive.get(s.case_id, {}))
+        if s.case_id not in bought:
+            continue
+        policy, lines = policy_for(s), bought[s.case_id]
+        baselines = [policy.baseline(c) for c in lines]
+        mine["lines_180d_by_category"] = lines
+        mine["lines_180d"] = sum(lines.values())
+        # A category with no baseline leaves the expectation unknown: judged in-category only.
+        mine["expected_returns_180d"] = (
+            round(sum(n * b for n, b in zip(lines.values(), baselines, strict=True)), 4)
+            if all(b is not None for b in baselines)
+            else None
+        )

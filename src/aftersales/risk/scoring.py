@@ -67,13 +67,20 @@ def _as_numbers(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**inputs, **{k: float(Decimal(inputs[k])) for k in found}}
 
 
-def score(inputs: Mapping[str, Any], policy: RiskPolicy, *, trigger: str) -> Result:
+def score(
+    inputs: Mapping[str, Any],
+    policy: RiskPolicy,
+    *,
+    trigger: str,
+    only: frozenset[str] | None = None,
+) -> Result:
+    """`only`: the signals to run (a replay runs those the stored score ran, not later ones)."""
     inputs = _as_numbers(inputs)
     category = inputs.get("category", "")
     reasons, missing, used = [], [], {}
     ceiling, floor = 0, 0
     for signal in SIGNALS:
-        if trigger not in signal.triggers:
+        if trigger not in signal.triggers or (only is not None and signal.code not in only):
             continue
         thresholds = policy.thresholds(signal.code, category)
         used[signal.code] = thresholds

@@ -20,7 +20,7 @@ from aftersales.core import audit, clock
 from aftersales.core.errors import Conflict, InvalidInput, NotFound
 from aftersales.risk import document
 from aftersales.risk.document import RiskPolicy as Policy
-from aftersales.risk.inputs import Subject, gather
+from aftersales.risk.inputs import Subject, extend, gather
 from aftersales.risk.models import Assessment, Review
 from aftersales.risk.models import RiskPolicy as PolicyRow
 from aftersales.risk.scoring import Result, score
@@ -95,6 +95,7 @@ def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment
         return {}
     policies = {s.merchant_id: policy_for_merchant(s.merchant_id) for s in subjects}
     inputs = gather(subjects, lambda s: policies[s.merchant_id])
+    extend(inputs, subjects, lambda s: policies[s.merchant_id])
     rows = []
     for s in subjects:
         policy = policies[s.merchant_id]
@@ -149,7 +150,12 @@ def replay(assessment: Assessment) -> Result:
     snap = assessment.snapshot
     doc = document.validate({"ladder": snap["ladder"]})
     doc["signals"] = {code: dict(values) for code, values in snap["thresholds"].items()}
-    return score(snap["inputs"], Policy(assessment.policy_label, doc), trigger=assessment.trigger)
+    return score(
+        snap["inputs"],
+        Policy(assessment.policy_label, doc),
+        trigger=assessment.trigger,
+        only=frozenset(snap["thresholds"]),
+    )
 
 
 # --- Reviews: the flagged queue's decisions -------------------------------------------------

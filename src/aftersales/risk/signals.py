@@ -54,6 +54,14 @@ class Signal:
         return self.compute(inputs, thresholds)
 
 
+def _require(inputs: Mapping[str, Any], *names: str) -> None:
+    """For inputs read only when the signal can fire (inputs.extend): absent when it could is
+    missing data."""
+    absent = [name for name in names if name not in inputs]
+    if absent:
+        raise Missing(", ".join(absent))
+
+
 def _ratio(num: float, den: float) -> float:
     """num ÷ den; something over nothing is infinitely many (a ratio only falls as den grows)."""
     if den:
@@ -78,6 +86,18 @@ def _rs01(i, t):
     if returns >= t["min_returns"] and rate >= t["multiple"] * baseline:
         return Finding({"returns": returns, "bought": bought, "rate": _shown(rate, 3),
                         "baseline": baseline})  # fmt: skip
+    # Across the buyer's categories, each at its own baseline: a returner who spreads the
+    # returns over apparel and electronics reaches five in neither. Absent from snapshots
+    # taken before it was read, so those replay as they were scored.
+    expected = i.get("expected_returns_180d")
+    returns = i["returns_180d"]
+    if (expected is not None and returns >= t["min_returns"]
+            and _ratio(returns, expected) >= t["multiple"]):  # fmt: skip
+        lines = i["lines_180d"]
+        return Finding({"returns": returns, "bought": lines,
+                        "rate": _shown(_ratio(returns, lines), 3),
+                        "baseline": round(_ratio(expected, lines), 3),
+                        "expected": round(expected, 2), "across": True})  # fmt: skip
     return None
 
 
@@ -149,6 +169,41 @@ def _rs11(i, t):
     return None
 
 
+def _rs12(i, t):
+    # Only on a statutory claim: that is where a pro claimant's template lands. A person
+    # verifies the facts (floor review); the claim goes on through its own flow meanwhile.
+    if not i["claim_is_quality"]:
+        return None
+    _require(i, "punitive_shops_90d", "punitive_multi_unit_90d", "punitive_text_similarity")
+    shops, multi = i["punitive_shops_90d"], i["punitive_multi_unit_90d"]
+    likeness = i["punitive_text_similarity"]
+    if shops >= t["shops"] and multi >= t["multi_unit"] and likeness >= t["similarity"]:
+        return Finding({"shops": shops, "multi_unit": multi, "similarity": likeness})
+    return None
+
+
+def _rs14(i, t):
+    """Line by line: what is kept of the order after this return, against the shop's 满减 and
+    包邮 thresholds. A shop that has not published them is not guessed for."""
+    if not t["full_reduction_from"] and not t["free_shipping_from"]:
+        return None
+    _require(i, "order_lines", "order_discount", "free_shipping")
+    lines = i["order_lines"]
+    kept = sum(ln["unit_price"] * max(0, ln["quantity"] - ln["claimed"] - ln["returned_before"])
+               for ln in lines)  # fmt: skip
+    if kept <= 0:  # the whole order back: refunded in full, nothing to re-settle
+        return None
+    broken = []
+    if i["order_discount"] > 0 and kept < t["full_reduction_from"]:
+        broken.append("满减")
+    if i["free_shipping"] and kept < t["free_shipping_from"]:
+        broken.append("包邮")
+    if not broken:
+        return None
+    return Finding({"broken": " + ".join(broken), "kept": round(kept, 2),
+                    "discount": i["order_discount"], "lines": lines})  # fmt: skip
+
+
 def _rs13(i, t):
     accounts, new = i["cluster_accounts"], i["cluster_new_accounts"]
     if accounts >= t["accounts"] and new >= t["new_accounts"]:
@@ -190,9 +245,10 @@ def _rs07(i, t):
 SIGNALS: tuple[Signal, ...] = (
     Signal(
         "RS-01", _("Return rate"),
-        _("%(returns)s returns of %(bought)s bought in this category in 180 days "
-          "(rate %(rate)s, category baseline %(baseline)s)"),
-        ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate"),
+        _("%(returns)s returns of %(bought)s bought in 180 days (rate %(rate)s, baseline "
+          "%(baseline)s for the categories bought)"),
+        ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate",
+         "returns_180d"),
         {"multiple": 3, "min_returns": 5, "points": 15}, _rs01, ceiling="warn",
     ),
     Signal(
@@ -264,10 +320,26 @@ SIGNALS: tuple[Signal, ...] = (
         {"count": 1, "points": 40}, _rs11, floor="review", safeguards=("H",),
     ),
     Signal(
+        "RS-12", _("Pro claimant"),
+        _("punitive claims at %(shops)s shops in 90 days, %(multi_unit)s on several units, "
+          "texts %(similarity)s alike: verify the facts"),
+        ("claim_is_quality",),
+        {"shops": 3, "multi_unit": 1, "similarity": 0.9, "points": 40}, _rs12, floor="review",
+        safeguards=("H",),
+    ),
+    Signal(
         "RS-13", _("Multi-account"),
         _("%(accounts)s linked accounts, %(new_accounts)s of them new"),
         ("cluster_accounts", "cluster_new_accounts"),
         {"accounts": 3, "new_accounts": 2, "points": 30}, _rs13,
+    ),
+    Signal(
+        "RS-14", _("Subsidy clawback"),
+        _("the lines kept (¥%(kept)s) no longer reach the shop's promotion (%(broken)s): "
+          "re-settle the refund line by line"),
+        (),
+        {"full_reduction_from": 0, "free_shipping_from": 0, "points": 0}, _rs14,
+        ceiling="warn", triggers=frozenset({OPEN}), safeguards=("E",),
     ),
     Signal(
         "RS-15", _("Freight insurance claims"),
@@ -278,6 +350,5 @@ SIGNALS: tuple[Signal, ...] = (
 )  # fmt: skip
 BY_CODE: dict[str, Signal] = {s.code: s for s in SIGNALS}
 
-# Catalogue rows the platform holds no data for yet (documented in docs/risk.md): RS-12 needs
-# punitive claims, RS-14 the shops' promotion rules; RS-16..22 are merchant-side (credit).
-NOT_COMPUTED = ("RS-12", "RS-14", "RS-16", "RS-17", "RS-18", "RS-19", "RS-20", "RS-21", "RS-22")
+# Catalogue rows that are the merchant's, not the request's: credit/signals.py.
+NOT_COMPUTED = ("RS-16", "RS-17", "RS-18", "RS-19", "RS-20", "RS-21", "RS-22")

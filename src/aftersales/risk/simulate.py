@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 from django.conf import settings
 from django.db import transaction
@@ -128,6 +130,7 @@ class SimBuyer:
     payment: str
     orders: list[Order] = field(default_factory=list)
     pk: int | None = None
+    group: str = ""  # a ring's accounts share one: the ring is one pattern instance
 
 
 # --- The population ---------------------------------------------------------------------------
@@ -328,6 +331,7 @@ class Planner:
         week = self.r.uniform(DAYS - 26, DAYS - 14)
         for _ in range(self.r.randint(3, 5)):
             b = self.buyer("ring", True, new=True, device=device, payment=payment)
+            b.group = device
             for _ in range(self.r.randint(1, 3)):
                 line = self.line(
                     self.r.choice(("apparel", "cosmetics")), price=self.r.randint(150, 400)
@@ -450,6 +454,15 @@ class Runner:
         self.merchant: Merchant | None = None
         self.merchant_actor: Actor | None = None
         self.secret = settings.AFTERSALES_CARRIER_WEBHOOK_SECRETS.get("fake", "")
+        self.now = self.end
+
+    @contextmanager
+    def simulated_clock(self):
+        """The platform's clock at the simulated moment: a later score (the carrier's scan, the
+        inspection) reads the history windows and the buyer's trust as of then, as it would
+        live, not as of the day the simulation runs."""
+        with mock.patch.object(clock, "now", lambda: self.now):
+            yield
 
     def at(self, day: float) -> datetime:
         return self.begin + timedelta(days=day)
@@ -486,7 +499,7 @@ class Runner:
             linking.allow_shared_address(address, shared_type=kind)
 
     def place(self, buyer: SimBuyer, order: Order, n: int) -> None:
-        placed = self.at(order.day)
+        placed = self.now = self.at(order.day)
         signed = placed + timedelta(days=2)
         order.external_id = f"{buyer.key}-{n}"
         attributes = {"weight_g": order.line.weight_g}
@@ -543,6 +556,7 @@ class Runner:
         req = order.request
         signed = self.at(order.day) + timedelta(days=2)
         at = signed + timedelta(days=7 * req.position)
+        self.now = at
         actor = Actor(kind="user", role=Role.BUYER, label=buyer.key, buyer_id=buyer.pk)
         client = {
             "device": buyer.device,
@@ -568,6 +582,7 @@ class Runner:
         return case
 
     def scan(self, tracking_no: str, status: str, at: datetime, weight: float | None) -> None:
+        self.now = at
         self.events += 1
         event = {
             "event_id": f"sim-{self.events}",
@@ -587,7 +602,11 @@ class Runner:
         """The request's life after opening: approval, the parcel back, scans, inspection."""
         req = order.request
         at = case.opened_at
-        step = lambda hours: at + timedelta(hours=hours)  # noqa: E731
+
+        def step(hours: float) -> datetime:
+            self.now = at + timedelta(hours=hours)
+            return self.now
+
         if case.state == "requested":
             case = cases.act(case=case, actor=self.merchant_actor, action="approve", at=step(4))
         if case.type != "return_refund" or case.state != "approved":
@@ -639,13 +658,14 @@ class Runner:
                         (order.day + 2 + 7 * order.request.position, 1, buyer, order, n)
                     )
         timeline.sort(key=lambda item: (item[0], item[1], item[2].key, item[4]))
-        for _day, kind, buyer, order, n in timeline:
-            if kind == 0:
-                self.place(buyer, order, n)
-                continue
-            case = self.open(buyer, order)
-            if case is not None:
-                self.walk(buyer, order, case)
+        with self.simulated_clock():
+            for _day, kind, buyer, order, n in timeline:
+                if kind == 0:
+                    self.place(buyer, order, n)
+                    continue
+                case = self.open(buyer, order)
+                if case is not None:
+                    self.walk(buyer, order, case)
         return self.report(population)
 
     def report(self, population: list[SimBuyer]) -> Report:
@@ -667,6 +687,7 @@ class Runner:
             rows.append(
                 {
                     "buyer": buyer.key,
+                    "group": buyer.group or buyer.key,
                     "kind": buyer.kind,
                     "abuser": buyer.abuser,
                     "abusive": req.abusive,
@@ -704,23 +725,37 @@ def render(report: Report, capacity: float) -> list[str]:
         f"({sum(report.refused_by_policy.values())} refused by the eligibility policy, not scored)",
         *(f"  refused {n}: {why}" for why, n in report.refused_by_policy.most_common(5)),
         "",
-        "Catch rate per planted pattern (flagged: friction or human review)",
-        f"  {'pattern':20} {'requests':>8} {'caught':>8} {'abusers':>8} {'caught':>8}",
+        "Catch rate per planted pattern (flagged: friction or human review). Per request; per",
+        "abuser (flagged at least once); per instance (a ring's accounts are one instance: the",
+        "desk sees the linked accounts of the one flagged)",
+        f"  {'pattern':20} {'requests':>8} {'caught':>8} {'abusers':>8} {'caught':>8} "
+        f"{'instances':>9} {'caught':>8}",
     ]
     caught_all = total_all = 0
+    buyers_all: dict[str, bool] = {}
+    groups_all: dict[str, bool] = {}
     for pattern in PATTERNS:
         mine = [r for r in rows if r["kind"] == pattern and r["abusive"]]
         caught = sum(r["flagged"] for r in mine)
         by_buyer: dict[str, bool] = {}
+        by_group: dict[str, bool] = {}
         for r in mine:
             by_buyer[r["buyer"]] = by_buyer.get(r["buyer"], False) or r["flagged"]
+            by_group[r["group"]] = by_group.get(r["group"], False) or r["flagged"]
         caught_all += caught
         total_all += len(mine)
+        buyers_all.update(by_buyer)
+        groups_all.update(by_group)
         out.append(
             f"  {pattern:20} {len(mine):8} {_rate(caught, len(mine)):>8} {len(by_buyer):8} "
-            f"{_rate(sum(by_buyer.values()), len(by_buyer)):>8}"
+            f"{_rate(sum(by_buyer.values()), len(by_buyer)):>8} {len(by_group):9} "
+            f"{_rate(sum(by_group.values()), len(by_group)):>8}"
         )
-    out.append(f"  {'all planted':20} {total_all:8} {_rate(caught_all, total_all):>8}")
+    out.append(
+        f"  {'all planted':20} {total_all:8} {_rate(caught_all, total_all):>8} "
+        f"{len(buyers_all):8} {_rate(sum(buyers_all.values()), len(buyers_all)):>8} "
+        f"{len(groups_all):9} {_rate(sum(groups_all.values()), len(groups_all)):>8}"
+    )
     honest = [r for r in rows if not r["abuser"]]
     fp = sum(r["flagged"] for r in honest)
     out += [
