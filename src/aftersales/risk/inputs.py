@@ -95,9 +95,12 @@ def _row_sql(quality: bool) -> str:
         " WHERE c.merchant_id = %(merchant)s AND c.opened_at >= %(t90)s AND ol.sku = %(sku)s"
         " AND ol.merchant_id = %(merchant)s"
         f" AND c.buyer_id <> {b} AND c.reason IN {_in(sorted(FAULT_REASONS))}),"
-        " (SELECT COUNT(*) FROM orders_orderline ol JOIN orders_order o ON o.id = ol.order_id"
-        " WHERE ol.merchant_id = %(merchant)s AND ol.sku = %(sku)s AND o.placed_at >= %(t90)s"
-        f" AND o.buyer_id <> {b})"
+        # the SKU's lines by (merchant, sku), each line's order by its key: as a join PostgreSQL
+        # hashed a scan of the quarter's orders, 8 ms with 12,000 orders
+        " (SELECT COUNT(*) FROM orders_orderline ol"
+        " WHERE ol.merchant_id = %(merchant)s AND ol.sku = %(sku)s AND (SELECT"
+        f" o.placed_at >= %(t90)s AND o.buyer_id <> {b} FROM orders_order o"
+        " WHERE o.id = ol.order_id))"
         if quality
         else "0, 0"
     )
