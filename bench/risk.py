@@ -5,8 +5,11 @@ one merchant, buyers with a history (orders over half a year, earlier cases, som
 shared device) so the history read has rows to count. Then, in-process (production settings),
 `cases.services.open_case` on fresh orders, alternating with and without the risk hook
 registered (interleaved, so a busy machine slows both alike), each in its own transaction.
-Prints p50/p90 of the whole opening with and without, their difference, and the hook's own
-time measured around it.
+Prints p50/p90 of the whole opening with and without, their difference, the hook's own time
+measured around it, and the history read's own statement (`risk.inputs.gather`): its wall time
+per create, and on PostgreSQL its planning and execution time from `EXPLAIN (ANALYZE)` over the
+statements the run sent. On PostgreSQL the tables are `ANALYZE`d after the history is loaded, as
+autovacuum would have done on a live database.
 
     .venv/bin/python bench/risk.py [--opens 600] [--buyers 200] [--backends sqlite,postgres]
 """
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -33,7 +37,7 @@ def _inner(opens: int, buyers: int) -> None:
     django.setup()
     from datetime import timedelta
 
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
     from aftersales.accounts.models import Merchant, Role
@@ -80,6 +84,23 @@ def _inner(opens: int, buyers: int) -> None:
             if k % 3 == 0:
                 open_on(row, at=row.placed_at + timedelta(days=3))
     fresh = [order(f"f-{i}", i % buyers, 2) for i in range(opens)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    # The history read is the statement that reads risk_identifier (gather's linked accounts).
+    gathered: list[tuple[str, Any]] = []
+    gather_ms: list[float] = []
+
+    def watch(execute, sql, params, many, context):
+        if "risk_identifier i1" not in sql:
+            return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            gather_ms.append((time.perf_counter() - t0) * 1000)
+            gathered.append((sql, params))
 
     hook_times: list[float] = []
     original = hooks.score_opened
@@ -90,13 +111,14 @@ def _inner(opens: int, buyers: int) -> None:
         hook_times.append(time.perf_counter() - t0)
 
     with_risk, without = [], []
-    for i, row in enumerate(fresh):
-        on = i % 2 == 0
-        opening.OPENED[:] = [timed] if on else []
-        t0 = time.perf_counter()
-        with transaction.atomic():
-            open_on(row)
-        (with_risk if on else without).append(time.perf_counter() - t0)
+    with connection.execute_wrapper(watch):
+        for i, row in enumerate(fresh):
+            on = i % 2 == 0
+            opening.OPENED[:] = [timed] if on else []
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                open_on(row)
+            (with_risk if on else without).append(time.perf_counter() - t0)
     opening.OPENED[:] = [original]
 
     def ms(values, q):
@@ -109,6 +131,30 @@ def _inner(opens: int, buyers: int) -> None:
     print(f"  added at p50:               {p50_with - p50_without:7.3f} ms")
     print(f"  the hook itself p50:        {statistics.median(hook_times) * 1000:7.3f} ms   "
           f"p90 {ms(hook_times, 90):7.3f} ms")  # fmt: skip
+    print(f"  the history read p50:       {statistics.median(gather_ms):7.3f} ms   "
+          f"p90 {ms(gather_ms, 90) / 1000:7.3f} ms  ({len(gather_ms)} statements)")  # fmt: skip
+    if connection.vendor == "postgresql":
+        _explain(gathered)
+
+
+def _explain(gathered) -> None:
+    """Planning and execution time of the history read, as PostgreSQL reports them."""
+    import json
+    import statistics
+
+    from django.db import connection
+
+    planning, execution = [], []
+    with connection.cursor() as cursor:
+        for sql, params in gathered:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            (plan,) = cursor.fetchone()
+            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+            planning.append(plan["Planning Time"])
+            execution.append(plan["Execution Time"])
+    print(f"  EXPLAIN ANALYZE of the history read over {len(gathered)} statements: planning p50 "
+          f"{statistics.median(planning):.3f} ms, execution p50 {statistics.median(execution):.3f}"
+          " ms")  # fmt: skip
 
 
 def main() -> None:

@@ -121,6 +121,9 @@ class OrderLine(models.Model):
                 name="line_paid_amount_not_negative", condition=Q(paid_amount__gte=0)
             ),
         ]
+        # A SKU's lines at a merchant: what risk's RS-10 counts for a quality claim (the lines
+        # others bought and their fault-reason cases), without walking all the merchant's lines.
+        indexes = [models.Index(fields=["merchant", "sku"], name="orderline_merchant_sku")]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.sku} × {self.quantity}"
