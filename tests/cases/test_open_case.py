@@ -7,6 +7,7 @@ import pytest
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
+from aftersales.notify.models import OutboxMessage
 from aftersales.policy.models import PolicyVersion
 from aftersales.policy.services import set_merchant_override
 from tests.cases import builders as b
@@ -129,6 +130,40 @@ def test_refund_only_before_shipment_answers_with_the_case_as_it_ends(shop):
     response = post_case(shop, b.order(shop, shipped=False), type="refund_only")
     body = response.json()
     assert (body["state"], body["refund_amount"], body["version"]) == ("refunded", "60.00", 3)
+
+
+def test_an_automatically_refunded_case_announces_each_of_its_steps_naming_the_case(shop):
+    response = post_case(shop, b.order(shop, shipped=False), type="refund_only")
+    case_id = response.json()["id"]
+    messages = OutboxMessage.objects.filter(subject=f"case:{case_id}").order_by("id")
+    assert [(m.topic, m.payload["case_id"], m.payload["state"]) for m in messages] == [
+        ("case.created", case_id, "requested"),
+        ("case.state_changed", case_id, "approved"),
+        ("case.state_changed", case_id, "refunded"),
+    ]
+    assert messages[2].payload["refund_amount"] == "60.00"
+
+
+def test_an_automatically_refunded_case_records_its_lines_outcome_and_no_pending_deadline(shop):
+    response = post_case(shop, b.order(shop, shipped=False), type="refund_only")
+    case = Case.objects.get(pk=response.json()["id"])
+    assert list(case.lines.values_list("outcome", flat=True)) == ["refunded"]
+    assert not case.deadlines.filter(fired_at__isnull=True, cancelled_at__isnull=True).exists()
+    assert [r.amount for r in case.refunds.all()] == [60]
+
+
+def test_an_automatically_approved_return_waits_on_the_approved_states_deadlines(shop):
+    set_merchant_override(
+        actor=SYSTEM_ACTOR,
+        merchant=shop.merchant,
+        override={"rules": {"no_reason_auto_approval": {"enabled": True}}},
+    )
+    body = post_case(shop, b.order(shop)).json()
+    pending = Deadline.objects.filter(case_id=body["id"], cancelled_at__isnull=True)
+    assert {d.guard_state for d in pending} == {"approved"}
+    assert [d["kind"] for d in body["deadlines"]] == [
+        d.kind for d in pending.filter(reminder=False).order_by("due_at")
+    ]
 
 
 def test_no_reason_return_is_approved_by_the_system_when_the_merchant_enabled_it(shop):

@@ -19,12 +19,12 @@ from tests.orders.factories import line_json
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("periodic_checks_held")]
 
 # Token; the order with its shipments and lines (locked), the lines' history; the case, its
-# lines, its event and its deadlines (one statement on PostgreSQL, four on SQLite); the event's
-# outbox message; BEGIN/COMMIT (savepoints under the test's transaction).
+# lines, its event, its deadlines and the event's outbox message (one statement on PostgreSQL,
+# five on SQLite); BEGIN/COMMIT (savepoints under the test's transaction).
 # + risk (risk/hooks.py): the buyer's history in one read, the score in one write, the client's
 # identifiers (its IP at least) in one more.
 RISK_STATEMENTS = 3
-OPEN_STATEMENTS = (7 if connection.vendor == "postgresql" else 10) + RISK_STATEMENTS
+OPEN_STATEMENTS = (6 if connection.vendor == "postgresql" else 10) + RISK_STATEMENTS
 # Token, the case (API read), the case locked, its update, the event and its outbox message, the
 # deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
 ACT_STATEMENTS = 11
@@ -41,6 +41,9 @@ EMPTY_ROUND_STATEMENTS = 3
 # once per apply however many cases: the order lines and payments locked, what the ledger counts
 # against them (two sums), the refunds, their events and their lines inserted.
 REFUND_GRANT_STATEMENTS = 7
+# Opening a case already holds its order lines locked and has read what the ledger refunded on
+# them: the grant that follows at once (TB-01) neither locks nor sums them again.
+HELD_LINE_READS = 2
 # In a deadline batch the hook also reads, for the whole batch, the orders' lines with their
 # shipping fees (whether a case takes back the whole order, and its fee) — one query; the
 # cases' lines it takes from the batch's own read of them (the refundable amount), and
@@ -73,11 +76,12 @@ def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
     _open(s, b.order(s, shipped=False, signed=False), 1)
     case, n = _open(s, b.order(s, shipped=False, signed=False), 1)
     assert case["state"] == "refunded"
-    # + approve and refund: one UPDATE of the case, both events in one INSERT and their outbox
-    # messages in another, the lines' outcome; no deadlines to insert (a statement of their own
-    # on SQLite only); and the refund granted in the ledger.
+    # Approve and refund are planned before the case is written: it goes in refunded, with all
+    # three events, their outbox messages and the lines' outcome, in the opening's own write (no
+    # deadlines to insert: a statement of their own on SQLite only); then the refund granted in
+    # the ledger, on the lines the opening holds.
     no_deadlines = 0 if connection.vendor == "postgresql" else 1
-    assert n == OPEN_STATEMENTS + 4 - no_deadlines + REFUND_GRANT_STATEMENTS
+    assert n == OPEN_STATEMENTS - no_deadlines + REFUND_GRANT_STATEMENTS - HELD_LINE_READS
 
 
 def test_an_action_costs_a_fixed_number_of_statements():

@@ -5,19 +5,24 @@ What it runs, in the caller's transaction: one read of the order with its mercha
 shipments and lines, the lines locked (`FOR UPDATE OF` the lines on PostgreSQL; SQLite's write
 lock is the whole database); one grouped read of what earlier cases hold on those lines, after
 the lock, so two cases racing for the same quantity see each other; then the case, its lines,
-the opening event and the deadlines — one statement on PostgreSQL (data-modifying CTEs), four on
-SQLite. An automatic approval then runs through the executor as any other step does.
+its events, their outbox messages and the deadlines — one statement on PostgreSQL
+(data-modifying CTEs), five on SQLite. An automatic approval is planned by the executor before
+that write (`plan_action`, which writes nothing), so the case is written once, as its automatic
+steps leave it; their effects in other contexts (the refund ledger's grant) follow, through the
+executor's `run_after_step`, on the lines the opening holds locked.
 
 The values go in through the backend's own adapters and come back through the model fields'
 own converters, so the rows are what the ORM would have written and read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -171,18 +176,27 @@ def open_case(
     ]
     flow = flow_for(type)
     rule = _automatic_approval(case, decisions)
-    # An automatically approved case has no deadlines yet: only the state it comes to rest in
-    # schedules any (the executor's step below).
-    planned = [] if rule else deadlines.build(case, flow, "requested", now=at)
-    _insert(case, actor, planned, note=description[:500], claimed=[c.line_id for c in lines])
-    for hook in OPENED:  # risk scoring: reads what this function holds, writes its own rows
-        hook(case, order_lines=list(order_lines.values()), shipments=shipments, client=client or {})
+    opened = build_event(
+        case,
+        actor,
+        "open",
+        seq=1,
+        from_state="",
+        to_state="requested",
+        note=description[:500],
+        payload={"policy_version": case.policy_version, "lines": [c.line_id for c in lines]},
+        at=at,
+    )
+    plan = None
     if rule:
-        from aftersales.cases.services import ActionBody, _act_locked
+        from aftersales.cases.services import ActionBody, plan_action
 
-        # The caller gets the case as the automatic steps left it. The case was created in this
-        # transaction (nobody else sees it: no lock to take).
-        return _act_locked(
+        # The automatic steps are planned on the case before anything is written (the executor
+        # decides them as for any case, writing nothing), so the case goes in as they leave it:
+        # its state, its events and their outbox messages, the lines' outcome, the deadlines of
+        # the state it comes to rest in — one write, not the opening's and then the steps'.
+        # (Nobody else sees the case before this transaction commits: no lock to take.)
+        plan = plan_action(
             case,
             SYSTEM_ACTOR,
             "approve",
@@ -193,7 +207,37 @@ def open_case(
             seq=2,
             has_pending=False,
         )
+        planned = plan.schedule
+        if plan.lines:
+            release, outcome = plan.lines
+            for written in case.written_lines:
+                written.outcome = outcome
+                written.holds_quantity = not release
+    else:
+        planned = deadlines.build(case, flow, "requested", now=at)
+    _insert(case, [opened, *(plan.events if plan else ())], planned)
     case.scheduled_deadlines = planned
+    for hook in OPENED:  # risk scoring: reads what this function holds, writes its own rows
+        hook(case, order_lines=list(order_lines.values()), shipments=shipments, client=client or {})
+    if plan is not None:
+        from aftersales.cases.services import CASE_FIELDS, run_after_step
+
+        # The steps' effects in other contexts (the refund ledger's grant on `refund`), on the
+        # case as written; the lines locked above, with what the ledger has refunded on each
+        # (read after the lock), are not locked and summed again.
+        written = {name: getattr(case, name) for name in CASE_FIELDS}
+        written["facts"] = dict(case.facts)  # a hook sets top-level keys, in place or not
+        case.held_lines = {
+            line.pk: (line, histories[line.pk].refunded_amount)
+            for line in order_lines.values()
+            if line.pk in histories
+        }
+        try:
+            run_after_step([plan])
+        finally:
+            del case.held_lines  # true of this transaction only
+        if any(getattr(case, name) != value for name, value in written.items()):
+            case.save(update_fields=CASE_FIELDS)  # a hook set a fact the case must keep
     return case
 
 
@@ -392,29 +436,26 @@ def _money(value: Any) -> Decimal:
 
 # --- Writing the case ---------------------------------------------------------------------------
 
-# Field names, in the INSERTs' column order: the values that vary, sent as parameters. A child
-# row (line, event, deadline) starts with the new case's id and merchant.
+# Field names, in the INSERTs' column order: the values that vary. A child row (line, event,
+# deadline, outbox message) starts with the new case's id and merchant.
 _CASE_COLUMNS = (
     "merchant", "buyer", "order", "type", "reason", "description", "policy_version", "decision",
-    "facts", "currency", "opened_at", "updated_at",
+    "facts", "currency", "opened_at", "updated_at", "state", "version", "last_event_seq",
+    "refund_amount", "closed_at",
 )  # fmt: skip
-_LINE_COLUMNS = ("order_line", "quantity", "condition", "decision", "refundable_amount")
+_LINE_COLUMNS = (
+    "order_line", "quantity", "condition", "decision", "refundable_amount", "holds_quantity",
+    "outcome",
+)  # fmt: skip
 _EVENT_COLUMNS = (
-    "at", "actor_kind", "actor_role", "actor_label", "actor_user_id", "note", "payload",
+    "seq", "at", "actor_kind", "actor_role", "actor_label", "actor_user_id", "action",
+    "from_state", "to_state", "note", "rule", "payload",
 )  # fmt: skip
 _DEADLINE_COLUMNS = (
     "kind", "due_at", "action", "guard_state", "rule", "reminder", "created_at",
 )  # fmt: skip
-# What every opening writes alike, as SQL literals (both databases read TRUE and NULL): fewer
-# parameters keep the statement within psycopg's cache of parsed queries (at most 50).
-_CASE_FIXED = {
-    "state": "'requested'", "version": "1", "last_event_seq": "1",  # the opening event's seq
-    "refund_amount": "NULL", "closed_at": "NULL",
-}  # fmt: skip
-_LINE_FIXED = {"holds_quantity": "TRUE", "outcome": "''"}
-_EVENT_FIXED = {
-    "seq": "1", "action": "'open'", "from_state": "''", "to_state": "'requested'", "rule": "''",
-}  # fmt: skip
+_OUTBOX_COLUMNS = ("message_id", "topic", "version", "payload", "buyer_id", "created_at")
+# What every opening writes alike, as SQL literals (both databases read NULL).
 _DEADLINE_FIXED = {"fired_at": "NULL", "cancelled_at": "NULL", "attempts": "0", "last_error": "''"}
 
 # Fields whose values the backend adapts (JSON wrapped, datetimes made naive UTC on SQLite, …);
@@ -449,52 +490,120 @@ def _insert_sql(model, names: tuple[str, ...], fixed: dict[str, str], rows: int,
     return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
 
 
-def _insert(case: Case, actor: Actor, planned: list, *, note: str, claimed: list[str]) -> None:
-    """Write the case, its lines, its opening event and its `planned` deadlines; leaves the
-    case as saved (its pk set)."""
-    event = build_event(
-        case,
-        actor,
-        "open",
-        seq=1,
-        from_state="",
-        to_state="requested",
-        note=note,
-        payload={"policy_version": case.policy_version, "lines": claimed},
-        at=case.opened_at,
+# PostgreSQL: each child table's rows travel as ONE jsonb parameter, read back with
+# `jsonb_to_recordset` (as core.bulksql does): the statement's text is the same whatever the
+# number of lines, events and deadlines, and it has few parameters, so psycopg converts it once
+# and caches it, where a VALUES list per row count re-parsed a long query on every call.
+_LEAD = "new_case.id, new_case.merchant_id"
+
+
+def _recordset(model, names: tuple[str, ...]) -> tuple[str, str]:
+    """(the columns' list, `v(column type, …)`) of `names` in `model`'s table."""
+    fields = [f for f, _ in _fields(model, names)]
+    types = ", ".join(
+        f"{f.column} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
+        for f in fields
     )
-    children = [
-        (model, names, fixed, [_prepared(model, names, obj) for obj in objs])
-        for model, names, fixed, objs in (
-            (CaseLine, _LINE_COLUMNS, _LINE_FIXED, case.written_lines),
-            (CaseEvent, _EVENT_COLUMNS, _EVENT_FIXED, [event]),
-            (Deadline, _DEADLINE_COLUMNS, _DEADLINE_FIXED, planned),
+    return ", ".join(f"v.{f.column}" for f in fields), f"v({types})"
+
+
+@cache
+def _pg_sql() -> str:
+    from aftersales.notify.models import OutboxMessage
+
+    case_sql = _insert_sql(Case, _CASE_COLUMNS, {}, 1)
+    parts = [f"new_case AS ({case_sql} RETURNING id, merchant_id, type)"]
+    children = (
+        (CaseLine, _LINE_COLUMNS, "case_id, merchant_id", _LEAD, {}),
+        (CaseEvent, _EVENT_COLUMNS, "case_id, merchant_id", _LEAD, {}),
+        # A deadline carries its case's type (the desk queues filter on it).
+        (
+            Deadline,
+            _DEADLINE_COLUMNS,
+            "case_id, merchant_id, case_type",
+            _LEAD + ", new_case.type",
+            _DEADLINE_FIXED,
+        ),
+    )
+    for n, (model, names, lead, lead_sql, fixed) in enumerate(children):
+        values, recordset = _recordset(model, names)
+        columns = ", ".join([lead, *(f.column for f, _ in _fields(model, names)), *fixed])
+        parts.append(
+            f"w{n} AS (INSERT INTO {model._meta.db_table} ({columns})"  # noqa: S608
+            f" SELECT {', '.join([lead_sql, values, *fixed.values()])}"
+            f" FROM new_case, jsonb_to_recordset(%s::jsonb) AS {recordset})"
         )
-        if objs
-    ]
-    case_sql = _insert_sql(Case, _CASE_COLUMNS, _CASE_FIXED, 1)
+    # The events' outbox messages (announce.py), naming the case by the id it has just got.
+    values, recordset = _recordset(OutboxMessage, _OUTBOX_COLUMNS)
+    values = values.replace("v.payload", "v.payload || jsonb_build_object('case_id', new_case.id)")
+    columns = ", ".join(f.column for f, _ in _fields(OutboxMessage, _OUTBOX_COLUMNS))
+    parts.append(
+        f"outbox AS (INSERT INTO {OutboxMessage._meta.db_table}"  # noqa: S608
+        f" (merchant_id, subject, {columns}, sent_at, attempts, last_error)"
+        f" SELECT new_case.merchant_id, 'case:' || new_case.id, {values}, NULL, 0, ''"
+        f" FROM new_case, jsonb_to_recordset(%s::jsonb) AS {recordset})"
+    )
+    return "WITH " + ", ".join(parts) + " SELECT id FROM new_case"  # noqa: S608
+
+
+def _as_json(model, names: tuple[str, ...], objs) -> str:
+    fields = [f for f, _ in _fields(model, names)]
+    return json.dumps(
+        [{f.column: getattr(obj, f.attname) for f in fields} for obj in objs],
+        default=_json_value,
+    )
+
+
+def _json_value(value: Any) -> str:
+    # Aware datetimes keep their offset (timestamptz reads it); money keeps its two places.
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> None:
+    """Write the case as it stands, its lines, its `events` (the opening's, then any automatic
+    steps'), their outbox messages and the `planned` deadlines; leaves the case as saved (its
+    pk set)."""
+    from aftersales.cases.announce import message_for
+    from aftersales.notify.models import OutboxMessage
+    from aftersales.notify.outbox import rows_of
+
     case_values = _prepared(Case, _CASE_COLUMNS, case)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        # The messages are built before the case has its id: the statement writes the id into
+        # each payload and subject.
+        case._announce_refs = (case.merchant.code, case.order.external_id)
+        messages = [m for event in events if (m := message_for(case, event)) is not None]
+        outbox = [SimpleNamespace(**row) for row in rows_of(messages)]
+        with connection.cursor() as cursor:
             # One round trip: every sub-statement of a WITH runs, the children reading the new
             # case's id and merchant from the first.
-            parent = (
-                ("case_id", "(SELECT id FROM new_case)"),
-                ("merchant_id", "(SELECT merchant_id FROM new_case)"),
+            cursor.execute(
+                _pg_sql(),
+                [
+                    *case_values,
+                    _as_json(CaseLine, _LINE_COLUMNS, case.written_lines),
+                    _as_json(CaseEvent, _EVENT_COLUMNS, events),
+                    _as_json(Deadline, _DEADLINE_COLUMNS, planned),
+                    _as_json(OutboxMessage, _OUTBOX_COLUMNS, outbox),
+                ],
             )
-            # A deadline carries its case's type (the desk queues filter on it).
-            typed = (*parent, ("case_type", "(SELECT type FROM new_case)"))
-            parts = [f"new_case AS ({case_sql} RETURNING id, merchant_id, type)"]
-            params = list(case_values)
-            for n, (model, names, fixed, rows) in enumerate(children):
-                lead = typed if model is Deadline else parent
-                parts.append(f"w{n} AS ({_insert_sql(model, names, fixed, len(rows), lead)})")
-                params += [v for row in rows for v in row]
-            sql = "WITH " + ", ".join(parts) + " SELECT id FROM new_case"  # noqa: S608
-            cursor.execute(sql, params)
             case.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(case_sql + " RETURNING id", case_values)
+    else:
+        children = [
+            (model, names, fixed, [_prepared(model, names, obj) for obj in objs])
+            for model, names, fixed, objs in (
+                (CaseLine, _LINE_COLUMNS, {}, case.written_lines),
+                (CaseEvent, _EVENT_COLUMNS, {}, events),
+                (Deadline, _DEADLINE_COLUMNS, _DEADLINE_FIXED, planned),
+            )
+            if objs
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(Case, _CASE_COLUMNS, {}, 1) + " RETURNING id", case_values)
             case.pk = cursor.fetchone()[0]
             parent = (("case_id", "%s"), ("merchant_id", "%s"))
             typed = (*parent, ("case_type", "%s"))
@@ -508,7 +617,8 @@ def _insert(case: Case, actor: Actor, planned: list, *, note: str, claimed: list
                 cursor.execute(sql, [v for row in rows for v in [*lead, *row]])
     case._state.adding = False
     case._state.db = connection.alias
-    for obj in [*case.written_lines, event, *planned]:
+    for obj in [*case.written_lines, *events, *planned]:
         obj.case_id = case.pk
-    # The outbox message of the opening event (case.created), in the same transaction.
-    announce_many([(case, event)])
+    if connection.vendor != "postgresql":
+        # The outbox messages of the events, in the same transaction.
+        announce_many([(case, event) for event in events])

@@ -36,7 +36,9 @@ def grant_for(steps: list[tuple[Case, ActionBody, CaseEvent]]) -> None:
         _request(case, lines[case.pk], gifts, orders[case.order_id], maker_of(event))
         for case, _body, event in steps
     ]
-    refunds = grant_refunds(requests)
+    # The order lines `open_case` holds locked, with what the ledger has refunded on them.
+    held = {pk: found for case in cases for pk, found in getattr(case, "held_lines", {}).items()}
+    refunds = grant_refunds(requests, held=held or None)
     by_case: dict[int, list] = {}
     for refund in refunds:
         by_case.setdefault(refund.case_id, []).append(refund)

@@ -542,13 +542,7 @@ def apply_plans(plans: list[Plan]) -> None:
     if not plans:
         return
     # The other contexts' rows first: a hook may still set a fact the case is written with.
-    taken: dict[str, list[tuple[Case, ActionBody, CaseEvent]]] = {}
-    for plan in plans:
-        for step in plan.steps:
-            taken.setdefault(step.action, []).append((plan.case, step.body, step.event))
-    for action, items in taken.items():
-        for hook in AFTER_STEP.get(action, ()):
-            hook(items)
+    run_after_step(plans)
     cases = list({plan.case.pk: plan.case for plan in plans}.values())
     _write_cases(cases)
     write_events([event for plan in plans for event in plan.events])
@@ -571,6 +565,18 @@ def apply_plans(plans: list[Plan]) -> None:
     for (release, outcome), case_ids in outcomes.items():
         changes = {"holds_quantity": False, "outcome": outcome} if release else {"outcome": outcome}
         CaseLine.objects.filter(case_id__in_ids=case_ids).update(**changes)
+
+
+def run_after_step(plans: list[Plan]) -> None:
+    """The `after_step` hooks of the plans' steps, once per action with all its steps (the
+    first thing `apply_plans` does; `open_case` calls it after its own write)."""
+    taken: dict[str, list[tuple[Case, ActionBody, CaseEvent]]] = {}
+    for plan in plans:
+        for step in plan.steps:
+            taken.setdefault(step.action, []).append((plan.case, step.body, step.event))
+    for action, items in taken.items():
+        for hook in AFTER_STEP.get(action, ()):
+            hook(items)
 
 
 def _write_cases(cases: list[Case]) -> None:

@@ -69,6 +69,12 @@ def publish(
 def publish_many(messages: Iterable[Message]) -> int:
     """Many rows in one INSERT (the batch deadline worker's hundreds of events at once), written
     as plain values (no model instance per message). Returns how many were written."""
+    return bulksql.insert_values(OutboxMessage, rows_of(messages))
+
+
+def rows_of(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """The outbox rows of `messages` as plain {attname: value} dicts, for a caller that writes
+    them within a statement of its own (opening a case: in its one INSERT)."""
     rows = []
     for m in messages:
         t = topic_named(m.topic)  # an unknown topic is a programming error: ValueError
@@ -84,4 +90,4 @@ def publish_many(messages: Iterable[Message]) -> int:
                 "created_at": m.at or clock.now(),
             }
         )
-    return bulksql.insert_values(OutboxMessage, rows)
+    return rows

@@ -86,13 +86,23 @@ def _threshold() -> Decimal:
 # --- Granting -----------------------------------------------------------------------------
 
 
-def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) -> list[Refund]:
+def grant_refunds(
+    requests: list[RefundRequest],
+    *,
+    at: datetime | None = None,
+    held: dict[int, tuple[Any, Decimal]] | None = None,
+) -> list[Refund]:
     """Write the refunds these requests grant, in the caller's transaction: one locking read of
     every affected order line and payment, then the invariants checked against the ledger
     (refunded per line ≤ paid, per payment ≤ captured, shipping fee once), then one bulk insert
     of refunds, lines and events. A request above what is left raises InvalidInput naming
     `amount` and the limit, and nothing is written. Submission follows after commit (the
-    `refunds.submit` sweep)."""
+    `refunds.submit` sweep).
+
+    `held`: {order line pk: (line, refunded)} for lines this transaction already holds locked,
+    `refunded` being what the ledger counts on the line, read after the lock (`open_case` has
+    both): when it covers every line of the requests, the lines are neither locked nor summed
+    again."""
     from aftersales.refunds import prices
 
     if not requests:
@@ -111,14 +121,18 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
             if need_orders
             else {}
         )
-        # Plain rows of what the checks read (a batch locks hundreds: no model instances).
-        lines = {
-            ln.pk: ln
-            for ln in OrderLine.objects.select_for_update()
-            .filter(pk__in_ids=line_ids)
-            .order_by("pk")
-            .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
-        }
+        if held is not None and all(pk in held for pk in line_ids):
+            lines = {pk: held[pk][0] for pk in line_ids}
+        else:
+            held = None
+            # Plain rows of what the checks read (a batch locks hundreds: no model instances).
+            lines = {
+                ln.pk: ln
+                for ln in OrderLine.objects.select_for_update()
+                .filter(pk__in_ids=line_ids)
+                .order_by("pk")
+                .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
+            }
         payments: dict[int, list] = defaultdict(list)
         for p in (
             Payment.objects.select_for_update()
@@ -128,12 +142,18 @@ def grant_refunds(requests: list[RefundRequest], *, at: datetime | None = None) 
         ):
             payments[p.order_id].append(p)
         left_on_line = {pk: ln.paid_amount for pk, ln in lines.items()}
-        for row in (
-            RefundLine.objects.filter(order_line_id__in_ids=line_ids, refund__state__in=COUNTING)
-            .values("order_line_id")
-            .annotate(total=Sum("amount"))
-        ):
-            left_on_line[row["order_line_id"]] -= row["total"]
+        if held is not None:
+            for pk in line_ids:
+                left_on_line[pk] -= held[pk][1]
+        else:
+            for row in (
+                RefundLine.objects.filter(
+                    order_line_id__in_ids=line_ids, refund__state__in=COUNTING
+                )
+                .values("order_line_id")
+                .annotate(total=Sum("amount"))
+            ):
+                left_on_line[row["order_line_id"]] -= row["total"]
         left_on_payment = {p.pk: p.amount for ps in payments.values() for p in ps}
         for row in (
             Refund.objects.filter(order_id__in_ids=order_ids, state__in=COUNTING, purpose="refund")
