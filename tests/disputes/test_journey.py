@@ -118,3 +118,44 @@ def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_
     assert dispute.case is not None and dispute.case.state == "refunded"
     assert sum(r.amount for r in Refund.objects.filter(case=dispute.case)) == Decimal("60.00")
     assert buyer_of(dispute).buyer_id == dispute.case.buyer_id
+
+
+def test_an_order_claim_ruled_partly_for_the_buyer_refunds_exactly_the_ruled_amount():
+    from datetime import timedelta
+
+    from aftersales.core import clock
+    from aftersales.disputes import services
+    from tests import factories
+    from tests.cases.factories import order_for_case
+
+    merchant = factories.merchant()
+    in_transit = [
+        {
+            "carrier": "sf",
+            "tracking_no": "SF1234567890",
+            "line_ids": ["1"],
+            "shipped_at": (clock.now() - timedelta(days=6)).isoformat(),
+            "signed_at": None,
+            "installed_at": None,
+        }
+    ]
+    order = order_for_case(merchant, shipments=in_transit)
+    from aftersales.accounts.actors import Actor
+
+    buyer = Actor(kind="user", role="buyer", label="buyer", buyer_id=order.buyer_id)
+    dispute = services.open_dispute(
+        actor=buyer, order=order.external_id, type="not_received", claim="六天了还没收到"
+    )
+    dispute = step(dispute, "accept")
+    dispute = step(dispute, "answer", merchant_of(dispute), note="已签收一件")
+    dispute = step(
+        dispute,
+        "rule",
+        ruling="partial",
+        amount=Decimal("25.50"),
+        reason="签收记录只能证明部分送达",
+        decided_by="not_received:first_missing",
+    )
+    dispute = step(dispute, "execute", merchant_of(dispute))
+    assert dispute.case.state == "refunded"
+    assert sum(r.amount for r in Refund.objects.filter(case=dispute.case)) == Decimal("25.50")

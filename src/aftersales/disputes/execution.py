@@ -153,7 +153,9 @@ def pay_referred_ruling(dispute: Dispute, *, amount: Decimal | None, at) -> None
 def _refund_order_claim(dispute: Dispute, *, at) -> list:
     """An order's claim (not received, counterfeit) ruled for the buyer has no case yet: the
     refund is a refund-only case on the order's lines, opened and approved by the system, so
-    the money takes the case engine's one path (its `refund` step and the ledger)."""
+    the money takes the case engine's one path (its `refund` step and the ledger). A partial
+    ruling fixes the case's refund amount before the approval, as a partial inspection or
+    ruling on a case does, so the `refund` step grants exactly the ruled amount."""
     from aftersales.cases.opening import LineClaim, open_case
     from aftersales.orders.models import Order
 
@@ -171,6 +173,9 @@ def _refund_order_claim(dispute: Dispute, *, at) -> list:
             at=at,
         )
         if case.state == "requested":
+            if dispute.ruling == "partial":
+                case.refund_amount = dispute.ruling_amount
+                Case.objects.filter(pk=case.pk).update(refund_amount=dispute.ruling_amount)
             case = case_services.act(
                 case=case, actor=SYSTEM_ACTOR, action="approve", rule="DS-19", at=at
             )

@@ -53,10 +53,6 @@ def _check_ruling(dispute: Dispute, body: Body) -> tuple[Decimal | None, compens
             errors.append(
                 FieldError("amount", f"at most {dispute.refundable:.2f}, what is refundable")
             )
-        elif body.ruling == "partial" and dispute.case_id is None:
-            errors.append(
-                FieldError("ruling", "a dispute without a case is ruled for one side in full")
-            )
     comp = compensation.Compensation()
     if body.compensation and body.ruling != "for_merchant":
         try:
