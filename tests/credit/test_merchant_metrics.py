@@ -88,6 +88,15 @@ def test_invalid_rejection_rate_is_overturned_rejections_over_rejections(shop):
     assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 4)
 
 
+def test_a_rejection_the_desk_overturned_before_it_took_effect_counts_as_overturned(shop):
+    cases = [history.case(o, at=AT) for o in _orders(shop, 2)]
+    for c in cases:
+        history.event(c, "reject", at=AT)
+    history.event(cases[0], "overturn_rejection", role="specialist", at=AT + timedelta(hours=2))
+    history.event(cases[1], "confirm_rejection", role="specialist", at=AT + timedelta(hours=2))
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 2)
+
+
 def test_late_response_rate_is_requests_unhandled_by_the_merchant_in_48_hours(shop):
     fast, slow, silent = (history.case(o, at=AT) for o in _orders(shop, 3))
     history.event(fast, "approve", at=AT + timedelta(hours=5))

@@ -171,8 +171,12 @@ def intervention_rate(m: Month) -> Figures:
 
 
 def invalid_rejection_rate(m: Month) -> Figures:
-    """RS-20: rejections the platform overturned ÷ the merchant's rejections."""
-    overturned = _events(m, action="rule", payload__ruling__in=RULED_FOR_BUYER)
+    """RS-20: rejections the platform overturned ÷ the merchant's rejections. Overturned: a
+    ruling for the buyer after an appeal, or the desk overturning a restricted merchant's
+    rejection before it took effect (`overturn_rejection`)."""
+    overturned = _events(m).filter(
+        Q(action="rule", payload__ruling__in=RULED_FOR_BUYER) | Q(action="overturn_rejection")
+    )
     rejected = _events(m, action="reject")
     return _ratio(
         _grouped(overturned, "merchant_id", n=Count("case_id", distinct=True)),
