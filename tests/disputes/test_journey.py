@@ -77,16 +77,17 @@ def test_each_step_leaves_through_the_outbox():
     ]
 
 
-def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_own():
+def not_received_claim(answer: str):
+    """A buyer's not-received claim on an order six days in transit (no case yet), accepted
+    and answered by the merchant."""
     from datetime import timedelta
 
+    from aftersales.accounts.actors import Actor
     from aftersales.core import clock
     from aftersales.disputes import services
     from tests import factories
     from tests.cases.factories import order_for_case
-    from tests.disputes.factories import buyer_of
 
-    merchant = factories.merchant()
     in_transit = [
         {
             "carrier": "sf",
@@ -97,16 +98,20 @@ def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_
             "installed_at": None,
         }
     ]
-    order = order_for_case(merchant, shipments=in_transit)
-    from aftersales.accounts.actors import Actor
-
+    order = order_for_case(factories.merchant(), shipments=in_transit)
     buyer = Actor(kind="user", role="buyer", label="buyer", buyer_id=order.buyer_id)
     dispute = services.open_dispute(
         actor=buyer, order=order.external_id, type="not_received", claim="六天了还没收到"
     )
     assert (dispute.case_id, dispute.refundable) == (None, Decimal("60.00"))
     dispute = step(dispute, "accept")
-    dispute = step(dispute, "answer", merchant_of(dispute), note="物流显示在途")
+    return step(dispute, "answer", merchant_of(dispute), note=answer)
+
+
+def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_own():
+    from tests.disputes.factories import buyer_of
+
+    dispute = not_received_claim("物流显示在途")
     dispute = step(
         dispute,
         "rule",
@@ -121,33 +126,7 @@ def test_a_not_received_claim_ruled_for_the_buyer_refunds_through_a_case_of_its_
 
 
 def test_an_order_claim_ruled_partly_for_the_buyer_refunds_exactly_the_ruled_amount():
-    from datetime import timedelta
-
-    from aftersales.core import clock
-    from aftersales.disputes import services
-    from tests import factories
-    from tests.cases.factories import order_for_case
-
-    merchant = factories.merchant()
-    in_transit = [
-        {
-            "carrier": "sf",
-            "tracking_no": "SF1234567890",
-            "line_ids": ["1"],
-            "shipped_at": (clock.now() - timedelta(days=6)).isoformat(),
-            "signed_at": None,
-            "installed_at": None,
-        }
-    ]
-    order = order_for_case(merchant, shipments=in_transit)
-    from aftersales.accounts.actors import Actor
-
-    buyer = Actor(kind="user", role="buyer", label="buyer", buyer_id=order.buyer_id)
-    dispute = services.open_dispute(
-        actor=buyer, order=order.external_id, type="not_received", claim="六天了还没收到"
-    )
-    dispute = step(dispute, "accept")
-    dispute = step(dispute, "answer", merchant_of(dispute), note="已签收一件")
+    dispute = not_received_claim("已签收一件")
     dispute = step(
         dispute,
         "rule",
