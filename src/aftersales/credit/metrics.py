@@ -18,15 +18,14 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from aftersales.core import clock
+from aftersales.credit.response import response_figures
 
 logger = logging.getLogger("aftersales.credit.metrics")
 
 Figures = dict[int, tuple[Decimal, Decimal]]
-MERCHANT_ROLES = ("merchant_staff", "merchant_admin", "merchant_integration")
 # 品质退款: 描述不符, 质量问题 (spoiled, past date, broken), damaged in transit, counterfeit.
 QUALITY_REASONS = ("quality_issue", "not_as_described", "damaged_in_transit", "counterfeit")
 RULED_FOR_BUYER = ("for_buyer", "partial")
-RESPONSE_HOURS = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,26 +184,13 @@ def invalid_rejection_rate(m: Month) -> Figures:
 
 
 def late_response_rate(m: Month) -> Figures:
-    """RS-22: requests the merchant did not handle within 48 h ÷ requests (opened this month)."""
-    from datetime import timedelta
-
-    from aftersales.cases.models import Case, CaseEvent
-
-    requests = Case.objects.filter(opened_at__gte=m.start, opened_at__lt=m.end)
-    # Handled in time: a merchant's own step within 48 h of the request (a timer's step on
-    # the merchant's silence is not the merchant handling it).
-    in_time = CaseEvent.objects.filter(
-        actor_role__in=MERCHANT_ROLES,
-        case__opened_at__gte=m.start,
-        case__opened_at__lt=m.end,
-        at__lte=F("case__opened_at") + timedelta(hours=RESPONSE_HOURS),
-    ).values("case_id")
-    due = requests.filter(opened_at__lte=clock.now() - timedelta(hours=RESPONSE_HOURS))
-    late = due.exclude(pk__in=in_time)
-    return _ratio(
-        _grouped(late, "merchant_id", n=Count("id")),
-        _grouped(due, "merchant_id", n=Count("id")),
-    )
+    """RS-22: requests opened this month whose time has run out (48 h, and a day more per
+    statutory rest day they run into — `response.py`, the signal's rule) without a merchant's
+    own step in time ÷ those requests."""
+    return {
+        merchant_id: (Decimal(r.late), Decimal(r.due))
+        for merchant_id, r in response_figures(m.start, m.end).items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +244,7 @@ METRICS: tuple[MetricDef, ...] = (
     MetricDef(
         "late_response_rate",
         "超时响应率",
-        "requests not handled in 48 h ÷ requests",
+        "requests not handled in 48 h (+ statutory rest days) ÷ requests",
         late_response_rate,
     ),
 )

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncHour
 
-from aftersales.core import clock
 from aftersales.credit.metrics import (
     DISPUTE_METRICS,
-    MERCHANT_ROLES,
-    RESPONSE_HOURS,
     Figures,
     Month,
     dispute_figures,
@@ -27,6 +24,7 @@ from aftersales.credit.metrics import (
     invalid_rejection_rate,
     main_categories,
 )
+from aftersales.credit.response import response_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,68 +197,23 @@ def dispute_rates(m: Month) -> dict[int, Hit]:
     return above_peers(figures, main_categories(m, merchant_ids))
 
 
-# RS-22: requests the merchant did not handle within 48 h ÷ requests; holidays not counted.
+# RS-22: requests the merchant did not handle in time ÷ requests (the rule: response.py).
 LATE_SHARE = Decimal("0.10")
 MIN_REQUESTS = 10  # a shop with three requests is not judged on one
 
 
-def response_due(opened: datetime, is_rest: Callable[[date], bool]) -> datetime:
-    """When a request opened at `opened` must have had the merchant's first step: 48 hours,
-    and a day more for each statutory rest day (春节, 国庆) those hours run into."""
-    due = opened + timedelta(hours=RESPONSE_HOURS)
-    day = clock.localtime(opened).date()
-    while day <= clock.localtime(due).date():
-        if is_rest(day):
-            due += timedelta(days=1)
-        day += timedelta(days=1)
-    return due
-
-
 def late_responses(m: Month) -> dict[int, Hit]:
     """RS-22: > 10 % of the month's requests (whose time has run out) without a merchant's own
-    step in time, from 10 such requests. A year the calendar does not know counts its days as
-    ordinary ones, and says how many requests that concerned."""
-    from aftersales.cases.models import Case, CaseEvent
-    from aftersales.core.calendar import CalendarUnknown, business_calendar
-
-    calendar = business_calendar()
-    unknown: set[int] = set()
-
-    def is_rest(day: date) -> bool:
-        try:
-            return calendar.is_statutory_rest(day)
-        except CalendarUnknown:
-            unknown.add(day.year)
-            return False
-
-    requests = Case.objects.filter(opened_at__gte=m.start, opened_at__lt=m.end)
-    first = dict(
-        CaseEvent.objects.filter(
-            actor_role__in=MERCHANT_ROLES, case__opened_at__gte=m.start, case__opened_at__lt=m.end
-        )
-        .values("case_id")
-        .annotate(at=Min("at"))
-        .values_list("case_id", "at")
-        .order_by()
-    )
-    now = clock.now()
-    counts: dict[int, list[int]] = {}  # merchant → [late, due, on an unknown year]
-    for case_id, merchant_id, opened in requests.values_list("id", "merchant_id", "opened_at"):
-        unknown.clear()
-        due = response_due(opened, is_rest)
-        if due > now:
-            continue  # still within its time
-        row = counts.setdefault(merchant_id, [0, 0, 0])
-        row[0] += case_id not in first or first[case_id] > due
-        row[1] += 1
-        row[2] += bool(unknown)
+    step in time, from 10 such requests — counted as the graded `late_response_rate` counts
+    them. A year the calendar does not know counts its days as ordinary ones, and the inputs
+    say how many requests that concerned."""
     out = {}
-    for merchant_id, (late, due, guessed) in counts.items():
-        if due >= MIN_REQUESTS and Decimal(late) / due > LATE_SHARE:
-            inputs = {"late": late, "requests": due}
-            if guessed:
-                inputs["calendar_unknown"] = guessed
-            out[merchant_id] = Hit((Decimal(late) / due).quantize(Decimal("0.0001")), inputs)
+    for merchant_id, r in response_figures(m.start, m.end).items():
+        if r.due >= MIN_REQUESTS and Decimal(r.late) / r.due > LATE_SHARE:
+            inputs = {"late": r.late, "requests": r.due}
+            if r.calendar_unknown:
+                inputs["calendar_unknown"] = r.calendar_unknown
+            out[merchant_id] = Hit((Decimal(r.late) / r.due).quantize(Decimal("0.0001")), inputs)
     return out
 
 
