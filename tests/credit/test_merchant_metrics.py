@@ -97,6 +97,54 @@ def test_a_rejection_the_desk_overturned_before_it_took_effect_counts_as_overtur
     assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 2)
 
 
+def _inspected(c, result, *, at=AT):
+    to_state = "rejected" if result == "fail" else "inspected"
+    history.event(c, "inspect", at=at, payload={"result": result}, to_state=to_state)
+
+
+def test_a_failed_inspection_is_a_rejection_and_its_overturn_on_appeal_counts(shop):
+    refused, kept = (history.case(o, at=AT) for o in _orders(shop, 2))
+    _inspected(refused, "fail")
+    _ruled(refused, "for_buyer", at=AT + timedelta(hours=2))
+    _inspected(kept, "pass")  # a passed inspection refuses nothing
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 1)
+
+
+def test_a_partial_ruling_on_an_appealed_rejection_counts_as_overturned(shop):
+    c = history.case(_orders(shop, 1)[0], at=AT)
+    history.event(c, "reject", at=AT, to_state="rejected")
+    _ruled(c, "partial", at=AT + timedelta(hours=2))
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 1)
+
+
+def test_a_ruling_for_the_buyer_on_a_referral_overturns_no_rejection(shop):
+    rejected, referred = (history.case(o, at=AT) for o in _orders(shop, 2))
+    history.event(rejected, "reject", at=AT, to_state="rejected")
+    # The merchant never shipped the replacement: the system referred the case to the desk.
+    history.event(referred, "refer", role="system", at=AT, to_state="platform_review")
+    history.event(
+        referred, "rule", role="specialist", at=AT + timedelta(hours=1),
+        payload={"ruling": "for_buyer"},
+    )  # fmt: skip
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (0, 1)
+
+
+def test_each_rejection_of_a_case_counts_with_its_own_outcome(shop):
+    c = history.case(_orders(shop, 1)[0], at=AT)
+    history.event(c, "reject", at=AT, to_state="rejected")
+    _ruled(c, "for_buyer", at=AT + timedelta(hours=1))
+    _inspected(c, "fail", at=AT + timedelta(days=5))
+    _ruled(c, "for_merchant", at=AT + timedelta(days=6))
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (1, 2)
+
+
+def test_a_rejection_the_desk_confirmed_is_one_rejection_not_overturned(shop):
+    c = history.case(_orders(shop, 1)[0], at=AT)
+    history.event(c, "reject", at=AT, to_state="rejection_review")
+    history.event(c, "confirm_rejection", role="specialist", at=AT + timedelta(hours=2))
+    assert metrics.invalid_rejection_rate(OCT)[shop.pk] == (0, 1)
+
+
 def test_late_response_rate_is_requests_unhandled_by_the_merchant_in_48_hours(shop):
     fast, slow, silent = (history.case(o, at=AT) for o in _orders(shop, 3))
     history.event(fast, "approve", at=AT + timedelta(hours=5))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 
 from aftersales.core import clock
 from aftersales.credit.response import response_figures
@@ -169,17 +169,41 @@ def intervention_rate(m: Month) -> Figures:
     return _ratio(nums, valid_orders(m))
 
 
-def invalid_rejection_rate(m: Month) -> Figures:
-    """RS-20: rejections the platform overturned ÷ the merchant's rejections. Overturned: a
-    ruling for the buyer after an appeal, or the desk overturning a restricted merchant's
-    rejection before it took effect (`overturn_rejection`)."""
-    overturned = _events(m).filter(
-        Q(action="rule", payload__ruling__in=RULED_FOR_BUYER) | Q(action="overturn_rejection")
+def rejections(m: Month):
+    """The merchant's rejections of the month: a `reject`, and an inspection that failed —
+    both refuse the buyer, lead to `rejected` (or first to the desk's `rejection_review`) and
+    are what the buyer may appeal."""
+    return _events(m).filter(Q(action="reject") | Q(action="inspect", payload__result="fail"))
+
+
+def overturned_rejections(m: Month):
+    """The rejections the platform overturned in the month: the desk's `overturn_rejection`
+    of a restricted merchant's rejection, or a ruling for the buyer (in full or in part) on
+    the buyer's appeal. A ruling on a `refer` is left out: the merchant went silent on what it
+    owed, it rejected nothing."""
+    from aftersales.cases.models import CaseEvent
+
+    brought_by = (
+        CaseEvent.objects.filter(
+            case_id=OuterRef("case_id"), seq__lt=OuterRef("seq"), action__in=("appeal", "refer")
+        )
+        .order_by("-seq")
+        .values("action")[:1]
     )
-    rejected = _events(m, action="reject")
+    ruled = _events(m, action="rule", payload__ruling__in=RULED_FOR_BUYER).annotate(
+        brought_by=Subquery(brought_by)
+    )
+    return _events(m).filter(
+        Q(action="overturn_rejection") | Q(pk__in=ruled.filter(brought_by="appeal").values("pk"))
+    )
+
+
+def invalid_rejection_rate(m: Month) -> Figures:
+    """RS-20: rejections the platform overturned ÷ the merchant's rejections, each counted in
+    the month it happened (a rejection and its overturn may fall in different months)."""
     return _ratio(
-        _grouped(overturned, "merchant_id", n=Count("case_id", distinct=True)),
-        _grouped(rejected, "merchant_id", n=Count("case_id", distinct=True)),
+        _grouped(overturned_rejections(m), "merchant_id", n=Count("id")),
+        _grouped(rejections(m), "merchant_id", n=Count("id")),
     )
 
 
