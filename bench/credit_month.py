@@ -6,7 +6,11 @@ grow with merchants (their rating rows), not with cases.
 Seeding is bulk ORM, not timed: per case an order paid in the month, its line, the case, its
 opening, a merchant step within or past 48 h, a refund for half, an appeal and a ruling for a
 tenth. Run: `.venv/bin/python bench/credit_month.py [--cases 100000 --merchants 50 --db both]`.
-It makes and drops its own database (aftersales_bench_credit)."""
+It makes and drops its own database (`--db-name`, default aftersales_bench_credit).
+
+Besides the wall time it prints CPU: this process's and, on PostgreSQL, the backend's serving
+it (wall time is disturbed by whatever else the machine runs), for the whole month and for the
+RS-22 count alone (the graded `late_response_rate` and the `late_responses` signal)."""
 
 from __future__ import annotations
 
@@ -34,8 +38,30 @@ from django.test.utils import CaptureQueriesContext
 from aftersales.accounts.models import Buyer, Merchant
 from aftersales.cases.models import Case, CaseEvent, CaseLine
 from aftersales.orders.models import Order, OrderLine
+from aftersales.credit import metrics, signals
 from aftersales.credit.metrics import Month
 from aftersales.credit.rating import compute_month
+
+TICK = __import__("os").sysconf("SC_CLK_TCK")
+
+
+def backend_cpu():
+    # The PostgreSQL backend serving this connection (SQLite runs in this process).
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def measured(fn):
+    c0, b0, t0 = time.process_time(), backend_cpu(), time.perf_counter()
+    out = fn()
+    return out, {"wall_s": round(time.perf_counter() - t0, 3),
+                 "process_cpu_s": round(time.process_time() - c0, 3),
+                 "backend_cpu_s": round(backend_cpu() - b0, 3)}
 
 cases, merchants = int(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(7)
@@ -89,13 +115,21 @@ for lo in range(0, cases, B):
             e.seq = k
     CaseEvent.objects.bulk_create(ev, batch_size=2000)
 events = CaseEvent.objects.count()
+month = Month.parse("2026-10")
+backend_cpu()  # open the connection outside the measured windows
 with CaptureQueriesContext(connection) as ctx:
     t = time.perf_counter()
-    result = compute_month(month=Month.parse("2026-10"))
+    result, whole = measured(lambda: compute_month(month=month))
     took = time.perf_counter() - t
 slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
+graded, graded_cpu = measured(lambda: metrics.late_response_rate(month))
+signal, signal_cpu = measured(lambda: signals.late_responses(month))
+late = sum(n for n, _ in graded.values())
 print(json.dumps({"seconds": round(took, 2), "statements": len(ctx.captured_queries),
                   "events": events, "merchants": result.merchants, "metric_rows": result.metrics,
+                  "month_cpu": whole, "late_response_rate_cpu": graded_cpu,
+                  "late_responses_signal_cpu": signal_cpu, "late_requests": int(late),
+                  "signal_hits": len(signal),
                   "slowest": [[q["time"], q["sql"][:160]] for q in slowest]}, ensure_ascii=False))
 """
 
@@ -105,10 +139,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--merchants", type=int, default=50)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--db-name", default="aftersales_bench_credit", help="PostgreSQL db")
     args = parser.parse_args()
     print(json.dumps(machine_summary()))
     for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        with fresh_database(kind, "aftersales_bench_credit") as db:
+        with fresh_database(kind, args.db_name) as db:
             env = server_env(db, baseline=False, AFTERSALES_ENV="development", DEBUG="true")
             migrate(env)
             out = subprocess.run(
