@@ -15,7 +15,12 @@ from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.core.errors import NotFound, PolicyRefused
 from aftersales.credit import policydata, services
 from aftersales.credit.metrics import Month
-from aftersales.credit.models import MerchantMetric, MerchantRating, MerchantRestriction
+from aftersales.credit.models import (
+    CreditPolicyVersion,
+    MerchantMetric,
+    MerchantRating,
+    MerchantRestriction,
+)
 from aftersales.credit.rating import compute_month
 from aftersales.credit.rules import DEFAULT_DOCUMENT, current_rules
 from aftersales.notify.models import OutboxMessage
@@ -206,3 +211,86 @@ def test_a_restriction_in_force_is_what_the_case_engine_reads_and_an_upheld_appe
     )
     services.decide_appeal(actor=desk(), appeal_id=appeal.pk, outcome="upheld", note="agreed")
     assert "shorter_review" not in active_restrictions(bad.pk)
+
+
+# Per-category values of the merchant metrics (RISK-SIGNALS.md: thresholds are defaults per
+# category): every merchant of the category is rated by them, others by the document's.
+def _publish_with_categories(categories: dict) -> None:
+    doc = copy.deepcopy(DEFAULT_DOCUMENT)
+    doc["categories"] = categories
+    policydata.publish_rules(actor=SYSTEM_ACTOR, document=doc)
+
+
+def _shop_with_late_answers(category: str, late: int, of: int = 10):
+    shop = factories.merchant()
+    for n in range(of):
+        o = history.order(shop, factories.buyer(), at=AT, category=category)
+        c = history.case(o, at=AT)
+        history.event(c, "approve", at=AT + timedelta(hours=60 if n < late else 2))
+    return shop
+
+
+def test_a_category_override_changes_the_line_its_merchants_are_rated_by():
+    _publish_with_categories(
+        {"fresh": {"late_response_rate": {"bad_above": "0.25", "source": "[I] test"}}}
+    )
+    fresh, apparel = _shop_with_late_answers("fresh", 2), _shop_with_late_answers("apparel", 2)
+    compute_month(month=OCT)
+    by_shop = {r.merchant_id: r for r in MerchantRating.objects.filter(month=OCT.first)}
+    assert "late_response_rate.above_line" not in by_shop[fresh.pk].reason_codes
+    assert "late_response_rate.above_line" in by_shop[apparel.pk].reason_codes
+    metric = by_shop[fresh.pk].snapshot["metrics"]["late_response_rate"]
+    assert metric["rule_source"] == "[I] test"
+
+
+def test_a_category_override_keeps_the_values_it_does_not_name():
+    _publish_with_categories({"fresh": {"late_response_rate": {"points": 9, "source": "[I]"}}})
+    fresh = _shop_with_late_answers("fresh", 2)
+    compute_month(month=OCT)
+    rating = MerchantRating.objects.get(merchant=fresh)
+    assert rating.snapshot["metrics"]["late_response_rate"]["points"] == 9  # past 0.10 still
+
+
+@pytest.mark.parametrize(
+    ("categories", "field", "named"),
+    [
+        ({"spaceships": {"late_response_rate": {"points": 1, "source": "[I]"}}}, "categories",
+         "spaceships"),
+        ({"fresh": {"likes": {"points": 1, "source": "[I]"}}}, "categories.fresh", "likes"),
+        ({"fresh": {"late_response_rate": {"source": "[I]"}}},
+         "categories.fresh.late_response_rate", "no value"),
+        ({"fresh": {"self_finish_rate": {"bad_above": "0.9", "source": "[I]"}}},
+         "categories.fresh.self_finish_rate", "bad_below"),
+    ],
+)  # fmt: skip
+def test_unknown_or_meaningless_category_overrides_are_refused_at_publish(categories, field, named):
+    doc = copy.deepcopy(DEFAULT_DOCUMENT)
+    doc["categories"] = categories
+    with pytest.raises(PolicyRefused) as refused:
+        policydata.publish_rules(actor=SYSTEM_ACTOR, document=doc)
+    assert refused.value.errors[0].field == field
+    assert named in refused.value.detail
+    assert not CreditPolicyVersion.objects.exists()
+
+
+def test_a_category_override_without_its_source_is_refused_at_publish():
+    from aftersales.core.errors import InvalidInput
+
+    doc = copy.deepcopy(DEFAULT_DOCUMENT)
+    doc["categories"] = {"fresh": {"late_response_rate": {"points": 1}}}
+    with pytest.raises(InvalidInput) as refused:
+        policydata.publish_rules(actor=SYSTEM_ACTOR, document=doc)
+    assert "categories.fresh.late_response_rate.source" in {e.field for e in refused.value.errors}
+
+
+def test_a_document_published_before_categories_existed_still_reads():
+    from aftersales.credit.rules import rules_from
+
+    doc = copy.deepcopy(DEFAULT_DOCUMENT)
+    del doc["categories"]
+    CreditPolicyVersion.objects.create(number=1, document=doc, published_by="before")
+    rules = policydata.published_rules()
+    assert rules.version == "credit@1"
+    assert rules.merchant_rules("fresh") == rules_from(
+        DEFAULT_DOCUMENT, version="x"
+    ).merchant_rules("apparel")

@@ -54,6 +54,16 @@ class MerchantMetric(_Sourced):
     min_count: int = Field(default=0, ge=0)
 
 
+class MetricOverride(_Sourced):
+    """A merchant metric's values for one main category: only those given change."""
+
+    points: int | None = Field(default=None, ge=0, le=100)
+    bad_above: Ratio | None = None
+    bad_below: Ratio | None = None
+    peer_factor: Ratio | None = None
+    min_count: int | None = Field(default=None, ge=0)
+
+
 class FastLane(_Sourced):
     min_score: int = Field(ge=0, le=100)
     min_orders: int = Field(ge=0)
@@ -92,6 +102,7 @@ class CreditDocument(BaseModel):
     schema_: Literal["aftersales-credit/1"] = Field(alias="schema")
     buyer: dict[str, BuyerComponent]
     merchant: dict[str, MerchantMetric]
+    categories: dict[str, dict[str, MetricOverride]] = Field(default_factory=dict)
     fast_lane: FastLane
     penalty: Penalty
     grades: Grades
@@ -140,6 +151,30 @@ def _check_terms(restrictions: dict[str, Any]) -> None:
             )
 
 
+def _check_categories(categories: dict[str, Any], merchant: dict[str, Any]) -> None:
+    """Every category and metric named must exist, and an override changes a value without
+    turning the metric's direction (a share that should stay high stays judged below a line)."""
+    from aftersales.orders.models import Category
+
+    _unknown("categories", categories, Category.values)
+    for category, overrides in categories.items():
+        _unknown(f"categories.{category}", overrides, MERCHANT_METRICS)
+        for code, override in overrides.items():
+            field = f"categories.{category}.{code}"
+            if code not in merchant:
+                raise PolicyRefused.on_field(field, f"{code} is not rated by this document")
+            if set(override) == {"source"}:
+                raise PolicyRefused.on_field(field, f"{field} names no value to change")
+            direction = "bad_above" if "bad_above" in merchant[code] else "bad_below"
+            turned = {"bad_above", "bad_below"} - {direction}
+            if turned & set(override):
+                raise PolicyRefused.on_field(
+                    field,
+                    f"{code} is judged by {direction}: a category moves its line, "
+                    f"not its direction ({turned.pop()})",
+                )
+
+
 def validate_document(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate a credit document; returns it normalised. Raises InvalidInput (schema) or
     PolicyRefused (a name the engine does not know, or grades out of order), naming the field."""
@@ -169,6 +204,7 @@ def validate_document(raw: dict[str, Any]) -> dict[str, Any]:
             raise PolicyRefused.on_field(
                 f"merchant.{code}", "give exactly one of bad_above and bad_below"
             )
+    _check_categories(document["categories"], document["merchant"])
     g = document["grades"]
     if not g["A"] > g["B"] > g["C"] >= g["D"]:
         raise PolicyRefused.on_field("grades", "grades must fall from A to D")

@@ -97,12 +97,12 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
                 )
             )
     MerchantMetric.objects.bulk_create(rows, batch_size=1000)
-    rule_by_code = {r.code: r for r in rules.merchant}
     signals = merchant_signals(month)
     restricted = lifted = 0
     notices: list[Message] = []
     for mid in merchant_ids:
         cat = categories[mid]
+        rule_by_code = rules.merchant_rules(cat)
         score, reasons, snapshot = 100, [], {}
         for code, by_merchant in figures.items():
             if mid not in by_merchant:
@@ -126,6 +126,7 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
                 "peers_mean": None if peers_mean is None else str(peers_mean),
                 "peers": peers,
                 "points": lost,
+                "rule_source": rule_by_code[code].source if code in rule_by_code else None,
             }
         score = max(score, 0)
         grade = rules.grade_for(score)

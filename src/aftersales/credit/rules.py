@@ -51,6 +51,10 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "invalid_rejection_rate": _s("RS-20", points=10, bad_above="0.10", min_count=20),
         "late_response_rate": _s("RS-22", points=5, bad_above="0.10"),
     },
+    # Per main category, a metric's values that differ from `merchant` (RISK-SIGNALS.md: the
+    # thresholds are defaults per category), each with its source, e.g.
+    # {"fresh": {"quality_refund_rate": {"bad_above": "0.08", "source": "[I] spoilage"}}}.
+    "categories": {},
     "fast_lane": _s("[I] trusted buyers (issue 11 item 3)", min_score=70, min_orders=3),
     "penalty": _s(
         "[I] action ladder: friction (RISK-SIGNALS.md)",
@@ -120,6 +124,8 @@ class CreditRules:
     version: str
     buyer: tuple[BuyerRule, ...]
     merchant: tuple[MerchantRule, ...]
+    # main category → the merchant rules where the document's `categories` change them
+    merchant_by_category: dict[str, tuple[MerchantRule, ...]]
     fast_lane_min_score: int
     fast_lane_min_orders: int
     penalty_below: int
@@ -132,6 +138,11 @@ class CreditRules:
     appeal_decision: dict[str, Any]  # a policy duration (cases.deadlines.due_after)
     flag_review_min_shops: int
     document: dict[str, Any]
+
+    def merchant_rules(self, category: str) -> dict[str, MerchantRule]:
+        """The rules a merchant of this main category is rated by: every merchant of a
+        category by the same, so its category mean compares like with like."""
+        return {r.code: r for r in self.merchant_by_category.get(category, self.merchant)}
 
     def grade_for(self, score: int) -> str:
         for grade, lowest in self.grades:
@@ -162,6 +173,26 @@ def _terms(restrictions: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _merchant_rules(
+    metrics: dict[str, Any], overrides: dict[str, Any] | None = None
+) -> tuple[MerchantRule, ...]:
+    out = []
+    for code, base in metrics.items():
+        r = {**base, **(overrides or {}).get(code, {})}  # the override's source replaces
+        out.append(
+            MerchantRule(
+                code=code,
+                points=int(r["points"]),
+                bad_above=_dec(r.get("bad_above")),
+                bad_below=_dec(r.get("bad_below")),
+                peer_factor=_dec(r.get("peer_factor")),
+                min_count=int(r.get("min_count") or 0),
+                source=r["source"],
+            )
+        )
+    return tuple(out)
+
+
 def rules_from(document: dict[str, Any], *, version: str) -> CreditRules:
     """The rules of a validated document."""
     grades = sorted(((g, int(document["grades"][g])) for g in GRADES), key=lambda item: -item[1])
@@ -178,18 +209,11 @@ def rules_from(document: dict[str, Any], *, version: str) -> CreditRules:
             )
             for code, r in document["buyer"].items()
         ),
-        merchant=tuple(
-            MerchantRule(
-                code=code,
-                points=int(r["points"]),
-                bad_above=_dec(r.get("bad_above")),
-                bad_below=_dec(r.get("bad_below")),
-                peer_factor=_dec(r.get("peer_factor")),
-                min_count=int(r.get("min_count") or 0),
-                source=r["source"],
-            )
-            for code, r in document["merchant"].items()
-        ),
+        merchant=_merchant_rules(document["merchant"]),
+        merchant_by_category={
+            category: _merchant_rules(document["merchant"], overrides)
+            for category, overrides in document.get("categories", {}).items()
+        },
         fast_lane_min_score=int(document["fast_lane"]["min_score"]),
         fast_lane_min_orders=int(document["fast_lane"]["min_orders"]),
         penalty_below=int(document["penalty"]["below"]),
