@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases.events import record_event
+from aftersales.cases.flows import flow_for
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Evidence
 from aftersales.cases.services import after_step
 from aftersales.core import clock
@@ -330,7 +331,10 @@ def receive_carrier_events(*, carrier: str, body: bytes, signature: str) -> Webh
         for scan in result.scans:
             case = cases[scan.shipment.case_id]
             if scan.shipment.direction == Shipment.Direction.RETURN:
-                if scan.status == DELIVERED and case.state == "return_shipped":
+                # A return on its way, before or after a fast-lane refund: the flow says.
+                if scan.status == DELIVERED and flow_for(case.type).transition(
+                    case.state, "deliver_return"
+                ):
                     cases[case.pk] = services.act(
                         case=case,
                         actor=SYSTEM_ACTOR,
