@@ -263,8 +263,9 @@ def _lane_open(assessment: Assessment | None) -> bool:
 def fast_lane_at_approval(case: Case) -> str:
     """极速退款 at approval: a trusted buyer's return whose refund is at or below the policy's
     `approval_max_amount` (within `max_amount`) is refunded as it is approved, without waiting
-    for the parcel's first scan — the same score, trust and monthly limit as the scan lane.
-    Answers the rule for the system's refund step, or "". Reads only for small refunds."""
+    for the parcel's first scan — the same score, trust and monthly limit as the scan lane; the
+    case then waits for the buyer to ship (`refunded_awaiting_return`, cases/flows.py). Answers
+    the rule for the system's refund step, or "". Reads only for small refunds."""
     if case.type != "return_refund":
         return ""
     limits = services.policy_for_merchant(case.merchant_id).fast_lane
