@@ -202,6 +202,13 @@ def test_a_buyer_who_never_ships_after_the_approval_fast_lane_goes_to_the_platfo
     assert not trusted(s, buyer)
 
 
+def test_a_buyer_refunded_at_approval_sees_where_to_send_the_goods():
+    s = rb.shop_with_address()
+    c = opened_return(s, trusted_buyer(s), unit_price="39.00")
+    c.act("merchant", "approve")
+    assert rb.return_of(c, "buyer")["address"]["address"] == rb.ADDRESS["address"]
+
+
 def test_a_buyer_who_ships_after_the_approval_fast_lane_goes_through_inspection():
     s = rb.shop_with_address()
     c = opened_return(s, trusted_buyer(s), unit_price="39.00")

@@ -551,8 +551,18 @@ def _deduction(raw: Any) -> Decimal:
 
 # --- The return as each party sees it ---------------------------------------------------------
 
-# While the buyer is sending the parcel back, they see where it goes in full.
-SHIPPING_STATES = frozenset({"approved", "return_shipped", "return_delivered"})
+# While the buyer is sending the parcel back, they see where it goes in full (after a fast-lane
+# refund too: the goods still go back).
+SHIPPING_STATES = frozenset(
+    {
+        "approved",
+        "return_shipped",
+        "return_delivered",
+        "refunded_awaiting_return",
+        "refunded_return_shipped",
+        "refunded_return_delivered",
+    }
+)
 
 
 def _sees_address_in_full(actor: Actor, case: Case) -> bool:
