@@ -22,7 +22,7 @@ FAST_LANE_APPROVAL_RULE = "risk:fast_lane:approval"
 # Both lanes count against the same monthly limit.
 FAST_LANE_RULES = (FAST_LANE_RULE, FAST_LANE_APPROVAL_RULE)
 # The platform upholding the merchant's claim after a fast-lane refund (cases/flows.py): the
-# ruling `for_merchant` closes the case from `recovery_review`. Only a person rules there.
+# ruling `for_merchant` closes the case from `recovery_review`: the desk rules there, no timer.
 CLAIM_UPHELD = {"action": "rule", "from_state": "recovery_review", "to_state": "closed"}
 
 
