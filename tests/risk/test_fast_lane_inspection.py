@@ -25,7 +25,7 @@ from tests import factories
 from tests.cases import builders as b
 from tests.returns import builders as rb
 from tests.risk.builders import trusted_buyer
-from tests.web.pages import merchant_client
+from tests.web.pages import desk_client, merchant_client
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,16 @@ def test_the_merchants_claim_waits_in_the_desks_review_queue():
 
     desk = actor_for_user(factories.user(Role.SPECIALIST))
     assert c.id in set(selectors.review_queue(desk).values_list("case_id", flat=True))
+
+
+def test_the_desks_queue_page_says_it_is_the_merchants_claim_after_an_early_refund():
+    s = rb.shop_with_address()
+    c = opened_return(s, trusted_buyer(s), unit_price="39.00")
+    c.act("merchant", "approve")
+    fire(c.id, "recover")
+    html = desk_client("zh-hans").get("/desk/").content.decode()
+    assert f"#{c.id}" in html
+    assert "已极速退款，买家未寄回商品" in html
 
 
 def test_a_failed_inspection_alone_does_not_end_the_buyers_fast_lane():
