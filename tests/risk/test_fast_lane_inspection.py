@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.models import Buyer, Role
 from aftersales.cases import selectors, timers
 from aftersales.cases.models import Case, CaseEvent, Deadline
 from aftersales.core import clock
@@ -56,8 +56,6 @@ def state(c: b.Opened) -> str:
 
 
 def trusted(s: b.Shop, buyer: str) -> bool:
-    from aftersales.accounts.models import Buyer
-
     buyer_id = Buyer.objects.get(external_id=buyer).pk
     limits = services.policy_for_merchant(s.merchant.pk).fast_lane
     return fast_lane_trust([buyer_id], at=clock.now(), limits=limits)[buyer_id].allowed
@@ -75,8 +73,8 @@ def fire(case_id: int, action: str) -> None:
 
 def inspected_as_worn(c: b.Opened) -> None:
     c.act("merchant", "confirm_receipt")
-    c.act("merchant", "inspect", result="fail", inspections=[{**WORN,
-          "evidence_ids": [b.photo(c.id)]}])  # fmt: skip
+    worn = {**WORN, "evidence_ids": [b.photo(c.id)]}
+    c.act("merchant", "inspect", result="fail", inspections=[worn])
 
 
 def test_the_fast_lane_refunds_at_the_first_scan_and_the_case_waits_for_the_goods():
