@@ -8,11 +8,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
 from aftersales.cases import services
 from aftersales.cases.flows import AUTO, FLOWS, NOTICES, Flow
 from aftersales.cases.models import Case, CaseLine
+from aftersales.risk.trust import FAST_LANE_RULE
 from tests.cases import builders as b
 from tests.cases.builders import SHIPPED, Opened
 
@@ -428,7 +430,7 @@ def walk_system_steps() -> list[Opened]:
     small = b.open_case(type="return_refund")
     system(small, "approve")
     system(small, "refund")  # the fast lane at approval (risk's follow-up takes this step)
-    assert small.case["state"] == "refunded"
+    assert small.case["state"] == "refunded_awaiting_return"
     out.append(small)
     unappealed = b.open_case(type="reissue")
     unappealed.act("merchant", "reject", **REJECTION)
@@ -511,6 +513,75 @@ def walk_delivery_scans() -> list[Opened]:
     return out
 
 
+def fast_lane_refund(c: Opened) -> Case:
+    """The fast lane's refund at the first scan (risk/hooks.py marks the case for the divert)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=c.id)
+        case.refund_lane = FAST_LANE_RULE
+        case = services.act(
+            case=case, actor=SYSTEM_ACTOR, action="refund", rule=FAST_LANE_RULE, locked=True
+        )
+    c.case = c.shop.merchant_api.get(f"/cases/{c.id}").json()
+    return case
+
+
+def walk_fast_lane() -> list[Opened]:
+    """极速退款: refunded at approval or at the first scan, the goods still come back and are
+    inspected; a failed inspection or a return never shipped goes to the platform's ruling; the
+    merchant's silence completes the case as passed."""
+    out = []
+    at_approval = b.open_case(type="return_refund")
+    system(at_approval, "approve")
+    system(at_approval, "refund")
+    at_approval.act("buyer", "ship_return", **SHIPPED)
+    system(at_approval, "deliver_return")
+    at_approval.act("merchant", "confirm_receipt")
+    assert at_approval.case["state"] == "refunded_return_received"
+    at_approval.act("merchant", "inspect", result="pass")
+    assert at_approval.case["state"] == "refunded"
+    out.append(at_approval)
+    never_shipped = b.open_case(type="return_refund")
+    system(never_shipped, "approve")
+    system(never_shipped, "refund")
+    system(never_shipped, "recover")  # TB-03's days passed with no parcel
+    assert never_shipped.case["state"] == "recovery_review"
+    rule(never_shipped, "for_merchant")
+    assert never_shipped.case["state"] == "closed"
+    out.append(never_shipped)
+    at_scan, silent_in_transit, silent_delivered = (
+        b.open_case(type="return_refund") for _ in range(3)
+    )
+    for c in (at_scan, silent_in_transit, silent_delivered):
+        c.act("merchant", "approve")
+        c.act("buyer", "ship_return", **SHIPPED)
+    system(silent_delivered, "deliver_return")
+    for c in (at_scan, silent_in_transit, silent_delivered):
+        fast_lane_refund(c)
+    assert silent_delivered.case["state"] == "refunded_return_delivered"
+    at_scan.act("merchant", "confirm_receipt")
+    system(at_scan, "complete")  # the merchant never inspected (NR-08's days)
+    for c in (silent_in_transit, silent_delivered):
+        system(c, "complete")  # nobody confirmed receipt (TB-04's days)
+    for c in (at_scan, silent_in_transit, silent_delivered):
+        assert c.case["state"] == "refunded"
+        out.append(c)
+    for result, ruling, amounts in (
+        ("fail", "for_buyer", {}),
+        ("partial", "partial", {"amount": "40.00"}),
+    ):
+        c = b.open_case(type="return_refund")
+        c.act("merchant", "approve")
+        c.act("buyer", "ship_return", **SHIPPED)
+        fast_lane_refund(c)
+        c.act("merchant", "confirm_receipt")
+        c.act("merchant", "inspect", result=result, evidence_ids=[b.photo(c.id)], **amounts)
+        assert c.case["state"] == "recovery_review"
+        rule(c, ruling, **amounts)
+        assert c.case["state"] == "refunded"
+        out.append(c)
+    return out
+
+
 def test_silent_buyer_after_approval_lets_the_system_close_the_return():
     c = b.open_case(type="return_refund")
     c.act("merchant", "approve")
@@ -540,6 +611,7 @@ WALKS = [
     walk_rejection_reviews,
     walk_system_steps,
     walk_delivery_scans,
+    walk_fast_lane,
 ]
 
 

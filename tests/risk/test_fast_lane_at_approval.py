@@ -34,7 +34,7 @@ def approved_return(s: b.Shop, buyer: str | None = None, **line) -> Case:
 def test_a_trusted_buyers_small_return_is_refunded_at_approval_by_the_system():
     s = rb.shop_with_address()
     case = approved_return(s, trusted_buyer(s), unit_price="39.00")
-    assert case.state == "refunded"
+    assert case.state == "refunded_awaiting_return"
     refund = CaseEvent.objects.get(case=case, action="refund")
     assert (refund.actor_kind, refund.from_state, refund.rule) == (
         "system",
@@ -74,7 +74,8 @@ def test_the_small_amount_is_policy_data():
     risk = actor_for_user(factories.user(Role.RISK))
     services.publish_policy(actor=risk, document_json={"fast_lane": {"approval_max_amount": "80"}})
     services.forget_policies()
-    assert approved_return(s, trusted_buyer(s), unit_price="60.00").state == "refunded"
+    case = approved_return(s, trusted_buyer(s), unit_price="60.00")
+    assert case.state == "refunded_awaiting_return"
 
 
 def test_a_small_amount_above_the_fast_lane_limit_is_refused_at_publish():
@@ -89,5 +90,5 @@ def test_both_lanes_count_against_the_monthly_limit():
     services.publish_policy(actor=risk, document_json={"fast_lane": {"max_per_30d": 1}})
     services.forget_policies()
     buyer = trusted_buyer(s)
-    assert approved_return(s, buyer, unit_price="39.00").state == "refunded"
+    assert approved_return(s, buyer, unit_price="39.00").state == "refunded_awaiting_return"
     assert approved_return(s, buyer, unit_price="39.00").state == "approved"

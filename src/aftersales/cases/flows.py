@@ -236,6 +236,83 @@ def _refer_deadline(state: str) -> Deadline:
     return Deadline(state, "merchant_ship_replacement", then="refer", remind_before_hours=24)
 
 
+# 极速退款 (the fast lane, risk/hooks.py): a trusted buyer's money goes back before the goods
+# arrive, but the return still travels to the merchant, who confirms receipt and inspects. The
+# case is not `refunded` (terminal: nothing more will happen) until the goods are graded; these
+# states say "the money is back, the return is awaited" at each leg of the parcel's journey.
+REFUNDED_BEFORE_RETURN = (
+    "refunded_awaiting_return",  # refunded at approval; the buyer has still to ship
+    "refunded_return_shipped",
+    "refunded_return_delivered",
+    "refunded_return_received",
+)
+
+# The fast lane at the carrier's first scan: the system's `refund` from a shipped or delivered
+# return leads on to inspection when risk's check names the fast lane's rule (the merchant
+# silent on a delivered return, TB-04, still ends the case `refunded`).
+FAST_LANE_FROM_SHIPPED = Divert("refund_before_return", "refunded", "refunded_return_shipped")
+FAST_LANE_FROM_DELIVERED = Divert("refund_before_return", "refunded", "refunded_return_delivered")
+
+# After a fast-lane refund the goods come back as in any return; passed, the case ends refunded;
+# failed or partly failed, the merchant's claim against the buyer (empty box, swap, worn goods)
+# goes to the platform (`recovery_review`), as does a return the buyer never shipped. The
+# merchant's silence completes the case as passed: the buyer is not punished for it.
+REFUNDED_FIRST_STEPS = (
+    T("approved", "refund", "refunded_awaiting_return", by=S),
+    T(
+        "refunded_awaiting_return",
+        "ship_return",
+        "refunded_return_shipped",
+        by=B,
+        requires=("carrier", "tracking_no"),
+    ),
+    # The money is out and no parcel came (TB-03's time passed): the platform decides whether
+    # the refund is recovered from the buyer.
+    T("refunded_awaiting_return", "recover", "recovery_review", by=S),
+    T("refunded_return_shipped", "deliver_return", "refunded_return_delivered", by=S),
+    T("refunded_return_shipped", "confirm_receipt", "refunded_return_received", by=MS),
+    T("refunded_return_delivered", "confirm_receipt", "refunded_return_received", by=MS),
+    T(
+        "refunded_return_received",
+        "inspect",
+        by=M,
+        requires=("result",),
+        outcome_field="result",
+        outcomes=(
+            ("pass", "refunded"),
+            ("partial", "recovery_review"),
+            ("fail", "recovery_review"),
+        ),
+    ),
+    T("refunded_return_shipped", "complete", "refunded", by=S),
+    T("refunded_return_delivered", "complete", "refunded", by=S),
+    T("refunded_return_received", "complete", "refunded", by=S),
+    # The platform's ruling on the merchant's claim (a person: confirmed abuse ends the buyer's
+    # fast lane, risk/trust.py): for the buyer, the refund stands; partly, the buyer keeps the
+    # amount ruled; for the merchant, the refund is to be recovered and the case closes.
+    T(
+        "recovery_review",
+        "rule",
+        by=P,
+        requires=("ruling", "reason"),
+        outcome_field=RULINGS,
+        outcomes=(("for_buyer", "refunded"), ("partial", "refunded"), ("for_merchant", "closed")),
+    ),
+)
+
+REFUNDED_FIRST_DEADLINES = (
+    Deadline(
+        "refunded_awaiting_return", "buyer_ship_return", then="recover", remind_before_hours=24
+    ),
+    *(
+        Deadline(state, "merchant_confirm_receipt", then="complete", remind_before_hours=24)
+        for state in ("refunded_return_shipped", "refunded_return_delivered")
+    ),
+    # NR-08's days to refund after receipt are, after a refund already made, the days to inspect.
+    Deadline("refunded_return_received", "merchant_refund_after_receipt", then="complete"),
+    Deadline("recovery_review", "platform_ruling", then="escalate", remind_before_hours=24),
+)
+
 RETURN_REFUND = Flow(
     name="return_refund",
     states=(
@@ -245,6 +322,8 @@ RETURN_REFUND = Flow(
         "return_delivered",
         "return_received",
         "inspected",
+        *REFUNDED_BEFORE_RETURN,
+        "recovery_review",
         "refunded",
         "rejected",
         "rejection_review",
@@ -255,12 +334,10 @@ RETURN_REFUND = Flow(
     terminal=frozenset({"refunded", "withdrawn", "closed"}),
     transitions=(
         *RETURN_STEPS,
-        # 极速退款 at approval: a trusted buyer's small refund does not wait for the parcel
-        # (the follow-up below, risk's check).
-        T("approved", "refund", "refunded", by=S),
-        # The merchant silent on a delivered return: refunded without inspection (TB-04).
-        T("return_shipped", "refund", "refunded", by=S),
-        T("return_delivered", "refund", "refunded", by=S),
+        # The merchant silent on a delivered return: refunded without inspection (TB-04) — or,
+        # diverted, the fast lane at the first scan (risk's check), which still inspects.
+        T("return_shipped", "refund", "refunded", by=S, diverts=(FAST_LANE_FROM_SHIPPED,)),
+        T("return_delivered", "refund", "refunded", by=S, diverts=(FAST_LANE_FROM_DELIVERED,)),
         T(
             "return_received",
             "inspect",
@@ -272,6 +349,8 @@ RETURN_REFUND = Flow(
         ),
         T("return_received", "refund", "refunded", by=MS),
         T("inspected", "refund", "refunded", by=MS),
+        # 极速退款 at approval (the follow-up below, risk's check) and at the first scan.
+        *REFUNDED_FIRST_STEPS,
         *_common(),
     ),
     deadlines=(
@@ -280,6 +359,7 @@ RETURN_REFUND = Flow(
         *_receipt_deadlines("refund"),
         Deadline("return_received", "merchant_refund_after_receipt", then="refund"),
         Deadline("inspected", "merchant_refund_after_receipt", then="refund"),
+        *REFUNDED_FIRST_DEADLINES,
     ),
     resume={"requested": "approved", "return_received": "inspected"},
     remedied=frozenset(
@@ -289,6 +369,8 @@ RETURN_REFUND = Flow(
             "return_delivered",
             "return_received",
             "inspected",
+            *REFUNDED_BEFORE_RETURN,
+            "recovery_review",
             "refunded",
         }
     ),

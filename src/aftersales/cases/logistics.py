@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases.events import record_event
+from aftersales.cases.flows import flow_for
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Evidence
 from aftersales.cases.services import after_step
 from aftersales.core import clock
@@ -330,7 +331,10 @@ def receive_carrier_events(*, carrier: str, body: bytes, signature: str) -> Webh
         for scan in result.scans:
             case = cases[scan.shipment.case_id]
             if scan.shipment.direction == Shipment.Direction.RETURN:
-                if scan.status == DELIVERED and case.state == "return_shipped":
+                # A return on its way, before or after a fast-lane refund: the flow says.
+                if scan.status == DELIVERED and flow_for(case.type).transition(
+                    case.state, "deliver_return"
+                ):
                     cases[case.pk] = services.act(
                         case=case,
                         actor=SYSTEM_ACTOR,
@@ -547,8 +551,18 @@ def _deduction(raw: Any) -> Decimal:
 
 # --- The return as each party sees it ---------------------------------------------------------
 
-# While the buyer is sending the parcel back, they see where it goes in full.
-SHIPPING_STATES = frozenset({"approved", "return_shipped", "return_delivered"})
+# While the buyer is sending the parcel back, they see where it goes in full (after a fast-lane
+# refund too: the goods still go back).
+SHIPPING_STATES = frozenset(
+    {
+        "approved",
+        "return_shipped",
+        "return_delivered",
+        "refunded_awaiting_return",
+        "refunded_return_shipped",
+        "refunded_return_delivered",
+    }
+)
 
 
 def _sees_address_in_full(actor: Actor, case: Case) -> bool:

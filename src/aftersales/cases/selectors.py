@@ -74,12 +74,14 @@ def filtered_cases(
     return cases
 
 
-PLATFORM_STATES = ("platform_review", "rejection_review")
+# Appeals, restricted merchants' rejections, merchants' claims after a fast-lane refund.
+PLATFORM_STATES = ("platform_review", "rejection_review", "recovery_review")
 
 
 def review_queue(actor: Actor) -> QuerySet[Deadline]:
-    """Appeals waiting for the platform's ruling, and restricted merchants' rejections waiting
-    for its look (`rejection_review`), soonest due first: the desk's queue. Rows are the cases'
+    """Appeals waiting for the platform's ruling, restricted merchants' rejections waiting
+    for its look (`rejection_review`) and merchants' claims after a fast-lane refund
+    (`recovery_review`), soonest due first: the desk's queue. Rows are the cases'
     ruling deadlines, so the order is an index scan on due time."""
     require(actor, "cases.review")
     return Deadline.objects.filter(

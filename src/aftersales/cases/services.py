@@ -43,7 +43,7 @@ from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
 from aftersales.cases import deadlines
 from aftersales.cases import sla as case_sla
 from aftersales.cases.events import build_event, write_events
-from aftersales.cases.flows import FLOWS, Flow, T, flow_for, party_of
+from aftersales.cases.flows import FLOWS, REFUNDED_BEFORE_RETURN, Flow, T, flow_for, party_of
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
 from aftersales.cases.opening import LineClaim, open_case  # noqa: F401 - its home: opening.py
 from aftersales.core import bulksql, clock
@@ -117,7 +117,10 @@ GUARDS: dict[str, Callable[[Case], bool]] = {
 # contexts above cases register theirs from AppConfig.ready() (credit: a merchant whose
 # rejections the platform reviews first); with none registered, nothing is diverted. Cheap by
 # contract: no statement per call.
-DIVERTS: dict[str, list[Callable[[Case], str]]] = {"platform_checks_rejections": []}
+DIVERTS: dict[str, list[Callable[[Case], str]]] = {
+    "platform_checks_rejections": [],
+    "refund_before_return": [],  # risk: the fast lane's refund at the first scan
+}
 
 
 def divert_check(name: str) -> Callable[[Callable[[Case], str]], Callable[[Case], str]]:
@@ -600,6 +603,16 @@ def _on_reject(case: Case, body: ActionBody) -> None:
 
 def _on_inspect(case: Case, body: ActionBody) -> None:
     case.facts["inspection"] = {"result": body.result, "note": body.note}
+    if case.state in REFUNDED_BEFORE_RETURN:
+        # 极速退款: the money went back already; a shortfall is the merchant's claim against the
+        # buyer for the platform to rule on, not a smaller refund.
+        if body.result != "pass":
+            case.facts["merchant_claim"] = {
+                "result": body.result,
+                "reason": body.reason or body.note,
+                "kept": f"{body.amount:.2f}" if body.amount is not None else None,
+            }
+        return
     if body.result == "fail":
         case.facts["rejected_from"] = case.state
         case.facts["rejection_reason"] = body.reason or body.note

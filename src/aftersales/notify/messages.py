@@ -150,6 +150,58 @@ STATE_CHANGED: dict[str, dict[str, Template]] = {
             ),
         ),
     },
+    # 极速退款: the money goes back first; the goods still travel to the merchant.
+    "refunded_awaiting_return": {
+        BUYER: T(
+            N("Refund granted early for #{case_id}"),
+            N(
+                "A refund of {amount} {currency} was granted before your return arrives. Please "
+                "still send the goods back: if they never reach the merchant, the platform may "
+                "recover the refund."
+            ),
+            sms=True,
+        ),
+        MERCHANT: T(
+            N("Buyer refunded early on #{case_id}"),
+            N(
+                "The fast lane refunded the buyer on order {order}. The goods are still to come "
+                "back: confirm receipt and inspect them when they arrive."
+            ),
+        ),
+    },
+    "refunded_return_shipped": {
+        BUYER: T(
+            N("Refund granted early for #{case_id}"),
+            N(
+                "A refund of {amount} {currency} was granted while your return is on its way. "
+                "The merchant will still check the goods when they arrive."
+            ),
+            sms=True,
+        ),
+        MERCHANT: T(
+            N("Buyer refunded early on #{case_id}"),
+            N(
+                "The fast lane refunded the buyer on order {order} at the carrier's first scan. "
+                "Confirm receipt and inspect the goods when they arrive."
+            ),
+        ),
+    },
+    "recovery_review": {
+        BUYER: T(
+            N("The platform is reviewing your return for #{case_id}"),
+            N(
+                "After your early refund the merchant reported a problem with the return. A "
+                "specialist will look at both sides and rule."
+            ),
+        ),
+        DESK: T(
+            N("Merchant's claim to rule: #{case_id}"),
+            N(
+                "After an early refund on order {order} the return came back short or not at "
+                "all. It is in the review queue."
+            ),
+        ),
+    },
     "withdrawn": {
         MERCHANT: T(
             N("Request #{case_id} withdrawn"),
@@ -235,6 +287,11 @@ LABELS = {
     "at_service_point": N("at the service point"),
     "diagnosed": N("diagnosed"),
     "repaired": N("repaired"),
+    "refunded_awaiting_return": N("refunded, the return still to be shipped"),
+    "refunded_return_shipped": N("refunded, the return on its way"),
+    "refunded_return_delivered": N("refunded, the return delivered to the merchant"),
+    "refunded_return_received": N("refunded, the return received and being inspected"),
+    "recovery_review": N("the merchant's claim under platform review"),
     # what the system does when a deadline passes
     "approve": N("approve the request"),
     "close": N("close the request"),
@@ -243,6 +300,8 @@ LABELS = {
     "confirm_receipt": N("count the return as received"),
     "confirm_replacement": N("count the replacement as received"),
     "refer": N("hand it to the platform"),
+    "recover": N("hand the unreturned refund to the platform"),
+    "complete": N("count the return as passed and complete the case"),
     # refund methods
     "card": N("card"),
     "alipay": N("Alipay account"),

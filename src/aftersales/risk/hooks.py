@@ -200,7 +200,9 @@ def fast_lane(candidates: list[Case]) -> list[Case]:
     goods arrive — when the latest score allows it (allow or warn, nothing left for a person),
     the amount is within the policy's limit and the buyer is trusted (trust.py). The refund is
     the case engine's own `refund` step by the system, granted through the refund ledger, with
-    the rule `risk:fast_lane` on its event. Returns the cases refunded."""
+    the rule `risk:fast_lane` on its event; the case then waits for the goods to arrive and be
+    inspected (`refunded_return_shipped`/`_delivered`, cases/flows.py). Returns the cases
+    refunded."""
     unique = {c.pk: c for c in candidates if c.type == "return_refund"}
     waiting = [c for c in unique.values() if c.state in FAST_LANE_STATES]
     if not waiting:
@@ -223,17 +225,29 @@ def fast_lane(candidates: list[Case]) -> list[Case]:
                 continue
             if not trust[case.buyer_id].allowed:
                 continue
-            refunded.append(
-                cases.act(
-                    case=case,
-                    actor=SYSTEM_ACTOR,
-                    action="refund",
-                    body=cases.ActionBody(note="极速退款 fast lane"),
-                    rule=FAST_LANE_RULE,
-                    locked=True,
+            # The refund leads on to the return's inspection (the flow's divert, below).
+            case.refund_lane = FAST_LANE_RULE
+            try:
+                refunded.append(
+                    cases.act(
+                        case=case,
+                        actor=SYSTEM_ACTOR,
+                        action="refund",
+                        body=cases.ActionBody(note="极速退款 fast lane"),
+                        rule=FAST_LANE_RULE,
+                        locked=True,
+                    )
                 )
-            )
+            finally:
+                del case.refund_lane
     return refunded
+
+
+@cases.divert_check("refund_before_return")
+def _refunded_by_the_fast_lane(case: Case) -> str:
+    """The fast lane's refund, and only it, is made before the goods are inspected: the case
+    waits for them in `refunded_return_*` (the merchant silent past TB-04 still ends it)."""
+    return getattr(case, "refund_lane", "")
 
 
 def _lane_open(assessment: Assessment | None) -> bool:
@@ -249,8 +263,9 @@ def _lane_open(assessment: Assessment | None) -> bool:
 def fast_lane_at_approval(case: Case) -> str:
     """极速退款 at approval: a trusted buyer's return whose refund is at or below the policy's
     `approval_max_amount` (within `max_amount`) is refunded as it is approved, without waiting
-    for the parcel's first scan — the same score, trust and monthly limit as the scan lane.
-    Answers the rule for the system's refund step, or "". Reads only for small refunds."""
+    for the parcel's first scan — the same score, trust and monthly limit as the scan lane; the
+    case then waits for the buyer to ship (`refunded_awaiting_return`, cases/flows.py). Answers
+    the rule for the system's refund step, or "". Reads only for small refunds."""
     if case.type != "return_refund":
         return ""
     limits = services.policy_for_merchant(case.merchant_id).fast_lane

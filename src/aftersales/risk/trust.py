@@ -1,7 +1,9 @@
 """Whether a buyer is trusted with the fast lane: the one function the fast lane asks. The buyer's
 credit decides first (`credit.selectors.buyer_standing`: score, history, penalties, open
-reviews); then risk's own conditions — an account that is not brand new, no abuse confirmed at
-the risk desk, and fewer fast-lane refunds this month than the policy's limit."""
+reviews); then risk's own conditions — an account that is not brand new, no abuse confirmed by
+a person (the risk desk's review, or the platform ruling for the merchant on its claim after a
+fast-lane refund: an empty box, a swap, worn goods, a return never shipped), and fewer fast-lane
+refunds this month than the policy's limit."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ FAST_LANE_RULE = "risk:fast_lane"
 FAST_LANE_APPROVAL_RULE = "risk:fast_lane:approval"
 # Both lanes count against the same monthly limit.
 FAST_LANE_RULES = (FAST_LANE_RULE, FAST_LANE_APPROVAL_RULE)
+# The platform upholding the merchant's claim after a fast-lane refund (cases/flows.py): the
+# ruling `for_merchant` closes the case from `recovery_review`: the desk rules there, no timer.
+CLAIM_UPHELD = {"action": "rule", "from_state": "recovery_review", "to_state": "closed"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class Trust:
 
 
 def fast_lane_trust(buyer_ids: list[int], *, at: datetime, limits: dict) -> dict[int, Trust]:
-    """{buyer: Trust} for a batch, in three grouped reads."""
+    """{buyer: Trust} for a batch, in four grouped reads."""
     ids = sorted(set(buyer_ids))
     if not ids:
         return {}
@@ -44,6 +49,10 @@ def fast_lane_trust(buyer_ids: list[int], *, at: datetime, limits: dict) -> dict
     confirmed = set(
         Review.objects.filter(buyer_id__in=ids, decision=Review.Decision.CONFIRM).values_list(
             "buyer_id", flat=True
+        )
+    ) | set(
+        CaseEvent.objects.filter(case__buyer_id__in=ids, **CLAIM_UPHELD).values_list(
+            "case__buyer_id", flat=True
         )
     )
     used = dict(

@@ -17,6 +17,9 @@ from aftersales.web.portal import for_party
 PLATFORM = "platform"
 # A restricted merchant's rejection is in the queue before anyone appealed it.
 CHECK_FIRST = gettext_lazy("No appeal: the platform checks this merchant's rejections first")
+# A merchant's claim after a fast-lane refund (recovery_review): no appeal, no rejection.
+EARLY_REFUND_CLAIM = gettext_lazy("No appeal: the merchant's claim after an early refund")
+NEVER_SHIPPED = gettext_lazy("Refunded early; the goods were never shipped back")
 PAGE_SIZE = 50
 # What the rows show: not the orders' personal data nor the cases' decisions.
 QUEUE_COLUMNS = (
@@ -39,13 +42,31 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
             "path": path(d.case_id),
             "type": wording.label(wording.TYPES, d.case.type),
             "due": wording.when(d.due_at),
-            "appeal_reason": d.case.facts.get("appeal_reason", "")
-            or (CHECK_FIRST if d.case.state == "rejection_review" else ""),
-            "rejection_reason": d.case.facts.get("rejection_reason", ""),
+            **_reasons(d.case),
         }
         for d in rows
     ]
     return render(request, "web/desk/queue.html", {"items": items})
+
+
+def _reasons(case) -> dict[str, str]:
+    """What the row says the desk is asked: the buyer's appeal and the rejection, the check of a
+    restricted merchant's rejection, or the merchant's claim after an early refund."""
+    if case.state == "recovery_review":
+        claim = case.facts.get("merchant_claim") or {}
+        return {
+            "appeal_reason": EARLY_REFUND_CLAIM,
+            "rejection_reason": (
+                claim.get("reason") or wording.label(wording.OUTCOMES, claim["result"])
+            )
+            if claim
+            else NEVER_SHIPPED,
+        }
+    return {
+        "appeal_reason": case.facts.get("appeal_reason", "")
+        or (CHECK_FIRST if case.state == "rejection_review" else ""),
+        "rejection_reason": case.facts.get("rejection_reason", ""),
+    }
 
 
 @for_party(PLATFORM)

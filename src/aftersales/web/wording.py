@@ -55,6 +55,12 @@ STATES = {
     "completed": gettext_lazy("Completed"),
     "diagnosed": gettext_lazy("Diagnosed"),
     "repaired": gettext_lazy("Repaired"),
+    # 极速退款: the money went back first, the return is still on its way (cases/flows.py).
+    "refunded_awaiting_return": gettext_lazy("Refunded, return not yet shipped"),
+    "refunded_return_shipped": gettext_lazy("Refunded, return shipped"),
+    "refunded_return_delivered": gettext_lazy("Refunded, return delivered"),
+    "refunded_return_received": gettext_lazy("Refunded, return received"),
+    "recovery_review": gettext_lazy("Merchant's claim under platform review"),
 }
 ACTIONS = {
     "open": gettext_lazy("Opened"),
@@ -78,6 +84,8 @@ ACTIONS = {
     "remind": gettext_lazy("Reminder"),
     "escalate": gettext_lazy("Escalated"),
     "refer": gettext_lazy("Handed to the platform"),
+    "recover": gettext_lazy("Return never shipped: to the platform"),
+    "complete": gettext_lazy("Completed as passed"),
     "deliver_return": gettext_lazy("Return delivered"),
     "return_in_transit": gettext_lazy("Return on its way"),
     "replacement_delivered": gettext_lazy("Replacement delivered"),
@@ -197,6 +205,8 @@ _THEN = {
     "confirm_receipt": gettext_lazy("the return counts as received"),
     "escalate": gettext_lazy("the case goes to a manager"),
     "refer": gettext_lazy("the platform steps in"),
+    "recover": gettext_lazy("the platform decides whether the refund is recovered"),
+    "complete": gettext_lazy("the return counts as passed and the case completes"),
 }
 
 
