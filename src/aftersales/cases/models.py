@@ -11,10 +11,14 @@ from aftersales.core.models import AppendOnlyModel
 
 
 class Case(models.Model):
+    # merchant and buyer: no index of their own, the composite indexes below start with them
+    # (every step updates the case's indexed state: one index entry less per index, per step).
     merchant = models.ForeignKey(
-        "accounts.Merchant", on_delete=models.PROTECT, related_name="cases"
+        "accounts.Merchant", on_delete=models.PROTECT, related_name="cases", db_index=False
     )
-    buyer = models.ForeignKey("accounts.Buyer", on_delete=models.PROTECT, related_name="cases")
+    buyer = models.ForeignKey(
+        "accounts.Buyer", on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="cases")
     type = models.CharField(max_length=32)
     reason = models.CharField(max_length=32)
@@ -48,7 +52,8 @@ class Case(models.Model):
 
 
 class CaseLine(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by one_case_line_per_line (case, order_line).
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lines", db_index=False)
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     order_line = models.ForeignKey(
         "orders.OrderLine", on_delete=models.PROTECT, related_name="case_lines"
@@ -75,7 +80,8 @@ class CaseLine(models.Model):
 class CaseEvent(AppendOnlyModel):
     """One step in a case's life: who, when, from, to, why. Never changed, never deleted."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Indexed by one_event_per_case_seq (case, seq).
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveIntegerField()
     at = models.DateTimeField(default=clock.now)
@@ -110,7 +116,10 @@ class Deadline(models.Model):
     takes `action` through the same service a person would use. Exactly once: the action and
     `fired_at` commit together."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    # Indexed by the (case, guard_state) index below.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="deadlines", db_index=False
+    )
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=64, help_text="the policy duration it counts")
     # The case's type, copied (a case never changes type): the merchant's queue filtered by

@@ -87,7 +87,7 @@ def insert_values(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
         return len(rows)
     sql, fields = _insert_sql(model, returning=False)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, default=_json_value)])
+        cursor.execute(sql, [json.dumps(rows, default=_JsonValues())])
     return len(rows)
 
 
@@ -122,13 +122,28 @@ def _columns(fields) -> str:
 
 def _as_json(fields, objs) -> str:
     attnames = [f.attname for f in fields]
-    return json.dumps([{a: getattr(obj, a) for a in attnames} for obj in objs], default=_json_value)
+    rows = [{a: getattr(obj, a) for a in attnames} for obj in objs]
+    return json.dumps(rows, default=_JsonValues())
 
 
-def _json_value(value: Any) -> str:
-    # Aware datetimes keep their offset (timestamptz reads it); money keeps its two places.
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not a column value")
+class _JsonValues:
+    """`json.dumps`'s `default` for one batch: aware datetimes keep their offset (timestamptz
+    reads it), money keeps its two places. A batch repeats the same objects — its one `at` in
+    every row's timestamps, the same amounts —, so each object is converted once: keyed by
+    identity (equal datetimes in other offsets print differently), which holds because the
+    rows keep every object alive until the dump is done."""
+
+    def __init__(self) -> None:
+        self.done: dict[int, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        text = self.done.get(id(value))
+        if text is None:
+            if isinstance(value, datetime):
+                text = value.isoformat()
+            elif isinstance(value, Decimal):
+                text = str(value)
+            else:
+                raise TypeError(f"{type(value).__name__} is not a column value")
+            self.done[id(value)] = text
+        return text

@@ -36,7 +36,10 @@ class Refund(models.Model):
     """Money granted back on one case through one payment (or, for return-shipping compensation,
     to the buyer's balance). The provider transactions that carry it out are `ProviderCall`s."""
 
-    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
+    # Indexed by the (merchant, state, requested_at) index below.
+    merchant = models.ForeignKey(
+        "accounts.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="refunds")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(
@@ -150,7 +153,10 @@ class RefundLine(models.Model):
 class RefundEvent(AppendOnlyModel):
     """One state change of a refund: never changed, never deleted."""
 
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="events")
+    # Indexed by one_refund_event_per_seq (refund, seq).
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveIntegerField()
     at = models.DateTimeField(default=clock.now)
