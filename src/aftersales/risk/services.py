@@ -16,7 +16,7 @@ from django.db.models import Max
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import Merchant
 from aftersales.accounts.permissions import require
-from aftersales.core import audit, clock
+from aftersales.core import audit, clock, prepared
 from aftersales.core.errors import Conflict, InvalidInput, NotFound
 from aftersales.risk import document
 from aftersales.risk.document import RiskPolicy as Policy
@@ -115,7 +115,8 @@ def _insert(rows: list[Assessment]) -> None:
     ]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(Assessment._meta.db_table)
-    with connection.cursor() as cursor:
+    # A case's score as it opens is one row: one text, prepared (core/prepared.py).
+    with prepared.cursor() if len(rows) == 1 else connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}",  # noqa: S608
             params,
