@@ -94,16 +94,18 @@ def _made_cursor():
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
-    from psycopg.types.numeric import Int8Dumper
+    from psycopg.types.numeric import Int8
 
     class PreparingCursor(ServerBindingCursor):
-        """Binds server-side; every statement prepared; every int sent as int8."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.adapters.register_dumper(int, Int8Dumper)
+        """Binds server-side; every statement prepared; every int sent as int8 (psycopg's
+        `Int8` wrapper: cheaper than a dumper registered on each cursor, which copies the
+        adapters' maps)."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
+            if isinstance(params, dict):
+                params = {k: Int8(v) if type(v) is int else v for k, v in params.items()}
+            elif params:
+                params = [Int8(v) if type(v) is int else v for v in params]
             return super().execute(query, params, prepare=True, binary=binary)
 
     def make(wrapper, raw):
