@@ -47,8 +47,10 @@ def test_a_hot_statement_is_captured_and_wrapped_like_any_other():
 
     with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(wrapper):
         assert _run(prepared.cursor, SQL, [7]) == [(0,)]
-    assert seen == [SQL]
-    assert len(queries) == 1
+        assert _run(prepared.cursor, SQL, [8]) == [(0,)]  # prepared by now
+    assert seen == [SQL, SQL]
+    assert len(queries) == 2
+    assert all("FROM cases_case WHERE buyer_id = " in q["sql"] for q in queries)
 
 
 @postgres_only

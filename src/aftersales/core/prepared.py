@@ -108,6 +108,13 @@ def _made_cursor():
                 params = [Int8(v) if type(v) is int else v for v in params]
             return super().execute(query, params, prepare=True, binary=binary)
 
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg records the statement it sent (`_query`, which Django's
+            # last_executed_query reads for the debug log and CaptureQueriesContext) only when
+            # it is not prepared: record it here too, or a prepared statement logs as None.
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
     def make(wrapper, raw):
         made = PreparingCursor(raw)
         # What Django's create_cursor does for the time zone of the timestamps read.
