@@ -17,7 +17,7 @@ from aftersales.accounts.actors import (
     Actor,
 )
 from aftersales.accounts.models import ApiToken, Buyer, Merchant, TokenScope, User
-from aftersales.core import clock, prepared
+from aftersales.core import clock
 from aftersales.core.audit import record
 
 TOKEN_PREFIX = "as_"  # noqa: S105 - a public prefix, not a secret
@@ -121,7 +121,7 @@ def actor_for_token(raw: str) -> Actor | None:
     # user-scoped token has a user to join. Whether last_used_at is due is asked in the same row.
     now = clock.now()
     stale_before = _LAST_USED.get_db_prep_value(now - LAST_USED_PRECISION, connection)
-    with prepared.cursor() as cursor:  # every request: prepared once per connection
+    with connection.cursor() as cursor:
         cursor.execute(_TOKEN_SQL, [stale_before, hash_token(raw)])
         found = cursor.fetchone()
     if found is None:
