@@ -47,7 +47,7 @@ module sets nothing and its cursor is the ordinary one.
 Parameter types: psycopg sends a Python int as the smallest type that holds it (int2, int4,
 int8 or numeric) and keys its prepared statements by the types, so one text would become a
 statement per combination of small and large ids. The cursor sends every int as int8 (a bigint
-column's own type: the index is used as for any value).
+column's own type: the index is used as for any value; a function of `int` needs a cast).
 
 Sources: psycopg 3 "Prepared statements" (prepare=True, prepare_threshold None disables) and
 "Adapting basic Python types" (the smallest int type); PostgreSQL "PREPARE" and
@@ -89,8 +89,8 @@ def configure(sender=None, *, connection, **kwargs) -> None:
 
 
 def _made_cursor():
-    """(The cursor class, a function giving the connection's cursor): built on first use, as
-    psycopg is imported only on PostgreSQL."""
+    """A function making the preparing cursor of a connection: built on first use, as psycopg
+    is imported only on PostgreSQL."""
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.pq import Format
