@@ -12,6 +12,12 @@ then to POST /api/v1/cases. Prints req/s, p50/p99, errors, the ratio cases ÷ ba
 cProfile of creates in-process (Django's test client, production settings) with their SQL.
 
     .venv/bin/python bench/cases.py [--seconds 15] [--clients 8] [--orders 4000] [--profile 200]
+        [--db-name aftersales_bench_cases] [--no-load] [--code PATH]
+
+`--no-load` skips the HTTP load (the orders are still loaded through the API): only the
+in-process figures — CPU per create of this process and of its PostgreSQL backend, statements,
+where the SQL time goes. `--code PATH` runs another checkout's `src` in-process (A/B against
+main from the same script).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import socket
 import subprocess
@@ -200,10 +207,14 @@ class CaseStream:
 
 
 PROFILE_SNIPPET = r"""
-import cProfile, io, json, pstats, sys, time
+import cProfile, io, json, os, pstats, sys, time
 import django
 django.setup()
 from django.db import connection
+def backend_cpu():
+    pid = connection.connection.info.backend_pid
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 pairs = json.load(sys.stdin)
@@ -225,7 +236,7 @@ def timed(execute, sql, params, many, context):
         key = " ".join(sql.split())[:110]
         sql_ms[key] = sql_ms.get(key, 0.0) + (time.perf_counter() - started) * 1000
 for name, path in (("baseline", "/api/bench/baseline"), ("cases", "/api/v1/cases")):
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, db_cpu = time.process_time(), time.perf_counter(), backend_cpu()
     sql_ms.clear()
     with CaptureQueriesContext(connection) as q, connection.execute_wrapper(timed):
         for _, case in measured:
@@ -235,6 +246,7 @@ for name, path in (("baseline", "/api/bench/baseline"), ("cases", "/api/v1/cases
     )[:12]
     out[name] = {
         "cpu_ms": (time.process_time() - cpu) / len(measured) * 1000,
+        "db_cpu_ms": (backend_cpu() - db_cpu) / len(measured) * 1000,
         "wall_ms": (time.perf_counter() - wall) / len(measured) * 1000,
         "queries": len(q.captured_queries) / len(measured),
     }
@@ -260,6 +272,9 @@ def profile_in_process(env, token: str, pairs, args) -> None:
     n = args.profile
     warm, measured, profiled, last = pairs[:50], pairs[50 : 50 + n], pairs[50 + n : -1], pairs[-1]
     env = {**env, "DJANGO_SETTINGS_MODULE": "aftersales.config.settings"}
+    if args.code:
+        code = Path(args.code).resolve() / "src"
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(code)])
     proc = subprocess.run(
         [
             PYTHON,
@@ -285,7 +300,9 @@ def profile_in_process(env, token: str, pairs, args) -> None:
     for name in ("baseline", "cases"):
         r = out[name]
         print(
-            f"  {name:8}  CPU {r['cpu_ms']:.1f} ms  wall {r['wall_ms']:.1f} ms  "
+            f"  {name:8}  CPU {r['cpu_ms']:.2f} ms  "
+            f"PostgreSQL backend CPU {r['db_cpu_ms']:.2f} ms  "
+            f"wall {r['wall_ms']:.1f} ms  "
             f"SQL {r['queries']:.1f} statements / request"
         )
     print("\n== Where a create's SQL time goes (wall ms per create, statement's start)")
@@ -308,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--quiet-wait", type=float, default=60.0)
+    parser.add_argument("--db-name", default=DB_NAME, help="aftersales_bench*, made afresh")
+    parser.add_argument("--no-load", action="store_true", help="in-process figures only")
+    parser.add_argument("--code", default=None, help="another checkout's src/ in-process (A/B)")
     args = parser.parse_args(argv)
 
     sys.stdout.reconfigure(line_buffering=True)
@@ -315,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"background: {background_load():.2f} cores busy before the run (other processes)")
     load_pairs = build(args.orders, "L")
     profile_pairs = build(50 + 2 * args.profile + 1, "P", seed=11)
-    with fresh_database("postgres", DB_NAME) as db:
+    with fresh_database("postgres", args.db_name) as db:
         env = server_env(db)
         migrate(env)
         token, how = create_merchant_token(env, MERCHANT, "压测商家")
@@ -330,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             results: list[LoadResult] = []
             streams = {}
-            for name, path in (("baseline", BASELINE_PATH), ("cases", CASES_PATH)):
+            for name, path in (
+                () if args.no_load else (("baseline", BASELINE_PATH), ("cases", CASES_PATH))
+            ):
                 wait_for_quiet(timeout=args.quiet_wait)
                 streams[name] = CaseStream(path, token, load_pairs, args.clients)
                 results.append(
@@ -346,14 +368,15 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             print(f"[{db.label}] server: {server.description}, port {server.port}")
-        print_table(
-            f"{db.label}: {args.clients} clients, {args.seconds:g} s measured "
-            f"after {args.warmup:g} s warm-up",
-            results,
-        )
-        baseline, cases = results
-        if baseline.rps:
-            print(f"  ratio cases/baseline = {cases.rps / baseline.rps:.2f}")
+        if results:
+            print_table(
+                f"{db.label}: {args.clients} clients, {args.seconds:g} s measured "
+                f"after {args.warmup:g} s warm-up",
+                results,
+            )
+            baseline, cases = results
+            if baseline.rps:
+                print(f"  ratio cases/baseline = {cases.rps / baseline.rps:.2f}")
         if any(s.ran_out for s in streams.values()):
             print("  WARNING: the preloaded orders ran out; raise --orders")
         if args.profile:

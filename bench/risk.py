@@ -8,16 +8,22 @@ registered (interleaved, so a busy machine slows both alike), each in its own tr
 Prints p50/p90 of the whole opening with and without, their difference, the hook's own time
 measured around it, and the history read's own statement (`risk.inputs.gather`): its wall time
 per create, and on PostgreSQL its planning and execution time from `EXPLAIN (ANALYZE)` over the
-statements the run sent. On PostgreSQL the tables are `ANALYZE`d after the history is loaded, as
-autovacuum would have done on a live database.
+statements the run sent (a statement the code prepared is explained as it runs: `EXPLAIN
+EXECUTE` of its prepared statement); the hook's statements by kind (wall ms p50 where they ran);
+and the CPU per open with and without the hook, of this process and of its PostgreSQL backend.
+On PostgreSQL the tables are `ANALYZE`d after the history is loaded, as autovacuum would have
+done on a live database. `--code PATH` runs another checkout's `src` (A/B against main from the
+same script: `git worktree add --detach ../main-copy main`).
 
     .venv/bin/python bench/risk.py [--opens 600] [--buyers 200] [--backends sqlite,postgres]
+        [--db-name aftersales_bench_risk] [--code PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -31,10 +37,36 @@ sys.path.insert(0, str(REPO))
 from bench._harness import PYTHON, fresh_database, migrate, print_machine, server_env  # noqa: E402
 
 
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (same machine), else 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# The hook's statements, by what they start with or read.
+KINDS = (
+    ("history read", "risk_identifier i1"),
+    ("RS-01 categories", "GROUP BY ol.category"),
+    ("score INSERT", 'INSERT INTO "risk_assessment"'),
+    ("identifiers INSERT", 'INSERT INTO "risk_identifier"'),
+)
+
+
 def _inner(opens: int, buyers: int) -> None:
     import django
 
     django.setup()
+    import aftersales
+
+    print(f"  code: {Path(aftersales.__file__).parent}")
     from datetime import timedelta
 
     from django.db import connection, transaction
@@ -90,35 +122,50 @@ def _inner(opens: int, buyers: int) -> None:
 
     # The history read is the statement that reads risk_identifier (gather's linked accounts).
     gathered: list[tuple[str, Any]] = []
-    gather_ms: list[float] = []
+    by_kind: dict[str, list[float]] = {name: [] for name, _ in KINDS}
 
     def watch(execute, sql, params, many, context):
-        if "risk_identifier i1" not in sql:
+        kind = next((name for name, mark in KINDS if mark in sql), None)
+        if kind is None:
             return execute(sql, params, many, context)
         t0 = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            gather_ms.append((time.perf_counter() - t0) * 1000)
-            gathered.append((sql, params))
+            by_kind[kind].append((time.perf_counter() - t0) * 1000)
+            if kind == "history read":
+                gathered.append((sql, params))
 
     hook_times: list[float] = []
     original = hooks.score_opened
 
+    profiler = None
+    if os.environ.get("AFTERSALES_BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+
     def timed(case, **kwargs):
         t0 = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         original(case, **kwargs)
+        if profiler is not None:
+            profiler.disable()
         hook_times.append(time.perf_counter() - t0)
 
     with_risk, without = [], []
+    cpu = {True: [0.0, 0.0], False: [0.0, 0.0]}  # (process, backend) seconds, with / without
     with connection.execute_wrapper(watch):
         for i, row in enumerate(fresh):
             on = i % 2 == 0
             opening.OPENED[:] = [timed] if on else []
-            t0 = time.perf_counter()
+            c0, b0, t0 = time.process_time(), _backend_cpu(), time.perf_counter()
             with transaction.atomic():
                 open_on(row)
             (with_risk if on else without).append(time.perf_counter() - t0)
+            cpu[on][0] += time.process_time() - c0
+            cpu[on][1] += _backend_cpu() - b0
     opening.OPENED[:] = [original]
 
     def ms(values, q):
@@ -131,10 +178,27 @@ def _inner(opens: int, buyers: int) -> None:
     print(f"  added at p50:               {p50_with - p50_without:7.3f} ms")
     print(f"  the hook itself p50:        {statistics.median(hook_times) * 1000:7.3f} ms   "
           f"p90 {ms(hook_times, 90):7.3f} ms")  # fmt: skip
-    print(f"  the history read p50:       {statistics.median(gather_ms):7.3f} ms   "
-          f"p90 {ms(gather_ms, 90) / 1000:7.3f} ms  ({len(gather_ms)} statements)")  # fmt: skip
+    for name, values in by_kind.items():
+        if values:
+            print(f"  {name + ' p50:':27} {statistics.median(values):7.3f} ms   "
+                  f"({len(values)} statements)")  # fmt: skip
+    for on, label in ((False, "without risk"), (True, "with risk")):
+        n = len(with_risk if on else without)
+        print(f"  CPU per open {label + ':':14} process {cpu[on][0] / n * 1000:6.3f} ms, "
+              f"PostgreSQL backend {cpu[on][1] / n * 1000:6.3f} ms")  # fmt: skip
+    if profiler is not None:
+        import pstats
+
+        print("  the hook's CPU by function (cProfile, process CPU clock):")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     if connection.vendor == "postgresql":
         _explain(gathered)
+
+
+def _numbered(sql: str) -> str:
+    """The text psycopg sends for `sql` bound server-side: `%s` marks as `$1`, `$2`, …"""
+    marks = iter(range(1, 10_000))
+    return re.sub(r"%s", lambda _: f"${next(marks)}", sql)
 
 
 def _explain(gathered) -> None:
@@ -145,14 +209,28 @@ def _explain(gathered) -> None:
     from django.db import connection
 
     planning, execution = [], []
+    prepared_as = 0
     with connection.cursor() as cursor:
         for sql, params in gathered:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            # Prepared by the code? Then explain its prepared statement, as it runs.
+            cursor.execute(
+                "SELECT name FROM pg_prepared_statements WHERE statement = %s", [_numbered(sql)]
+            )
+            found = cursor.fetchone()
+            if found:
+                prepared_as += 1
+                marks = ", ".join(["%s"] * len(params))
+                cursor.execute(
+                    f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {found[0]}({marks})", params
+                )
+            else:
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
             (plan,) = cursor.fetchone()
             plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
             planning.append(plan["Planning Time"])
             execution.append(plan["Execution Time"])
-    print(f"  EXPLAIN ANALYZE of the history read over {len(gathered)} statements: planning p50 "
+    print(f"  EXPLAIN ANALYZE of the history read over {len(gathered)} statements"
+          f" ({prepared_as} as prepared statements): planning p50 "
           f"{statistics.median(planning):.3f} ms, execution p50 {statistics.median(execution):.3f}"
           " ms")  # fmt: skip
 
@@ -162,6 +240,14 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=600)
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--db-name",
+        default="aftersales_bench_risk",
+        help="PostgreSQL database (aftersales_bench*), dropped and made again",
+    )
+    parser.add_argument(
+        "--code", default=None, help="another checkout whose src/ runs instead of this one's (A/B)"
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
@@ -169,9 +255,12 @@ def main() -> None:
         return
     print_machine(1)
     for kind in args.backends.split(","):
-        with fresh_database(kind, "aftersales_bench_risk") as db:
+        with fresh_database(kind, args.db_name) as db:
             env = server_env(db, baseline=False)
             migrate(env)
+            if args.code:
+                code = Path(args.code).resolve() / "src"
+                env["PYTHONPATH"] = os.pathsep.join([os.fspath(REPO), os.fspath(code)])
             print(f"\n{kind}:", flush=True)
             subprocess.run(
                 [PYTHON, __file__, "--inner", "--opens", str(args.opens), "--buyers",

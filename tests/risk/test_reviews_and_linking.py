@@ -3,6 +3,8 @@ an allowlisted shared address (a dormitory, a parcel station) and IPs."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.core.models import AuditEvent
 from aftersales.risk import linking, services
-from aftersales.risk.models import Review
+from aftersales.risk.models import Identifier, Review
 from tests import factories
 from tests.cases import builders as b
 from tests.risk.builders import latest
@@ -51,6 +53,18 @@ def test_a_merchant_cannot_review_flags():
     staff = actor_for_user(factories.user(Role.MERCHANT_ADMIN))
     with pytest.raises(PermissionDenied):
         services.review(actor=staff, assessment_id=row.pk, decision="confirm", note="x")
+
+
+def test_an_identifier_seen_again_is_kept_once_with_its_first_sighting():
+    buyer = factories.buyer().pk
+    first = timezone.now()
+    linking.record(buyer, {"device": "dev-1", "ip": "10.0.0.7"}, at=first)
+    linking.record(buyer, {"device": "dev-1"}, at=first + timedelta(days=1))
+    rows = Identifier.objects.filter(buyer_id=buyer).order_by("kind")
+    assert [(r.kind, r.shared_type, r.first_seen_at) for r in rows] == [
+        ("device", "", first),
+        ("ip", "private_network", first),  # a private address links no one
+    ]
 
 
 def test_accounts_sharing_a_device_form_one_cluster():

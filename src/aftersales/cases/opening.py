@@ -36,7 +36,7 @@ from aftersales.cases.announce import announce_many
 from aftersales.cases.events import build_event
 from aftersales.cases.flows import flow_for
 from aftersales.cases.models import Case, CaseEvent, CaseLine, Deadline
-from aftersales.core import clock
+from aftersales.core import clock, prepared
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotFound, PolicyRefused
 from aftersales.orders.models import Order, OrderLine, Shipment
 from aftersales.policy import loading
@@ -341,7 +341,8 @@ def _order_locked(
     converters = _row_converters()
     columns = ", ".join(f"{c.alias}.{c.target.column}" for c, _ in converters)
     sql = _ORDER_SQL.format(columns=columns, scope=where, lock=lock)
-    with connection.cursor() as cursor:
+    # Prepared (core/prepared.py): planning this five-table join cost more than running it.
+    with prepared.cursor() as cursor:
         cursor.execute(sql, [external_id, *params])
         rows = cursor.fetchall()
     if not rows:
@@ -402,7 +403,7 @@ def _histories(lines: list[OrderLine]) -> dict[int, History]:
     if lines:
         marks = ", ".join(["%s"] * len(lines))
         states = ", ".join(["%s"] * len(COUNTING))
-        with connection.cursor() as cursor:
+        with prepared.cursor() as cursor:  # a text per number of lines claimed
             cursor.execute(
                 # Only placeholders are formatted in.
                 # Refunded: what the ledger counts on the line (every refund that did not fail),
@@ -578,7 +579,7 @@ def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> Non
         case._announce_refs = (case.merchant.code, case.order.external_id)
         messages = [m for event in events if (m := message_for(case, event)) is not None]
         outbox = [SimpleNamespace(**row) for row in rows_of(messages)]
-        with connection.cursor() as cursor:
+        with prepared.cursor() as cursor:  # one text whatever the rows: prepared once
             # One round trip: every sub-statement of a WITH runs, the children reading the new
             # case's id and merchant from the first.
             cursor.execute(

@@ -24,6 +24,15 @@ class CoreConfig(AppConfig):
             if connection.connection is not None:
                 register_sqlite_guard(sender=type(connection), connection=connection)
 
+        from aftersales.core import prepared
+
+        # PostgreSQL: the hot statements' generic plans (core/prepared.py), set as a connection
+        # opens; one an earlier ready() opened is configured now.
+        connection_created.connect(prepared.configure, dispatch_uid="aftersales-prepared")
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None:
+                prepared.configure(sender=type(connection), connection=connection)
+
         from django.db.models.signals import post_migrate
 
         from aftersales.core.calendar_data import seed_empty_calendar

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,7 +17,7 @@ from django.db.models import Max
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import Merchant
 from aftersales.accounts.permissions import require
-from aftersales.core import audit, clock
+from aftersales.core import audit, clock, prepared
 from aftersales.core.errors import Conflict, InvalidInput, NotFound
 from aftersales.risk import document
 from aftersales.risk.document import RiskPolicy as Policy
@@ -108,18 +109,37 @@ def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment
 def _insert(rows: list[Assessment]) -> None:
     """One INSERT of the rows as the ORM would write them (no ids read back: nobody needs them
     in the transaction that scores) — cheaper than bulk_create on the opening's hot path."""
-    fields = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
+    fields = _insert_fields()
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # The backend adapts JSON, datetimes and decimals; text, numbers and ids go as they are.
     params = [
-        f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields
+        f.get_db_prep_save(getattr(row, f.attname), connection)
+        if adapted
+        else getattr(row, f.attname)
+        for row in rows
+        for f, adapted in fields
     ]
+    fields = [f for f, _ in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(Assessment._meta.db_table)
-    with connection.cursor() as cursor:
+    # A case's score as it opens is one row: one text, prepared (core/prepared.py).
+    with prepared.cursor() if len(rows) == 1 else connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}",  # noqa: S608
             params,
         )
+
+
+_ADAPTED = frozenset({"JSONField", "DateTimeField", "DecimalField"})
+
+
+@cache
+def _insert_fields() -> tuple[tuple[Any, bool], ...]:
+    return tuple(
+        (f, f.get_internal_type() in _ADAPTED)
+        for f in Assessment._meta.concrete_fields
+        if not f.primary_key
+    )
 
 
 def _row(s: Subject, trigger: str, policy: Policy, inputs: dict, result: Result) -> Assessment:
