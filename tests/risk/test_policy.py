@@ -10,6 +10,7 @@ from aftersales.accounts.actors import actor_for_user
 from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidInput, PermissionDenied
 from aftersales.risk import services
+from aftersales.risk.document import BUILTIN
 from aftersales.risk.models import RiskPolicy
 from aftersales.risk.scoring import score
 from aftersales.risk.signals import OPEN
@@ -88,3 +89,18 @@ def test_a_category_threshold_applies_to_that_category_only(analyst):
     claim = {"inr_despite_pod_90d": 3, "claim_is_inr_despite_pod": True}
     assert score(honest(category="apparel", **claim), policy, trigger=OPEN).codes == ["RS-09"]
     assert score(honest(category="electronics", **claim), policy, trigger=OPEN).codes == []
+
+
+def test_the_perishable_categories_are_food_and_fresh_by_default():
+    assert [c for c in ("food", "fresh", "apparel") if BUILTIN.perishable(c)] == ["food", "fresh"]
+
+
+def test_an_unknown_perishable_category_is_refused(analyst):
+    errors = refusal(analyst, {"perishable_categories": ["food", "fruit"]})
+    assert "unknown category 'fruit'" in errors["perishable_categories"]
+
+
+def test_a_shop_may_count_every_refund_only_claim_by_naming_no_perishable_category(analyst):
+    services.publish_policy(actor=analyst, document_json={"perishable_categories": []})
+    services.forget_policies()
+    assert not services.policy_for_merchant(factories.merchant().pk).perishable("food")

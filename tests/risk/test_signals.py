@@ -129,6 +129,31 @@ def test_refunds_without_return_from_a_merchant_with_many_quality_refunds_are_ex
     assert "RS-08" not in fired(honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3))
 
 
+# RS-08 — look-alikes: a misdelivered parcel, a food buyer's spoiled goods.
+def test_a_not_received_claim_is_no_refund_without_return_of_goods_kept():
+    # two quality claims and one misdelivery: RS-09 (with its safeguard) judges the misdelivery
+    inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_not_received_90d=1)
+    assert "RS-08" not in fired(inputs)
+
+
+def test_quality_claims_on_perishable_goods_are_refund_only_by_nature_and_not_counted():
+    inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_perishable_90d=2)
+    assert "RS-08" not in fired(inputs)
+
+
+def test_refunds_without_return_of_goods_that_could_be_sent_back_still_fire():
+    inputs = honest(refund_only_90d=4, orders_90d=10, refund_only_not_received_90d=1)
+    result = score(inputs, BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-08"]
+    assert result.reasons[0].detail == {"refund_only": 3, "orders": 10, "ratio": 0.3,
+                                        "not_counted": 1}  # fmt: skip
+
+
+def test_a_snapshot_without_the_claims_not_counted_counts_every_refund_only_claim():
+    # taken before RS-08 told the claims apart: it replays as it was scored
+    assert "RS-08" in fired(honest(refund_only_90d=3, orders_90d=10))
+
+
 # RS-09: not received despite proof of delivery — look-alike: one misdelivery.
 def test_repeated_not_received_on_signed_parcels_brings_friction():
     result = score(honest(inr_despite_pod_90d=2, claim_is_inr_despite_pod=True), BUILTIN,
