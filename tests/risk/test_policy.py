@@ -91,8 +91,8 @@ def test_a_category_threshold_applies_to_that_category_only(analyst):
     assert score(honest(category="electronics", **claim), policy, trigger=OPEN).codes == []
 
 
-def test_the_perishable_categories_are_food_and_fresh_by_default():
-    assert [c for c in ("food", "fresh", "apparel") if BUILTIN.perishable(c)] == ["food", "fresh"]
+def test_no_category_is_perishable_by_default_so_rs08_counts_every_quality_claim():
+    assert not any(BUILTIN.perishable(c) for c in ("food", "fresh", "apparel"))
 
 
 def test_an_unknown_perishable_category_is_refused(analyst):
@@ -100,7 +100,8 @@ def test_an_unknown_perishable_category_is_refused(analyst):
     assert "unknown category 'fruit'" in errors["perishable_categories"]
 
 
-def test_a_shop_may_count_every_refund_only_claim_by_naming_no_perishable_category(analyst):
-    services.publish_policy(actor=analyst, document_json={"perishable_categories": []})
+def test_a_shop_may_declare_its_fresh_produce_perishable(analyst):
+    services.publish_policy(actor=analyst, document_json={"perishable_categories": ["fresh"]})
     services.forget_policies()
-    assert not services.policy_for_merchant(factories.merchant().pk).perishable("food")
+    policy = services.policy_for_merchant(factories.merchant().pk)
+    assert (policy.perishable("fresh"), policy.perishable("food")) == (True, False)

@@ -129,14 +129,15 @@ def test_refunds_without_return_from_a_merchant_with_many_quality_refunds_are_ex
     assert "RS-08" not in fired(honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3))
 
 
-# RS-08 — look-alikes: a misdelivered parcel, a food buyer's spoiled goods.
+# RS-08 — look-alikes: a misdelivered parcel; a fresh-produce buyer's spoiled goods, where the
+# shop declares them perishable (policy `perishable_categories`, none by default).
 def test_a_not_received_claim_is_no_refund_without_return_of_goods_kept():
     # two quality claims and one misdelivery: RS-09 (with its safeguard) judges the misdelivery
     inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_not_received_90d=1)
     assert "RS-08" not in fired(inputs)
 
 
-def test_quality_claims_on_perishable_goods_are_refund_only_by_nature_and_not_counted():
+def test_quality_claims_on_goods_the_shop_declares_perishable_are_not_counted():
     inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_perishable_90d=2)
     assert "RS-08" not in fired(inputs)
 

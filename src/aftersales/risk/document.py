@@ -23,11 +23,12 @@ BASELINE_RETURN_RATE = {
     "home": 0.08, "toys": 0.06, "customized": 0.02, "other": 0.08,
 }  # fmt: skip
 
-# Categories whose quality claims are refund-only by nature: the goods are unfit to send back
-# (spoiled, opened food), which is where POLICY-FACTS PDD-01 grants 仅退款 even by default, and
-# what the statutory rules keep out of no-reason returns (NR-03 鲜活易腐; NR-07 food once its
-# seal is broken). RS-08 does not count a quality claim on them as refund-only abuse. [I]
-PERISHABLE_CATEGORIES = ["food", "fresh"]
+# Categories whose quality claims a shop declares refund-only by nature — the goods unfit to
+# send back (spoiled, opened food: POLICY-FACTS PDD-01's exception, NR-03 鲜活易腐, NR-07):
+# RS-08 does not count a quality claim on them. None by default: where refund-only is the honest
+# norm it is also refund-only abuse's cover, and leaving those claims out lost 6 of the
+# simulation's 40 refund-only abusers to spare one honest buyer (docs/risk.md). [I]
+PERISHABLE_CATEGORIES: list[str] = []
 
 DEFAULT: dict[str, Any] = {
     "signals": {code: dict(s.defaults) for code, s in BY_CODE.items()},

@@ -846,11 +846,11 @@ def render(report: Report, capacity: float) -> list[str]:
     shown = ", ".join(f"{k} {_rate(f, n).strip()} ({f}/{n})" for k, (f, n) in kinds.items())
     out.append(f"  by kind: {shown}")
     out += [
-        "False positives by segment: rate (flagged/honest requests) [Wilson 95 % interval] and",
-        f"smoothed (~: toward the overall rate by a prior worth {PARITY_PRIOR} requests). Parity",
-        f"(no cell above {PARITY_RATIO:g}× another) is judged on the smoothed rates of the cells",
-        f"with at least {PARITY_MIN} honest requests; a gap is beyond noise when a cell's interval",
-        f"lies wholly above {PARITY_RATIO:g}× another's.",
+        "False positives by segment: rate (flagged/honest requests) [Wilson 95 % interval]",
+        f"~ smoothed toward the overall rate by a prior worth {PARITY_PRIOR} requests. Parity (no",
+        f"cell above {PARITY_RATIO:g}× another) is judged on the smoothed rates of the cells with",
+        f"at least {PARITY_MIN} honest requests; a gap is beyond noise when a cell's interval lies",
+        f"wholly above {PARITY_RATIO:g}× another's.",
     ]
     overall = fp / len(honest) if honest else 0.0
     for name in SEGMENTS:
