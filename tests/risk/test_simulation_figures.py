@@ -73,3 +73,7 @@ def test_a_gap_the_intervals_cannot_explain_is_beyond_noise():
 def test_a_gap_on_a_handful_of_false_positives_is_within_noise():
     judged = parity({"food": (5, 187), "home": (0, 224)}, 5 / 411)
     assert judged.ratio > PARITY_RATIO and judged.beyond_noise == []
+
+
+def test_segments_with_no_false_positive_at_all_are_at_parity():
+    assert parity({"1": (0, 300), "2": (0, 400)}, 0.0).verdict == "met"

@@ -135,9 +135,9 @@ def _rs05(i, t):
 
 def _rs08(i, t):
     # Not counted: a not-received claim (nothing was kept: RS-09's, with its misdelivery
-    # safeguard) and a quality claim on perishables, refund-only by nature. Read only from
-    # RS-08's minimum (inputs.extend); absent from snapshots taken before, which replay as
-    # they were scored.
+    # safeguard) and a quality claim on goods the shop declares perishable (refund-only by
+    # nature). Read only from RS-08's minimum (inputs.extend); absent from snapshots taken
+    # before, which replay as they were scored.
     not_received = i.get("refund_only_not_received_90d", 0)
     perishable = i.get("refund_only_perishable_90d", 0)
     count, orders = i["refund_only_90d"] - not_received - perishable, i["orders_90d"]

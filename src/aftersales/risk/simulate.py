@@ -769,8 +769,8 @@ def parity(cells: dict[str, tuple[int, int]], overall: float) -> Parity:
     too_few = [k for k, (_, n) in cells.items() if n < PARITY_MIN]
     ratio = None
     if len(judged) >= 2:
-        low = min(judged.values())
-        ratio = max(judged.values()) / low if low else math.inf
+        low, high = min(judged.values()), max(judged.values())
+        ratio = high / low if low else (1.0 if not high else math.inf)  # none flagged: equal
     bounds = {k: wilson(*cells[k]) for k in judged}
     apart = [(hi, lo) for hi in bounds for lo in bounds
              if hi != lo and bounds[hi][0] > PARITY_RATIO * bounds[lo][1]]  # fmt: skip
