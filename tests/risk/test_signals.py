@@ -150,11 +150,6 @@ def test_refunds_without_return_of_goods_that_could_be_sent_back_still_fire():
                                         "not_counted": 1}  # fmt: skip
 
 
-def test_a_snapshot_without_the_claims_not_counted_counts_every_refund_only_claim():
-    # taken before RS-08 told the claims apart: it replays as it was scored
-    assert "RS-08" in fired(honest(refund_only_90d=3, orders_90d=10))
-
-
 # RS-09: not received despite proof of delivery — look-alike: one misdelivery.
 def test_repeated_not_received_on_signed_parcels_brings_friction():
     result = score(honest(inr_despite_pod_90d=2, claim_is_inr_despite_pod=True), BUILTIN,
