@@ -23,7 +23,8 @@ from aftersales.orders.models import Order, Shipment
 from aftersales.orders.services import upsert_order
 from aftersales.refunds.models import FreightInsuranceClaim, Refund
 from aftersales.returns.models import Inspection
-from aftersales.risk.inputs import Subject, gather
+from aftersales.risk.document import RiskPolicy, validate
+from aftersales.risk.inputs import Subject, extend, gather
 from aftersales.risk.models import Identifier
 from aftersales.risk.services import policy_for_merchant
 from tests import factories
@@ -108,6 +109,18 @@ class History:
             **facts,
         )
         return gather([s], lambda _s: policy)[s.case_id]
+
+    def extended(self, buyer: str, *, perishable: tuple[str, ...] = (), **subject: Any) -> dict:
+        """The inputs with what `extend` adds to them, under a policy naming `perishable`."""
+        buyer_row = Buyer.objects.get(external_id=buyer)
+        policy = RiskPolicy("shop@1", validate({"perishable_categories": list(perishable)}))
+        facts = {"type": "refund_only", "reason": "quality_issue", "category": "apparel",
+                 "sku": "SKU-1", "claim_amount": Decimal("60.00"), **subject}  # fmt: skip
+        s = Subject(case_id=10**9, merchant_id=self.merchant.pk, buyer_id=buyer_row.pk,
+                    at=self.now, **facts)  # fmt: skip
+        inputs = gather([s], lambda _s: policy)
+        extend(inputs, [s], lambda _s: policy)
+        return inputs[s.case_id]
 
 
 @pytest.fixture
@@ -214,6 +227,44 @@ def test_inr_despite_pod_90d_counts_not_received_claims_on_orders_signed_for(h):
     h.case(h.order(buyer), type="refund_only", reason="not_received", days_ago=91)
     h.case(h.order(buyer), type="refund_only", reason="no_reason")
     assert h.inputs(buyer)["inr_despite_pod_90d"] == 1
+
+
+def test_from_rs08s_minimum_the_not_received_and_perishable_quality_claims_are_told_apart(h):
+    # (food declared perishable by the shop's policy; no category is by default)
+    buyer = h.buyer()
+    food = [line_json("1", category="food")]
+    h.case(h.order(buyer, lines=food), type="refund_only", reason="quality_issue")
+    h.case(h.order(buyer, lines=food), type="refund_only", reason="no_reason")  # not a fault
+    h.case(h.order(buyer), type="refund_only", reason="not_received")
+    h.case(h.order(buyer), type="refund_only", reason="quality_issue")  # apparel: returnable
+    h.case(h.order(buyer), type="refund_only", reason="quality_issue", days_ago=91)
+    inputs = h.extended(buyer, perishable=("food",))
+    assert inputs["refund_only_90d"] == 4
+    assert (inputs["refund_only_not_received_90d"], inputs["refund_only_perishable_90d"]) == (1, 1)
+
+
+def test_by_default_a_quality_claim_on_food_counts_toward_rs08(h):
+    buyer = h.buyer()
+    for _ in range(3):
+        h.case(h.order(buyer, lines=[line_json("1", category="food")]), type="refund_only",
+               reason="quality_issue")  # fmt: skip
+    assert h.extended(buyer)["refund_only_perishable_90d"] == 0
+
+
+def test_an_order_with_a_returnable_line_beside_the_food_is_no_perishable_claim(h):
+    buyer = h.buyer()
+    mixed = [line_json("1", category="food"), line_json("2")]
+    for _ in range(3):
+        h.case(h.order(buyer, lines=mixed), type="refund_only", reason="quality_issue",
+               line_ids=("1", "2"))  # fmt: skip
+    assert h.extended(buyer, perishable=("food",))["refund_only_perishable_90d"] == 0
+
+
+def test_below_rs08s_minimum_the_refund_only_claims_are_not_read(h):
+    buyer = h.buyer()
+    h.case(h.order(buyer), type="refund_only", reason="not_received")
+    h.case(h.order(buyer), type="refund_only", reason="quality_issue")
+    assert "refund_only_not_received_90d" not in h.extended(buyer)
 
 
 def test_refunded_180d_sums_refunds_that_did_not_fail_this_case_apart(h):

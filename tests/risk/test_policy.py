@@ -10,6 +10,7 @@ from aftersales.accounts.actors import actor_for_user
 from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidInput, PermissionDenied
 from aftersales.risk import services
+from aftersales.risk.document import BUILTIN
 from aftersales.risk.models import RiskPolicy
 from aftersales.risk.scoring import score
 from aftersales.risk.signals import OPEN
@@ -88,3 +89,19 @@ def test_a_category_threshold_applies_to_that_category_only(analyst):
     claim = {"inr_despite_pod_90d": 3, "claim_is_inr_despite_pod": True}
     assert score(honest(category="apparel", **claim), policy, trigger=OPEN).codes == ["RS-09"]
     assert score(honest(category="electronics", **claim), policy, trigger=OPEN).codes == []
+
+
+def test_no_category_is_perishable_by_default_so_rs08_counts_every_quality_claim():
+    assert not any(BUILTIN.perishable(c) for c in ("food", "fresh", "apparel"))
+
+
+def test_an_unknown_perishable_category_is_refused(analyst):
+    errors = refusal(analyst, {"perishable_categories": ["food", "fruit"]})
+    assert "unknown category 'fruit'" in errors["perishable_categories"]
+
+
+def test_a_shop_may_declare_its_fresh_produce_perishable(analyst):
+    services.publish_policy(actor=analyst, document_json={"perishable_categories": ["fresh"]})
+    services.forget_policies()
+    policy = services.policy_for_merchant(factories.merchant().pk)
+    assert (policy.perishable("fresh"), policy.perishable("food")) == (True, False)

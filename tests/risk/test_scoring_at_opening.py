@@ -91,7 +91,7 @@ def test_an_ordinary_case_reads_nothing_beyond_its_row():
 
 def test_five_returns_bring_the_lines_bought_per_category_weighed_by_their_baselines():
     s = _subject(b.open_case().id)
-    inputs = {s.case_id: {"returns_180d": 5, "claim_is_quality": False}}
+    inputs = {s.case_id: {"returns_180d": 5, "claim_is_quality": False, "refund_only_90d": 0}}
     extend(inputs, [s], lambda _: BUILTIN)
     assert inputs[s.case_id]["lines_180d_by_category"] == {s.category: 1}
     assert inputs[s.case_id]["expected_returns_180d"] == BASELINE_RETURN_RATE[s.category]
@@ -100,7 +100,7 @@ def test_five_returns_bring_the_lines_bought_per_category_weighed_by_their_basel
 def test_a_shop_with_published_promotions_has_the_orders_lines_read():
     s = _subject(b.open_case().id)
     shop = validate({"signals": {"RS-14": {"full_reduction_from": 200}}})
-    inputs = {s.case_id: {"returns_180d": 1, "claim_is_quality": False}}
+    inputs = {s.case_id: {"returns_180d": 1, "claim_is_quality": False, "refund_only_90d": 0}}
     extend(inputs, [s], lambda _: RiskPolicy("shop@1", shop))
     assert [(ln["line_id"], ln["claimed"]) for ln in inputs[s.case_id]["order_lines"]] == [("1", 1)]
 

@@ -20,6 +20,8 @@ histories = st.fixed_dictionaries(
         "refunded_180d": st.floats(min_value=0, max_value=50_000, allow_nan=False),
         "claim_amount": st.floats(min_value=0, max_value=5_000, allow_nan=False),
         "refund_only_90d": counts,
+        "refund_only_not_received_90d": counts,
+        "refund_only_perishable_90d": counts,
         "orders_90d": counts,
         "inr_despite_pod_90d": counts,
         "claim_is_inr_despite_pod": st.booleans(),

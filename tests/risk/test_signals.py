@@ -129,6 +129,27 @@ def test_refunds_without_return_from_a_merchant_with_many_quality_refunds_are_ex
     assert "RS-08" not in fired(honest(refund_only_90d=3, orders_90d=10, merchant_quality_rate=0.3))
 
 
+# RS-08 — look-alikes: a misdelivered parcel; a fresh-produce buyer's spoiled goods, where the
+# shop declares them perishable (policy `perishable_categories`, none by default).
+def test_a_not_received_claim_is_no_refund_without_return_of_goods_kept():
+    # two quality claims and one misdelivery: RS-09 (with its safeguard) judges the misdelivery
+    inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_not_received_90d=1)
+    assert "RS-08" not in fired(inputs)
+
+
+def test_quality_claims_on_goods_the_shop_declares_perishable_are_not_counted():
+    inputs = honest(refund_only_90d=3, orders_90d=10, refund_only_perishable_90d=2)
+    assert "RS-08" not in fired(inputs)
+
+
+def test_refunds_without_return_of_goods_that_could_be_sent_back_still_fire():
+    inputs = honest(refund_only_90d=4, orders_90d=10, refund_only_not_received_90d=1)
+    result = score(inputs, BUILTIN, trigger=OPEN)
+    assert result.codes == ["RS-08"]
+    assert result.reasons[0].detail == {"refund_only": 3, "orders": 10, "ratio": 0.3,
+                                        "not_counted": 1}  # fmt: skip
+
+
 # RS-09: not received despite proof of delivery — look-alike: one misdelivery.
 def test_repeated_not_received_on_signed_parcels_brings_friction():
     result = score(honest(inr_despite_pod_90d=2, claim_is_inr_despite_pod=True), BUILTIN,

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from aftersales.risk.simulate import Report, render
+from aftersales.risk.simulate import (
+    PARITY_PRIOR,
+    PARITY_RATIO,
+    Report,
+    parity,
+    render,
+    smoothed,
+    wilson,
+)
 
 SEGMENT = {"account_age": "new", "city_tier": "1", "category": "apparel", "shared_address": "none"}
 
@@ -31,3 +39,41 @@ def test_a_ring_with_one_account_flagged_is_one_instance_caught():
 def test_two_rings_count_as_two_instances():
     rows = [row("a", True, group="dev-1"), row("b", False, group="dev-2")]
     assert ring_line(rows)[7:9] == ["2", "50.0"]
+
+
+# How segment parity is read: cells with few requests are not judged, a cell with no false
+# positive is smoothed toward the overall rate (not 0 %), a gap beyond noise is named.
+
+
+def test_the_wilson_interval_of_nothing_found_is_not_a_point_at_zero():
+    low, high = wilson(0, 50)
+    assert low == 0.0 and 0.05 < high < 0.08
+
+
+def test_a_cell_with_nothing_flagged_is_smoothed_toward_the_overall_rate():
+    assert smoothed(0, PARITY_PRIOR, 0.02) == 0.01
+
+
+def test_cells_with_too_few_honest_requests_are_not_judged():
+    judged = parity({"dormitory": (3, 57), "none": (12, 1337)}, 15 / 1394)
+    assert (judged.too_few, judged.ratio) == (["dormitory"], None)
+
+
+def test_two_cells_within_twice_each_other_meet_parity():
+    judged = parity({"apparel": (9, 700), "home": (4, 500)}, 13 / 1200)
+    assert judged.verdict == "met"
+
+
+def test_a_gap_the_intervals_cannot_explain_is_beyond_noise():
+    judged = parity({"apparel": (60, 1000), "home": (2, 1000)}, 62 / 2000)
+    assert judged.beyond_noise == [("apparel", "home")]
+    assert judged.verdict == "NOT met, beyond noise"
+
+
+def test_a_gap_on_a_handful_of_false_positives_is_within_noise():
+    judged = parity({"food": (5, 187), "home": (0, 224)}, 5 / 411)
+    assert judged.ratio > PARITY_RATIO and judged.beyond_noise == []
+
+
+def test_segments_with_no_false_positive_at_all_are_at_parity():
+    assert parity({"1": (0, 300), "2": (0, 400)}, 0.0).verdict == "met"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from aftersales.accounts.actors import actor_for_user
 from aftersales.accounts.models import Role
 from aftersales.core.models import AuditEvent
+from aftersales.risk import services
 from aftersales.risk.models import Review
 from tests import factories
 from tests.cases import builders as b
@@ -17,9 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 def flagged() -> int:
-    """A buyer's second not-received claim on a parcel signed for (RS-09, friction), then a
-    third (RS-09 twice over: review)."""
+    """A buyer's repeated not-received claims on parcels signed for (RS-09), at a shop whose
+    risk policy weighs RS-09 enough for human review (not-received claims are RS-09's alone: RS-08
+    does not count them)."""
     s = b.shop()
+    services.publish_policy(actor=actor_for_user(factories.user(Role.RISK)),
+                            document_json={"signals": {"RS-09": {"points": 60}}},
+                            merchant=s.merchant)  # fmt: skip
+    services.forget_policies()
     first = b.open_case(s, "refund_only", reason="not_received", order_options={"signed": True})
     last = None
     for _ in range(3):

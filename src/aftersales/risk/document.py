@@ -1,7 +1,8 @@
 """The risk policy as data: per-signal thresholds (and points), per-category overrides, the
-ladder's cut-offs, category return-rate baselines and the fast lane's limits. `validate`
-refuses anything it does not know — an unknown signal, an unknown threshold, a value of the
-wrong kind — naming where and why, before a version is published."""
+ladder's cut-offs, category return-rate baselines, the perishable categories (RS-08) and the
+fast lane's limits. `validate` refuses anything it does not know — an unknown signal, an
+unknown threshold, a value of the wrong kind — naming where and why, before a version is
+published."""
 
 from __future__ import annotations
 
@@ -22,11 +23,19 @@ BASELINE_RETURN_RATE = {
     "home": 0.08, "toys": 0.06, "customized": 0.02, "other": 0.08,
 }  # fmt: skip
 
+# Categories whose quality claims a shop declares refund-only by nature — the goods unfit to
+# send back (spoiled, opened food: POLICY-FACTS PDD-01's exception, NR-03 鲜活易腐, NR-07):
+# RS-08 does not count a quality claim on them. None by default: where refund-only is the honest
+# norm it is also refund-only abuse's cover, and leaving those claims out lost 6 of the
+# simulation's 40 refund-only abusers to spare one honest buyer (docs/risk.md). [I]
+PERISHABLE_CATEGORIES: list[str] = []
+
 DEFAULT: dict[str, Any] = {
     "signals": {code: dict(s.defaults) for code, s in BY_CODE.items()},
     "categories": {},  # {"apparel": {"RS-01": {"multiple": 4}}}
     "ladder": {"warn": 20, "friction": 40, "review": 60},
     "baseline_return_rate": BASELINE_RETURN_RATE,
+    "perishable_categories": PERISHABLE_CATEGORIES,
     "fast_lane": {
         "enabled": True,
         "max_amount": "500.00",  # per case
@@ -60,6 +69,9 @@ class RiskPolicy:
         base = self.document["signals"].get(code, BY_CODE[code].defaults)
         over = self.document.get("categories", {}).get(category, {}).get(code, {})
         return {**BY_CODE[code].defaults, **base, **over}
+
+    def perishable(self, category: str) -> bool:
+        return category in self.document.get("perishable_categories", PERISHABLE_CATEGORIES)
 
     def cutoffs(self) -> dict[str, int]:
         return self.document["ladder"]
@@ -142,6 +154,13 @@ def validate(document: Any) -> dict[str, Any]:
             errors.append(FieldError(f"baseline_return_rate.{category}", "unknown category"))
         elif not _number(rate) or rate > 1:
             errors.append(FieldError(f"baseline_return_rate.{category}", "a share from 0 to 1"))
+    perishable = document.get("perishable_categories", PERISHABLE_CATEGORIES)
+    if not isinstance(perishable, list):
+        errors.append(FieldError("perishable_categories", "a list of categories"))
+        perishable = []
+    for category in perishable:
+        if category not in Category.values:
+            errors.append(FieldError("perishable_categories", f"unknown category {category!r}"))
     fast = {**DEFAULT["fast_lane"], **(document.get("fast_lane") or {})}
     for key, value in fast.items():
         kind = FAST_LANE_KEYS.get(key)
@@ -175,6 +194,7 @@ def validate(document: Any) -> dict[str, Any]:
         "categories": deepcopy(categories),
         "ladder": ladder,
         "baseline_return_rate": baseline,
+        "perishable_categories": list(perishable),
         "fast_lane": fast,
     }
 

@@ -387,6 +387,39 @@ def order_lines(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def refund_only_claims(subjects: list[Subject]) -> dict[int, list[tuple[str, set[str]]]]:
+    """{case: the buyer's refund-only claims on shipped orders in 90 d — the ones `gather`
+    counts as `refund_only_90d`, this one included — each as (reason, its lines' categories)}
+    (RS-08: which of them were not a refund without return of goods that could be sent back)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT %s, c.id, c.reason, ol.category FROM cases_case c"
+        " JOIN cases_caseline cl ON cl.case_id = c.id"
+        " JOIN orders_orderline ol ON ol.id = cl.order_line_id"
+        " WHERE c.buyer_id = %s AND c.opened_at >= %s AND c.type = 'refund_only'"
+        " AND EXISTS (SELECT 1 FROM orders_shipment s WHERE s.order_id = c.order_id)",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=90))],
+    )
+    claims: dict[int, dict[int, tuple[str, set[str]]]] = {s.case_id: {} for s in subjects}
+    for case_id, claim_id, reason, category in rows:
+        claims[case_id].setdefault(claim_id, (reason, set()))[1].add(category)
+    return {case_id: list(found.values()) for case_id, found in claims.items()}
+
+
+def refund_only_not_counted(claims: list[tuple[str, set[str]]], policy) -> dict[str, int]:
+    """Of the buyer's refund-only claims, those that are no sign of keeping goods for free: the
+    not-received ones (RS-09's, with its own safeguard for a misdelivery) and the quality claims
+    on perishable goods, which are refund-only by nature (policy `perishable_categories`)."""
+    not_received = sum(1 for reason, _ in claims if reason == "not_received")
+    perishable = sum(
+        1
+        for reason, categories in claims
+        if reason in FAULT_REASONS and all(policy.perishable(c) for c in categories)
+    )
+    return {"refund_only_not_received_90d": not_received, "refund_only_perishable_90d": perishable}
+
+
 # A punitive claim: damages beyond the refund (假一赔N, 退一赔三), the counterfeit dispute.
 PUNITIVE_TYPES = ("counterfeit",)
 
@@ -430,7 +463,8 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
     (as the merchant's quality rate): the lines bought per category, weighed by the policy's
     baselines, from RS-01's minimum of returns; the order's lines and promotions where the shop
     has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
-    claim (RS-12). An ordinary case costs no statement more."""
+    claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them. An
+    ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
@@ -446,14 +480,23 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
         >= policy_for(s).thresholds("RS-01", s.category)["min_returns"]
     ]
     promoted = [s for s in subjects if rs14_on(s)]
+    refund_only = [
+        s
+        for s in subjects
+        if inputs[s.case_id]["refund_only_90d"]
+        >= policy_for(s).thresholds("RS-08", s.category)["count"]
+    ]
     quality = [s for s in subjects if inputs[s.case_id]["claim_is_quality"]]
     bought = bought_by_category(many) if many else {}
     orders = order_lines(promoted) if promoted else {}
     punitive = punitive_claims(quality) if quality else {}
+    claims = refund_only_claims(refund_only) if refund_only else {}
     for s in subjects:
         mine = inputs[s.case_id]
         mine.update(orders.get(s.case_id, {}))
         mine.update(punitive.get(s.case_id, {}))
+        if s.case_id in claims:
+            mine.update(refund_only_not_counted(claims[s.case_id], policy_for(s)))
         if s.case_id not in bought:
             continue
         policy, lines = policy_for(s), bought[s.case_id]

@@ -134,12 +134,21 @@ def _rs05(i, t):
 
 
 def _rs08(i, t):
-    count, orders = i["refund_only_90d"], i["orders_90d"]
+    # Not counted: a not-received claim (nothing was kept: RS-09's, with its misdelivery
+    # safeguard) and a quality claim on goods the shop declares perishable (refund-only by
+    # nature). Read only from RS-08's minimum (inputs.extend); absent from snapshots taken
+    # before, which replay as they were scored.
+    not_received = i.get("refund_only_not_received_90d", 0)
+    perishable = i.get("refund_only_perishable_90d", 0)
+    count, orders = i["refund_only_90d"] - not_received - perishable, i["orders_90d"]
     ratio = _ratio(count, orders)
     # Weigh the merchant's quality refund rate: a bad merchant explains many 仅退款.
     excused = i["merchant_quality_rate"] >= t["merchant_quality_rate"]
     if count >= t["count"] and ratio >= t["ratio"] and not excused:
-        return Finding({"refund_only": count, "orders": orders, "ratio": _shown(ratio, 3)})
+        detail = {"refund_only": count, "orders": orders, "ratio": _shown(ratio, 3)}
+        if not_received or perishable:
+            detail["not_counted"] = not_received + perishable
+        return Finding(detail)
     return None
 
 

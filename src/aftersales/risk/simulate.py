@@ -18,6 +18,7 @@ Everything runs in one transaction that is rolled back at the end unless `keep` 
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -718,6 +719,81 @@ def _rate(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f} %" if whole else "    –  "
 
 
+SEGMENTS = ("account_age", "city_tier", "category", "shared_address")
+# How segment parity is read (docs/risk.md, "How segment parity is read"): decided before the
+# figures it judges. A cell of a few dozen requests at a 1 % rate holds 0–3 false positives,
+# and the ratio of two such counts is noise.
+PARITY_RATIO = 2.0
+PARITY_MIN = 100  # honest requests a cell needs to be judged
+PARITY_PRIOR = 100  # requests' worth of the overall rate each cell is smoothed with
+
+
+def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of part ÷ whole (95 % by default): sound at 0 and at small
+    counts, where the normal approximation is not."""
+    if not whole:
+        return 0.0, 1.0
+    p = part / whole
+    centre = p + z * z / (2 * whole)
+    spread = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole))
+    scale = 1 + z * z / whole
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def smoothed(part: int, whole: int, overall: float, prior: int = PARITY_PRIOR) -> float:
+    """The rate with `prior` requests' worth of the overall rate added (a Beta prior centred on
+    it): a cell with 0 of 150 is not "0 %" but a little below the overall rate."""
+    return (part + prior * overall) / (whole + prior)
+
+
+@dataclass(frozen=True)
+class Parity:
+    judged: dict[str, float]  # cell: smoothed rate, cells with enough requests
+    too_few: list[str]
+    ratio: float | None  # highest ÷ lowest smoothed rate of the judged cells
+    beyond_noise: list[tuple[str, str]]  # (higher, lower): intervals more than the ratio apart
+
+    @property
+    def verdict(self) -> str:
+        if self.ratio is None:
+            return "cannot be judged (fewer than two cells large enough)"
+        if self.ratio <= PARITY_RATIO:
+            return "met"
+        if self.beyond_noise:
+            return "NOT met, beyond noise"
+        return "not met on the smoothed rates, within noise"
+
+
+def parity(cells: dict[str, tuple[int, int]], overall: float) -> Parity:
+    judged = {k: smoothed(f, n, overall) for k, (f, n) in cells.items() if n >= PARITY_MIN}
+    too_few = [k for k, (_, n) in cells.items() if n < PARITY_MIN]
+    ratio = None
+    if len(judged) >= 2:
+        low, high = min(judged.values()), max(judged.values())
+        ratio = high / low if low else (1.0 if not high else math.inf)  # none flagged: equal
+    bounds = {k: wilson(*cells[k]) for k in judged}
+    apart = [(hi, lo) for hi in bounds for lo in bounds
+             if hi != lo and bounds[hi][0] > PARITY_RATIO * bounds[lo][1]]  # fmt: skip
+    return Parity(judged, too_few, ratio, apart)
+
+
+def parity_lines(name: str, cells: dict[str, tuple[int, int]], overall: float) -> list[str]:
+    def cell(k: str, f: int, n: int) -> str:
+        lo, hi = wilson(f, n)
+        return (f"{k} {_rate(f, n).strip()} ({f}/{n}) [{100 * lo:.1f}–{100 * hi:.1f}]"
+                f" ~{100 * smoothed(f, n, overall):.2f} %")  # fmt: skip
+
+    judged = parity(cells, overall)
+    ratio = "–" if judged.ratio is None else f"{judged.ratio:.2f}"
+    verdict = f"    parity: highest ÷ lowest smoothed {ratio}: {judged.verdict}"
+    if judged.too_few:
+        verdict += f"; too few to judge: {', '.join(judged.too_few)}"
+    if judged.beyond_noise:
+        verdict += "; beyond noise: " + ", ".join(f"{a} > {PARITY_RATIO:g}× {b}"
+                                                  for a, b in judged.beyond_noise)  # fmt: skip
+    return [f"  by {name:15} " + ", ".join(cell(k, f, n) for k, (f, n) in cells.items()), verdict]
+
+
 def render(report: Report, capacity: float) -> list[str]:
     rows = report.rows
     out = [
@@ -763,13 +839,26 @@ def render(report: Report, capacity: float) -> list[str]:
         f"False positives (honest requests flagged): {fp} of {len(honest)} = "
         f"{_rate(fp, len(honest)).strip()}",
     ]
-    for name in ("kind", "account_age", "city_tier", "category", "shared_address"):
-        groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list] = defaultdict(list)
+    for r in honest:
+        groups[r["kind"]].append(r)
+    kinds = {k: (sum(x["flagged"] for x in v), len(v)) for k, v in sorted(groups.items())}
+    shown = ", ".join(f"{k} {_rate(f, n).strip()} ({f}/{n})" for k, (f, n) in kinds.items())
+    out.append(f"  by kind: {shown}")
+    out += [
+        "False positives by segment: rate (flagged/honest requests) [Wilson 95 % interval]",
+        f"~ smoothed toward the overall rate by a prior worth {PARITY_PRIOR} requests. Parity (no",
+        f"cell above {PARITY_RATIO:g}× another) is judged on the smoothed rates of the cells with",
+        f"at least {PARITY_MIN} honest requests; a gap is beyond noise when a cell's interval lies",
+        f"wholly above {PARITY_RATIO:g}× another's.",
+    ]
+    overall = fp / len(honest) if honest else 0.0
+    for name in SEGMENTS:
+        cells: dict[str, tuple[int, int]] = {}
         for r in honest:
-            groups[r["kind"] if name == "kind" else r["segment"][name]].append(r)
-        rates = {k: (sum(x["flagged"] for x in v), len(v)) for k, v in sorted(groups.items())}
-        shown = ", ".join(f"{k} {_rate(f, n).strip()} ({f}/{n})" for k, (f, n) in rates.items())
-        out.append(f"  by {name:15} {shown}")
+            f, n = cells.get(r["segment"][name], (0, 0))
+            cells[r["segment"][name]] = (f + r["flagged"], n + 1)
+        out += parity_lines(name, dict(sorted(cells.items())), overall)
     queue = sorted((r for r in rows if r["review"]), key=lambda r: -r["score"])
     k = max(1, round(capacity * len(rows)))
     top = queue[:k]
