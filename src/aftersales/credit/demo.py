@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -40,8 +41,9 @@ class Goods:
 
 @dataclass(frozen=True)
 class Shop:
-    """A shop of the credit story: its main category, what it sells there, and its conduct
-    in each history month, oldest first (a key of `CONDUCT`)."""
+    """A shop of the credit story: its main category, what it sells there (each history order
+    has one line of each), and its conduct in each history month, oldest first (a key of
+    `CONDUCT`)."""
 
     code: str
     name: str
@@ -74,7 +76,11 @@ DEMO_SHOPS = (
         "m-fresh",
         "鲜果时光生鲜店",
         "fresh",
-        (Goods("GR-SHINE-2KG", "阳光玫瑰葡萄 2kg 礼盒", "128.00", _FRESH),),
+        # Two fresh lines an order: its food lines never outnumber them (its main category).
+        (
+            Goods("GR-SHINE-2KG", "阳光玫瑰葡萄 2kg 礼盒", "128.00", _FRESH),
+            Goods("SA-300G", "冰鲜三文鱼中段 300g", "89.00", _FRESH),
+        ),
         ("steady", "steady", "exemplary"),
     ),
     Shop(
@@ -239,11 +245,11 @@ def _at(month: Month, day: float) -> datetime:
 
 
 def _order_data(shop: Shop, month: Month, n: int) -> tuple[str, dict, datetime]:
-    goods = shop.goods[n % len(shop.goods)]
     index = SHOPS.index(shop)
     buyer = (n * 7 + index * 11) % HISTORY_BUYERS + 1  # spread so no buyer returns much
     placed = _at(month, 7 + n * 0.6)
     signed = placed + timedelta(days=2)
+    paid = sum(Decimal(g.price) for g in shop.goods)
     iso = lambda t: t.isoformat()  # noqa: E731
     external_id = f"{HISTORY_PREFIX}{month.label}-{shop.code.removeprefix('m-')}-{n:02d}"
     data = {
@@ -264,7 +270,7 @@ def _order_data(shop: Shop, month: Month, n: int) -> tuple[str, dict, datetime]:
         "freight_insurance": False,
         "lines": [
             {
-                "line_id": "1",
+                "line_id": str(i),
                 "sku": goods.sku,
                 "title": goods.title,
                 "category": shop.category,
@@ -275,15 +281,14 @@ def _order_data(shop: Shop, month: Month, n: int) -> tuple[str, dict, datetime]:
                 "confirmed_exclusions": [],
                 "gifts": [],
             }
+            for i, goods in enumerate(shop.goods, start=1)
         ],
-        "payments": [
-            {"method": "alipay", "amount": goods.price, "paid_at": iso(placed)},
-        ],
+        "payments": [{"method": "alipay", "amount": f"{paid:.2f}", "paid_at": iso(placed)}],
         "shipments": [
             {
                 "carrier": "sf",
                 "tracking_no": f"SF71{month.first:%y%m}{index:02d}{n:04d}",
-                "line_ids": ["1"],
+                "line_ids": [str(i) for i in range(1, len(shop.goods) + 1)],
                 "shipped_at": iso(placed + timedelta(hours=8)),
                 "signed_at": iso(signed),
                 "installed_at": None,

@@ -148,6 +148,7 @@ def merchant_credit(request: HttpRequest, actor: Actor) -> HttpResponse:
     shown = [m for m in rows if m.metric != "finish_hours"]  # hours do not share the % axis
     context = {
         "latest": chosen,
+        "month_label": _month_label(chosen) if chosen else "",
         "category": wording.label(dict(Category.choices), chosen.category) if chosen else "",
         "months": [
             {"value": f"{r.month:%Y-%m}", "label": _month_label(r), "chosen": r == chosen}
