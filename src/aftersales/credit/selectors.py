@@ -345,9 +345,8 @@ def merchant_credit(
     months, the month to show (`chosen`), its restrictions and appeals. Another tenant's credit
     does not exist (404), nor does a month it has no rating for.
 
-    `chosen`: the month asked for; else the last complete month — a month rated before it
-    ended has its figures to date only (`MerchantRating.partial`), and the month running now
-    has barely begun — else the latest there is."""
+    `chosen`: the month asked for; else the last complete month (a month rated before it
+    ended holds its figures to date only: `MerchantRating.partial`); else the latest rated."""
     from aftersales.accounts.permissions import require_merchant_access
     from aftersales.core.errors import NotFound
     from aftersales.credit.models import (
