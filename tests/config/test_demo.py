@@ -23,11 +23,12 @@ def test_demo_creates_merchants_staff_for_every_role_orders_and_cases(capsys):
         == 5
     )
     assert {u.role for u in User.objects.all()} == set(Role.values)
-    # The orders asked for, the three of the demo refunds (cases/refunds_demo.py) and the two
-    # the risk desk flags (risk/demo.py).
+    # The orders asked for, the three of the demo refunds (cases/refunds_demo.py), the two
+    # the risk desk flags (risk/demo.py) and the credit history's (credit/demo.py).
     assert (
         Order.objects.exclude(external_id__startswith="DEMO-RF-")
         .exclude(external_id__startswith="DEMO-RISK-")
+        .exclude(external_id__startswith="DEMO-CR-")
         .count()
         == 150
     )

@@ -3,7 +3,7 @@ credit beside the category mean and only its own; the desk decides credit appeal
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,3 +85,59 @@ def test_a_buyer_cannot_open_the_desk_credit_page():
     buyer = factories.buyer()
     r = _client(factories.user(Role.BUYER, buyer=buyer)).get("/desk/credit/")
     assert r.status_code == 403
+
+
+def _rated_october_and_november_to_date():
+    """A shop rated for October after it ended, and for November on its 3rd (to date)."""
+    import time_machine
+
+    shop = factories.merchant()
+    for at in (AT, AT + timedelta(days=31)):
+        o = history.order(shop, factories.buyer(), at=at)
+        history.event(history.case(o, at=at), "appeal", role="buyer", at=at)
+    with time_machine.travel(AT + timedelta(days=24), tick=False):  # 3 November
+        compute_month(month=Month.parse("2026-10"))
+        compute_month(month=Month.parse("2026-11"))
+    return _client(factories.user(Role.MERCHANT_STAFF, merchant=shop))
+
+
+def test_the_merchant_page_shows_the_last_complete_month_by_default():
+    page = _rated_october_and_november_to_date().get("/merchant/credit/").content.decode()
+    assert '<span class="muted" id="rating-month">2026-10</span>' in page
+    assert 'id="partial-month"' not in page
+    assert '<option value="2026-11">2026-11 (to date)</option>' in page
+
+
+def test_a_month_rated_before_it_ended_is_marked_as_its_figures_to_date():
+    c = _rated_october_and_november_to_date()
+    page = c.get("/merchant/credit/?month=2026-11").content.decode()
+    assert '<span class="muted" id="rating-month">2026-11 (to date)</span>' in page
+    assert 'id="partial-month"' in page and "the grade may still change" in page
+
+
+def test_a_month_the_shop_has_no_rating_for_is_no_page():
+    c = _rated_october_and_november_to_date()
+    assert c.get("/merchant/credit/?month=2026-05").status_code == 404
+    assert c.get("/merchant/credit/?month=last").status_code == 404
+
+
+@pytest.mark.parametrize(("language", "name"), [("en", "Apparel"), ("zh-hans", "服饰")])
+def test_the_category_is_shown_by_its_name(language, name):
+    shop = factories.merchant()
+    history.event(history.case(history.order(shop, factories.buyer(), at=AT), at=AT), "appeal")
+    compute_month(month=Month.parse("2026-10"))
+    c = _client(factories.user(Role.MERCHANT_STAFF, merchant=shop), language=language)
+    c.cookies["django_language"] = language
+    page = c.get("/merchant/credit/").content.decode()
+    assert f'<dd id="rating-category">{name}</dd>' in page
+    caption = page.split("<caption>")[1].split("</caption>")[0]
+    assert name in caption and "apparel" not in caption
+
+
+def test_the_late_response_metric_says_the_rest_day_rule():
+    shop = factories.merchant()
+    history.case(history.order(shop, factories.buyer(), at=AT), at=AT)
+    compute_month(month=Month.parse("2026-10"))
+    c = _client(factories.user(Role.MERCHANT_STAFF, merchant=shop), language="zh-hans")
+    c.cookies["django_language"] = "zh-hans"
+    assert "遇法定节假日每天顺延一天" in c.get("/merchant/credit/").content.decode()

@@ -294,3 +294,19 @@ def test_a_document_published_before_categories_existed_still_reads():
     assert rules.merchant_rules("fresh") == rules_from(
         DEFAULT_DOCUMENT, version="x"
     ).merchant_rules("apparel")
+
+
+def test_the_worker_rates_again_a_month_rated_before_it_ended():
+    import time_machine
+
+    from aftersales.credit.rating import compute_previous_month_once
+
+    shop = _shop_with_appeals(1)
+    with time_machine.travel(AT + timedelta(days=5), tick=False):  # 15 Oct: the month to date
+        compute_month(month=OCT)
+    assert MerchantRating.objects.get(merchant=shop).partial
+    now = datetime(2026, 11, 2, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(now, tick=False):
+        assert compute_previous_month_once(now=now).merchants == 1
+        assert not MerchantRating.objects.get(merchant=shop).partial
+        assert compute_previous_month_once(now=now) is None

@@ -207,6 +207,7 @@ def _merchant_credit(actor, merchant: Merchant) -> dict:
         "ratings": [
             {
                 "month": r.month,
+                "partial": r.partial,
                 "category": r.category,
                 "score": r.score,
                 "grade": r.grade,

@@ -167,6 +167,13 @@ class MerchantRating(models.Model):
     def __str__(self) -> str:
         return f"{self.grade} for merchant {self.merchant_id} in {self.month:%Y-%m}"
 
+    @property
+    def partial(self) -> bool:
+        """Rated before its month ended: the figures are the month to date."""
+        from aftersales.credit.metrics import Month
+
+        return self.computed_at < Month(self.month).end
+
 
 class RestrictionKind(models.TextChoices):
     LARGER_DEPOSIT = "larger_deposit", "larger deposit"

@@ -237,9 +237,11 @@ def _restrict(
 
 def compute_previous_month_once(*, now=None) -> MonthResult | None:
     """The worker's monthly run: rate last month once it has ended (idempotent: a month
-    already rated under the current rules is left alone)."""
+    already rated after it ended is left alone; one rated while it ran — the month to date —
+    is rated again, whole)."""
     month = Month.of(now or clock.now()).previous()
-    if MerchantRating.objects.filter(month=month.first).exists():
+    rated = MerchantRating.objects.filter(month=month.first)
+    if rated.exists() and not rated.filter(computed_at__lt=month.end).exists():
         return None
     return compute_month(month=month)
 

@@ -152,6 +152,7 @@ class MetricOut(Schema):
 
 class RatingOut(Schema):
     month: date
+    partial: bool  # rated before the month ended: its figures to date
     category: str
     score: int
     grade: str

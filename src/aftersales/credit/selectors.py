@@ -4,7 +4,7 @@ fast lane, case opening) use: a stable signature, an explainable answer, never a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -338,10 +338,17 @@ def activity_report(actor, buyer_id: int, *, limit: int = 500) -> dict[str, obje
     }
 
 
-def merchant_credit(actor, merchant_id: int, *, months: int = 6) -> dict[str, object]:
+def merchant_credit(
+    actor, merchant_id: int, *, months: int = 12, month: date | None = None
+) -> dict[str, object]:
     """A merchant's ratings and metrics (with the category mean) for the last `months` rated
-    months, its restrictions and appeals. Another tenant's credit does not exist (404)."""
+    months, the month to show (`chosen`), its restrictions and appeals. Another tenant's credit
+    does not exist (404), nor does a month it has no rating for.
+
+    `chosen`: the month asked for; else the last complete month (a month rated before it
+    ended holds its figures to date only: `MerchantRating.partial`); else the latest rated."""
     from aftersales.accounts.permissions import require_merchant_access
+    from aftersales.core.errors import NotFound
     from aftersales.credit.models import (
         CreditAppeal,
         MerchantMetric,
@@ -353,6 +360,12 @@ def merchant_credit(actor, merchant_id: int, *, months: int = 6) -> dict[str, ob
     ratings = list(
         MerchantRating.objects.filter(merchant_id=merchant_id).order_by("-month")[:months]
     )
+    if month is not None:
+        chosen = next((r for r in ratings if r.month == month), None)
+        if chosen is None:
+            raise NotFound("No rating for that month.")
+    else:
+        chosen = next((r for r in ratings if not r.partial), ratings[0] if ratings else None)
     month_list = [r.month for r in ratings]
     metrics = list(
         MerchantMetric.objects.filter(merchant_id=merchant_id, month__in=month_list).order_by(
@@ -361,6 +374,7 @@ def merchant_credit(actor, merchant_id: int, *, months: int = 6) -> dict[str, ob
     )
     return {
         "ratings": ratings,
+        "chosen": chosen,
         "metrics": metrics,
         "restrictions": list(MerchantRestriction.objects.filter(merchant_id=merchant_id)[:50]),
         "appeals": list(

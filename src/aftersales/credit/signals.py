@@ -224,7 +224,13 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("RS-19", "fake_tracking", fake_tracking, "any unscanned at 72 h or reused", "E, A"),
     Signal("RS-20", "invalid_rejections", invalid_rejections, ">10 % overturned, ≥20", "E, A"),
     Signal("RS-21", "dispute_rates", dispute_rates, "介入率 or 纠纷退款率 >2× category mean", "A"),
-    Signal("RS-22", "late_responses", late_responses, ">10 % not handled in 48 h, ≥10", "E"),
+    Signal(
+        "RS-22",
+        "late_responses",
+        late_responses,
+        ">10 % not handled in 48 h + rest days, ≥10",
+        "E",
+    ),
 )
 
 

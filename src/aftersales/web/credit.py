@@ -5,7 +5,7 @@ appeals and flag reviews. Views parse, call one service or selector, render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts.actors import Actor
 from aftersales.core.errors import DomainError
 from aftersales.credit import selectors, services
+from aftersales.orders.models import Category
 from aftersales.web import portal, wording
 from aftersales.web.portal import for_party
 
@@ -49,7 +50,9 @@ METRICS = {
     "quality_refund_rate": gettext_lazy("Quality refund rate (品质退款率)"),
     "intervention_rate": gettext_lazy("Platform intervention rate (平台介入率)"),
     "invalid_rejection_rate": gettext_lazy("Rejections overturned"),
-    "late_response_rate": gettext_lazy("Requests not handled in 48 h"),
+    "late_response_rate": gettext_lazy(
+        "Requests not handled in 48 h (a day more per statutory rest day)"
+    ),
 }
 STATES = {
     "pending": gettext_lazy("waiting for a person"),
@@ -117,15 +120,40 @@ def buyer_appeal(request: HttpRequest, actor: Actor, penalty_id: int) -> HttpRes
     return redirect("buyer:credit")
 
 
+def _month_asked(request: HttpRequest):
+    """`?month=YYYY-MM`, or None; a month that cannot be is no page (404)."""
+    from aftersales.credit.metrics import Month
+
+    text = request.GET.get("month", "")
+    if not text:
+        return None
+    try:
+        return Month.parse(text).first
+    except DomainError:
+        raise Http404 from None
+
+
+def _month_label(rating) -> str:
+    label = f"{rating.month:%Y-%m}"
+    return _("%(month)s (to date)") % {"month": label} if rating.partial else label
+
+
 @for_party("merchant")
 def merchant_credit(request: HttpRequest, actor: Actor) -> HttpResponse:
-    credit = selectors.merchant_credit(actor, actor.merchant_id)
+    credit = selectors.merchant_credit(actor, actor.merchant_id, month=_month_asked(request))
     ratings = credit["ratings"]
-    latest = ratings[0] if ratings else None
-    rows = [m for m in credit["metrics"] if latest and m.month == latest.month]
+    chosen = credit["chosen"]
+    rows = [m for m in credit["metrics"] if chosen and m.month == chosen.month]
     pending = {a.restriction_id for a in credit["appeals"] if a.state == "pending"}
+    shown = [m for m in rows if m.metric != "finish_hours"]  # hours do not share the % axis
     context = {
-        "latest": latest,
+        "latest": chosen,
+        "month_label": _month_label(chosen) if chosen else "",
+        "category": wording.label(dict(Category.choices), chosen.category) if chosen else "",
+        "months": [
+            {"value": f"{r.month:%Y-%m}", "label": _month_label(r), "chosen": r == chosen}
+            for r in ratings
+        ],
         "rows": [
             {
                 "label": wording.label(METRICS, m.metric),
@@ -148,16 +176,14 @@ def merchant_credit(request: HttpRequest, actor: Actor) -> HttpResponse:
             {"a": a, "state": wording.label(STATES, a.state), "due": wording.when(a.due_at)}
             for a in credit["appeals"]
         ],
-        "signals": latest.snapshot.get("signals", []) if latest else [],
+        "signals": chosen.snapshot.get("signals", []) if chosen else [],
         "chart": {
-            "metrics": [
-                str(wording.label(METRICS, m.metric)) for m in rows if m.metric != "finish_hours"
-            ],
-            "mine": [float(m.value or 0) * 100 for m in rows if m.metric != "finish_hours"],
-            "mean": [float(m.category_mean or 0) * 100 for m in rows if m.metric != "finish_hours"],
+            "metrics": [str(wording.label(METRICS, m.metric)) for m in shown],
+            "mine": [float(m.value or 0) * 100 for m in shown],
+            "mean": [float(m.category_mean or 0) * 100 for m in shown],
             "mine_name": _("Your shop"),
             "mean_name": _("Category mean"),
-            "months": [f"{r.month:%Y-%m}" for r in reversed(ratings)],
+            "months": [_month_label(r) for r in reversed(ratings)],
             "scores": [r.score for r in reversed(ratings)],
             "score_name": _("Score"),
         },

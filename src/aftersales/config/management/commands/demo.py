@@ -231,6 +231,7 @@ class Command(BaseCommand):
         rng = random.Random(SEED)
         merchants = {m.code: self._merchant(m) for m in MERCHANTS}
         logins = self._staff(merchants)
+        logins += self._peer_admins()  # the credit story's peers: a category mean of several
         people = [self._buyer(i, fake) for i in range(1, buyers + 1)]
         logins += self._buyer_logins(people[:2])
         created = updated = 0
@@ -261,7 +262,8 @@ class Command(BaseCommand):
         self.stdout.write(notify_demo.register_endpoint())
 
     @transaction.atomic
-    def _merchant(self, demo: DemoMerchant) -> Merchant:
+    def _merchant(self, demo) -> Merchant:
+        """`demo`: a DemoMerchant, or a peer shop of the credit story (code and name)."""
         merchant, _ = Merchant.objects.update_or_create(
             code=demo.code, defaults={"name": demo.name}
         )
@@ -278,6 +280,17 @@ class Command(BaseCommand):
         for username, role, display in PLATFORM_STAFF:
             self._user(username, role, display=display)
             logins.append((username, role.label, display))
+        return logins
+
+    def _peer_admins(self) -> list[tuple[str, str, str]]:
+        from aftersales.credit import demo as credit_demo
+
+        logins = []
+        for peer in credit_demo.PEERS:
+            merchant = self._merchant(peer)
+            username = peer.code.removeprefix("m-").replace("-", "_") + "_admin"
+            self._user(username, Role.MERCHANT_ADMIN, merchant=merchant, display=merchant.name)
+            logins.append((username, Role.MERCHANT_ADMIN.label, merchant.name))
         return logins
 
     def _user(
