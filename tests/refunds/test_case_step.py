@@ -121,6 +121,15 @@ def test_the_maker_of_a_refund_is_the_person_who_took_the_step(provider):
     assert (refund.maker_user_id, refund.maker_label) == (maker.pk, actor_for_user(maker).label)
 
 
+def test_a_refund_step_acted_at_a_past_moment_is_granted_at_that_moment(clock, provider):
+    case = case_in("return_received", "return_refund")
+    earlier = T0 - timedelta(days=40)
+
+    services.act(case=case, actor=actor_of(case, "merchant"), action="refund", at=earlier)
+
+    assert Refund.objects.get(case=case).requested_at == earlier
+
+
 def test_a_refund_the_deadline_worker_grants_is_made_by_the_system(clock, provider):
     case = awaiting_review()
     clock.move_to(NOW)

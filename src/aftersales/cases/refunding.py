@@ -38,7 +38,11 @@ def grant_for(steps: list[tuple[Case, ActionBody, CaseEvent]]) -> None:
     ]
     # The order lines `open_case` holds locked, with what the ledger has refunded on them.
     held = {pk: found for case in cases for pk, found in getattr(case, "held_lines", {}).items()}
-    refunds = grant_refunds(requests, held=held or None)
+    # Granted at the step's time (one time per apply; a step acted `at=` a past moment, as the
+    # demo's history does, is granted then, so a month's figures count it in its month).
+    times = {event.at for _case, _body, event in steps}
+    at = times.pop() if len(times) == 1 else None
+    refunds = grant_refunds(requests, at=at, held=held or None)
     by_case: dict[int, list] = {}
     for refund in refunds:
         by_case.setdefault(refund.case_id, []).append(refund)
