@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from aftersales.accounts.actors import SYSTEM_ACTOR
@@ -82,6 +83,18 @@ def test_a_grade_past_the_line_brings_its_restrictions_with_notice():
     assert "manual_rejection_review" in kinds
     told = OutboxMessage.objects.filter(topic="credit.merchant_restricted", merchant_id=bad.pk)
     assert told.count() == len(kinds)
+
+
+def test_a_month_rated_before_it_ended_places_no_restriction_until_it_has_ended():
+    bad = _shop_with_appeals(6)
+    with time_machine.travel(AT + timedelta(days=5), tick=False):  # 15 Oct: the month to date
+        compute_month(month=OCT)
+    assert MerchantRating.objects.get(merchant=bad).grade == "C"
+    assert not MerchantRestriction.objects.filter(merchant=bad).exists()
+
+    with time_machine.travel(datetime(2026, 11, 2, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        compute_month(month=OCT)
+    assert MerchantRestriction.objects.filter(merchant=bad).exists()
 
 
 def test_recomputing_a_month_replaces_its_figures_and_places_nothing_twice():
@@ -297,8 +310,6 @@ def test_a_document_published_before_categories_existed_still_reads():
 
 
 def test_the_worker_rates_again_a_month_rated_before_it_ended():
-    import time_machine
-
     from aftersales.credit.rating import compute_previous_month_once
 
     shop = _shop_with_appeals(1)

@@ -60,7 +60,9 @@ def judge(
 
 @transaction.atomic
 def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
-    """Compute, rate and restrict every merchant with activity in `month`."""
+    """Compute, rate and restrict every merchant with activity in `month`. A month rated before
+    it ends (its figures to date) is rated only: a restriction is placed or lifted on a whole
+    month, never on part of one (the worker rates it again once it has ended)."""
     require(actor, "credit.compute")
     rules = current_rules()
     figures = compute_figures(month)
@@ -143,8 +145,9 @@ def compute_month(*, month: Month, actor: Actor = SYSTEM_ACTOR) -> MonthResult:
                 "computed_at": now,
             },
         )
-        r, lft = _restrict(mid, month, grade, reasons, rules, actor, notices, now)
-        restricted, lifted = restricted + r, lifted + lft
+        if now >= month.end:
+            r, lft = _restrict(mid, month, grade, reasons, rules, actor, notices, now)
+            restricted, lifted = restricted + r, lifted + lft
     publish_many(notices)
     first = MerchantRating.objects.filter(month=month.first).order_by("id").first()
     if first is not None:  # a month with no activity changed nothing to audit
