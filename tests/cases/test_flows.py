@@ -514,10 +514,10 @@ def walk_delivery_scans() -> list[Opened]:
 
 
 def fast_lane_refund(c: Opened) -> Case:
-    """The fast lane's refund at the first scan (risk/hooks.py marks the case for the divert)."""
+    """The fast lane's refund at the first scan: the system's refund under the fast lane's rule,
+    which the flow's divert leads on to the return's inspection (risk/hooks.py)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=c.id)
-        case.refund_lane = FAST_LANE_RULE
         case = services.act(
             case=case, actor=SYSTEM_ACTOR, action="refund", rule=FAST_LANE_RULE, locked=True
         )

@@ -113,22 +113,24 @@ GUARDS: dict[str, Callable[[Case], bool]] = {
     "repeated_repair_failures": _repeated_repair_failures,
 }
 
-# The checks a flow's `Divert` names: each answers the rule that diverts the step, or "". The
-# contexts above cases register theirs from AppConfig.ready() (credit: a merchant whose
+# The checks a flow's `Divert` names: each is given the case and the step's own rule (what the
+# caller acts under, e.g. the fast lane's) and answers the rule that diverts the step, or "".
+# The contexts above cases register theirs from AppConfig.ready() (credit: a merchant whose
 # rejections the platform reviews first); with none registered, nothing is diverted. Cheap by
 # contract: no statement per call.
-DIVERTS: dict[str, list[Callable[[Case], str]]] = {
+DivertCheck = Callable[[Case, str], str]
+DIVERTS: dict[str, list[DivertCheck]] = {
     "platform_checks_rejections": [],
     "refund_before_return": [],  # risk: the fast lane's refund at the first scan
 }
 
 
-def divert_check(name: str) -> Callable[[Callable[[Case], str]], Callable[[Case], str]]:
+def divert_check(name: str) -> Callable[[DivertCheck], DivertCheck]:
     """Register a check of the flows' divert `name`."""
     if name not in DIVERTS:
         raise ValueError(f"unknown divert {name!r}; one of {sorted(DIVERTS)}")
 
-    def register(check: Callable[[Case], str]) -> Callable[[Case], str]:
+    def register(check: DivertCheck) -> DivertCheck:
         DIVERTS[name].append(check)
         return check
 
@@ -164,15 +166,16 @@ def _checked_follow_up(case: Case, flow: Flow, state: str) -> tuple[str, str] | 
     return None
 
 
-def _diverted(case: Case, transition: T, target: str) -> tuple[str, str]:
-    """(the state the step leads to, the rule that diverted it there or "")."""
+def _diverted(case: Case, transition: T, target: str, rule: str) -> tuple[str, str]:
+    """(the state the step leads to, the rule that diverted it there or ""); `rule`: the step's
+    own."""
     for divert in transition.diverts:
         if divert.into != target:
             continue
         for check in DIVERTS[divert.check]:
-            rule = check(case)
-            if rule:
-                return divert.to, rule
+            diverted_by = check(case, rule)
+            if diverted_by:
+                return divert.to, diverted_by
     return target, ""
 
 
@@ -422,7 +425,7 @@ def _plan_step(
         flow.resume,
         case.facts.get("rejected_from", "requested"),
     )
-    target, diverted_by = _diverted(case, transition, target)
+    target, diverted_by = _diverted(case, transition, target, rule)
     STEP_EFFECTS.get(action, _no_effect)(case, body)
     _move(
         plan,

@@ -98,7 +98,7 @@ def shorter_review(case, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return shortened(spec, factor)
 
 
-def rejection_reviewed(case) -> str:
+def rejection_reviewed(case, rule: str) -> str:
     """The platform looks at the rejection first while the merchant is so restricted."""
     if RestrictionKind.MANUAL_REJECTION_REVIEW in in_force(case.merchant_id):
         return REJECTION_REVIEW_RULE

@@ -225,29 +225,26 @@ def fast_lane(candidates: list[Case]) -> list[Case]:
                 continue
             if not trust[case.buyer_id].allowed:
                 continue
-            # The refund leads on to the return's inspection (the flow's divert, below).
-            case.refund_lane = FAST_LANE_RULE
-            try:
-                refunded.append(
-                    cases.act(
-                        case=case,
-                        actor=SYSTEM_ACTOR,
-                        action="refund",
-                        body=cases.ActionBody(note="极速退款 fast lane"),
-                        rule=FAST_LANE_RULE,
-                        locked=True,
-                    )
+            # Under the fast lane's rule the refund leads on to the return's inspection (the
+            # flow's divert, below).
+            refunded.append(
+                cases.act(
+                    case=case,
+                    actor=SYSTEM_ACTOR,
+                    action="refund",
+                    body=cases.ActionBody(note="极速退款 fast lane"),
+                    rule=FAST_LANE_RULE,
+                    locked=True,
                 )
-            finally:
-                del case.refund_lane
+            )
     return refunded
 
 
 @cases.divert_check("refund_before_return")
-def _refunded_by_the_fast_lane(case: Case) -> str:
+def _refunded_by_the_fast_lane(case: Case, rule: str) -> str:
     """The fast lane's refund, and only it, is made before the goods are inspected: the case
     waits for them in `refunded_return_*` (the merchant silent past TB-04 still ends it)."""
-    return getattr(case, "refund_lane", "")
+    return rule if rule == FAST_LANE_RULE else ""
 
 
 def _lane_open(assessment: Assessment | None) -> bool:
