@@ -147,7 +147,7 @@ def merchant_credit(request: HttpRequest, actor: Actor) -> HttpResponse:
     pending = {a.restriction_id for a in credit["appeals"] if a.state == "pending"}
     shown = [m for m in rows if m.metric != "finish_hours"]  # hours do not share the % axis
     context = {
-        "latest": chosen,
+        "chosen": chosen,
         "month_label": _month_label(chosen) if chosen else "",
         "category": wording.label(dict(Category.choices), chosen.category) if chosen else "",
         "months": [
