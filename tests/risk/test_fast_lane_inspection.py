@@ -17,6 +17,8 @@ from aftersales.accounts.models import Buyer, Role
 from aftersales.cases import selectors, timers
 from aftersales.cases.models import Case, CaseEvent, Deadline
 from aftersales.core import clock
+from aftersales.guarantee.ledger import balances
+from aftersales.guarantee.models import Movement
 from aftersales.refunds.models import Refund
 from aftersales.returns.models import Inspection
 from aftersales.risk import services
@@ -164,7 +166,7 @@ def test_a_ruling_for_the_buyer_keeps_the_refund_and_the_fast_lane():
     assert trusted(s, buyer)
 
 
-def test_a_partial_inspection_after_the_fast_lane_leaves_the_refund_as_granted_until_ruled():
+def test_a_partial_inspection_after_the_fast_lane_leaves_the_refund_as_granted():
     s = rb.shop_with_address()
     c, _number = fast_laned_at_first_scan(s, trusted_buyer(s))
     c.act("merchant", "confirm_receipt")
@@ -173,7 +175,8 @@ def test_a_partial_inspection_after_the_fast_lane_leaves_the_refund_as_granted_u
     assert (case.state, case.refund_amount) == ("recovery_review", 60)
     assert case.facts["merchant_claim"]["kept"] == "40.00"
     c.act("platform", "rule", ruling="partial", amount="40.00", reason="扣除吊牌损失")
-    assert (c.case["state"], c.case["refund_amount"]) == ("refunded", "40.00")
+    # The money went back already: the ruling names what the buyer keeps, not a new refund.
+    assert (c.case["state"], c.case["refund_amount"]) == ("refunded", "60.00")
 
 
 def test_the_merchant_silent_after_delivery_completes_the_case_as_passed():
@@ -232,3 +235,61 @@ def test_the_merchant_case_page_offers_the_inspection_after_a_fast_lane_refund()
     html = merchant_client(s).get(f"/merchant/cases/{c.id}/").content.decode()
     assert set(re.findall(r'id="action-([a-z_]+)"', html)) == {"inspect"}
     assert "Refunded, return received" in html
+
+
+# --- The platform carries the fast lane's trust: the merchant is paid back (risk/recovery.py) --
+
+
+def paid_back(c: b.Opened) -> list[tuple[str, str]]:
+    return [
+        (m.kind, f"{m.amount:.2f}")
+        for m in Movement.objects.filter(source="case", source_id=c.id).order_by("pk")
+    ]
+
+
+def test_a_claim_upheld_after_the_fast_lane_pays_the_merchant_the_whole_refund():
+    s = rb.shop_with_address()
+    c, _number = fast_laned_at_first_scan(s, trusted_buyer(s))
+    inspected_as_worn(c)
+    c.act("platform", "rule", ruling="for_merchant", reason="验货照片显示商品已穿着")
+    assert paid_back(c) == [("restitution", "60.00")]
+    books = balances(s.merchant.pk)
+    assert (books["settlement"], books["platform_loss"]) == (60, 60)
+
+
+def test_a_partial_ruling_after_the_fast_lane_pays_the_merchant_what_the_buyer_does_not_keep():
+    s = rb.shop_with_address()
+    c, _number = fast_laned_at_first_scan(s, trusted_buyer(s))
+    c.act("merchant", "confirm_receipt")
+    c.act("merchant", "inspect", result="partial", amount="40.00", note="吊牌已剪")
+    c.act("platform", "rule", ruling="partial", amount="40.00", reason="扣除吊牌损失")
+    assert paid_back(c) == [("restitution", "20.00")]
+    recovery = Case.objects.get(pk=c.id).facts["recovery"]
+    assert (recovery["refunded"], recovery["owed_by_buyer"]) == ("60.00", "20.00")
+
+
+def test_a_ruling_for_the_buyer_after_the_fast_lane_moves_no_money():
+    s = rb.shop_with_address()
+    c, _number = fast_laned_at_first_scan(s, trusted_buyer(s))
+    inspected_as_worn(c)
+    c.act("platform", "rule", ruling="for_buyer", reason="照片不足以证明穿着")
+    assert paid_back(c) == []
+    assert "recovery" not in Case.objects.get(pk=c.id).facts
+
+
+def test_a_refund_never_followed_by_the_goods_and_ruled_for_the_merchant_is_paid_back():
+    s = rb.shop_with_address()
+    c = opened_return(s, trusted_buyer(s), unit_price="39.00")
+    c.act("merchant", "approve")
+    fire(c.id, "recover")  # TB-03's days with no parcel
+    c.act("platform", "rule", ruling="for_merchant", reason="买家收到退款后未寄回商品")
+    assert paid_back(c) == [("restitution", "39.00")]
+
+
+def test_a_ruling_on_an_appeal_with_no_refund_made_pays_the_merchant_nothing():
+    s = rb.shop_with_address()
+    c = opened_return(s, None)
+    c.act("merchant", "reject", reason="商品已使用")
+    c.act("buyer", "appeal", reason="商品未使用")
+    c.act("platform", "rule", ruling="for_merchant", reason="照片显示已使用")
+    assert paid_back(c) == []

@@ -629,7 +629,10 @@ def _on_rule(case: Case, body: ActionBody) -> None:
         "reason": body.reason,
         "amount": f"{body.amount:.2f}" if body.amount else None,
     }
-    if body.ruling == "partial":
+    # A partial ruling names the amount refunded — except after a refund already made (the fast
+    # lane's, `recovery_review`): there it is what the buyer keeps of the money sent, which
+    # stays as the ledger paid it (risk/recovery.py pays the merchant the rest).
+    if body.ruling == "partial" and case.state != "recovery_review":
         case.refund_amount = body.amount
 
 

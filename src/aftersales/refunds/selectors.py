@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 
 from aftersales.accounts.actors import Actor
 from aftersales.accounts.permissions import require
 from aftersales.core.errors import NotFound
-from aftersales.refunds.models import Refund
+from aftersales.refunds.models import COUNTING, Refund
 
 
 def refunds_visible_to(actor: Actor) -> QuerySet[Refund]:
@@ -33,3 +35,12 @@ def refund_for(actor: Actor, refund_id: int) -> Refund:
 
 def refunds_of_case(actor: Actor, case_id: int) -> QuerySet[Refund]:
     return refunds_visible_to(actor).filter(case_id=case_id)
+
+
+def refunded_on_case(case_id: int) -> Decimal:
+    """What the case has granted the buyer back for its goods (every refund but a failed one,
+    compensation apart): the money a later ruling weighs against."""
+    total = Refund.objects.filter(case_id=case_id, purpose="refund", state__in=COUNTING).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or Decimal("0.00")

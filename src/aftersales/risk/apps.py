@@ -8,5 +8,6 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         # The scoring hooks on case opening, the steps that bring new facts and carrier scans
-        # register on import (hooks.py), as cases' own after-step effects do.
-        from aftersales.risk import hooks  # noqa: F401
+        # register on import (hooks.py; recovery.py pays the merchant back after an upheld claim on
+        # a fast-lane refund), as cases' own after-step effects do.
+        from aftersales.risk import hooks, recovery  # noqa: F401
