@@ -141,3 +141,18 @@ def test_the_late_response_metric_says_the_rest_day_rule():
     c = _client(factories.user(Role.MERCHANT_STAFF, merchant=shop), language="zh-hans")
     c.cookies["django_language"] = "zh-hans"
     assert "遇法定节假日每天顺延一天" in c.get("/merchant/credit/").content.decode()
+
+
+def test_a_month_older_than_those_listed_is_still_shown_when_asked_for():
+    from aftersales.accounts.actors import actor_for_user
+    from aftersales.credit import selectors
+
+    _rated_october_and_november_to_date()
+    staff = factories.User.objects.filter(role=Role.MERCHANT_STAFF).get()
+    actor = actor_for_user(staff)
+    credit = selectors.merchant_credit(
+        actor, actor.merchant_id, months=1, month=Month.parse("2026-10").first
+    )
+    assert [r.month for r in credit["ratings"]] == [Month.parse("2026-11").first]
+    assert credit["chosen"].month == Month.parse("2026-10").first
+    assert {m.month for m in credit["metrics"]} >= {Month.parse("2026-10").first}

@@ -361,12 +361,15 @@ def merchant_credit(
         MerchantRating.objects.filter(merchant_id=merchant_id).order_by("-month")[:months]
     )
     if month is not None:
-        chosen = next((r for r in ratings if r.month == month), None)
+        # A month older than the ones listed is still the merchant's to read.
+        chosen = next((r for r in ratings if r.month == month), None) or (
+            MerchantRating.objects.filter(merchant_id=merchant_id, month=month).first()
+        )
         if chosen is None:
             raise NotFound("No rating for that month.")
     else:
         chosen = next((r for r in ratings if not r.partial), ratings[0] if ratings else None)
-    month_list = [r.month for r in ratings]
+    month_list = [r.month for r in ratings] + ([chosen.month] if chosen not in ratings else [])
     metrics = list(
         MerchantMetric.objects.filter(merchant_id=merchant_id, month__in=month_list).order_by(
             "month", "metric"
