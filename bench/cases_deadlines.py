@@ -13,8 +13,8 @@ rate is N / the wall time from "go" to the last one done. Then one batch is prof
 cProfile in this process, with its SQL statements counted.
 
 Run: `.venv/bin/python bench/cases_deadlines.py` (`--deadlines 5000 --merchants 8 --batch 500
---type refund_only|return_refund|mix`). It makes and drops its own database,
-aftersales_bench_deadlines."""
+--type refund_only|return_refund|mix --db-name aftersales_bench_deadlines`). It makes and drops
+its own database, `--db-name` (it must contain "deadlines", so two scripts never share one)."""
 
 from __future__ import annotations
 
@@ -169,7 +169,14 @@ def main() -> int:
         "approve; mix: a third each of the refund chain, close (TB-03) and reminders",
     )
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--db-name",
+        default=DB_NAME,
+        help="the PostgreSQL database it makes and drops (aftersales_bench…deadlines…)",
+    )
     args = parser.parse_args()
+    if "deadlines" not in args.db_name:
+        parser.error("--db-name must contain 'deadlines'")
     global TYPE
     TYPE = args.type
 
@@ -183,7 +190,7 @@ def main() -> int:
         # Each half on a database of its own, migrated and seeded alike: the second half on the
         # first's database would also pay for its 10,000 fired deadlines (dead rows, grown
         # indexes), 15-25 % more PostgreSQL CPU whichever half goes second.
-        with fresh_database("postgres", name=DB_NAME) as db:
+        with fresh_database("postgres", name=args.db_name) as db:
             env = server_env(
                 db, baseline=False, DJANGO_SETTINGS_MODULE="aftersales.config.settings"
             )
@@ -199,7 +206,7 @@ def main() -> int:
             ids = seed(args.deadlines, args.merchants)
             connection.close()  # no idle session of ours beside the workers
             wait_for_quiet(threshold=0.3, timeout=20)
-            run = run_workers(env, workers, args.batch, DB_NAME)
+            run = run_workers(env, workers, args.batch, args.db_name)
             fired = sum(r["fired"] for r in run["reports"])
             left = Deadline.objects.filter(pk__in=ids, fired_at__isnull=True).count()
             if fired != args.deadlines or left:

@@ -141,3 +141,22 @@ def test_an_overrunning_open_case_is_breached_before_anyone_closes_it(monday):
     monday.move_to(at(2026, 3, 24, 10, 0))  # 11 working days on, nobody has acted
     sla = _sla(opened)
     assert sla["status"] == "breached" and sla["breached"] == []  # due passed, not yet recorded
+
+
+def test_the_time_a_case_stood_paused_extends_the_resolution_target_of_its_later_steps(monday):
+    # One case object through three steps, as a deadline batch plans them: the resolution due
+    # time the first step counted must not be reused once the pause has moved it.
+    from aftersales.cases import sla as case_sla
+    from aftersales.cases.flows import AUTO, BUYER, MERCHANT, flow_for
+
+    flow = flow_for("return_refund")
+    case = Case(type="return_refund", state="requested", facts={}, opened_at=MONDAY)
+    case_sla.record_step(case, flow, "requested", "approved", party=MERCHANT, timer=None, at=MONDAY)
+    resumed = at(2026, 3, 30, 10, 0)  # three weeks waiting for the buyer to ship
+    case_sla.record_step(
+        case, flow, "approved", "return_shipped", party=BUYER, timer=None, at=resumed
+    )
+    case_sla.record_step(
+        case, flow, "return_shipped", "return_received", party=AUTO, timer=None, at=resumed
+    )
+    assert case.facts["sla"]["breaches"] == []

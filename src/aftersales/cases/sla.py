@@ -13,14 +13,30 @@ from typing import Any
 
 from aftersales.cases.flows import AUTO, BUYER, Flow, flow_for
 from aftersales.core import clock
-from aftersales.core.calendar import CalendarUnknown
+from aftersales.core.calendar import CalendarUnknown, business_calendar
 from aftersales.policy import sla as targets
 from aftersales.policy.sla import FIRST, NEXT, RESOLUTION
 
 
 def waits_on_buyer(flow: Flow, state: str) -> bool:
     """Only the buyer (or the clock acting for them) can move the case on: the return to ship,
-    the replacement to confirm, a rejection to appeal. Derived from the flow, not listed."""
+    the replacement to confirm, a rejection to appeal. Derived from the flow, not listed;
+    answered once per flow and state (a step asks it up to three times, a batch 1,000 steps)."""
+    known = _WAITING.get(id(flow))
+    if known is None or known[0] is not flow:
+        known = _WAITING[id(flow)] = (flow, {})
+    found = known[1].get(state)
+    if found is None:
+        found = known[1][state] = _waits_on_buyer(flow, state)
+    return found
+
+
+# id(flow) → (the flow, kept alive so its id is not reused; state → answer). Flows are data
+# that never change once declared.
+_WAITING: dict[int, tuple[Flow, dict[str, bool]]] = {}
+
+
+def _waits_on_buyer(flow: Flow, state: str) -> bool:
     if state in flow.terminal:
         return False
     parties = [t.by for t in flow.transitions_from(state)]
@@ -32,8 +48,19 @@ def waits_on_buyer(flow: Flow, state: str) -> bool:
 
 
 def _iso(value: datetime) -> str:
-    """Stored in UTC: the same moment is the same text, whichever zone the step was given."""
-    return value.astimezone(UTC).isoformat()
+    """Stored in UTC: the same moment is the same text, whichever zone the step was given. A
+    batch gives every step the same `at`: the last one converted is kept (by identity, with
+    the object itself so that its id is not reused; one tuple, read and replaced whole, so
+    threads cannot mix two)."""
+    last = _LAST_ISO[0]
+    if last is not None and last[0] is value:
+        return last[1]
+    text = value.astimezone(UTC).isoformat()
+    _LAST_ISO[0] = (value, text)
+    return text
+
+
+_LAST_ISO: list[tuple[datetime, str] | None] = [None]
 
 
 def _at(value: str | None) -> datetime | None:
@@ -53,9 +80,20 @@ def _review_due(case) -> tuple[datetime, str] | None:
 
 def _resolution_due(case, clocks: dict) -> datetime | None:
     policy = targets.policy_for(case.type)
-    return targets.due(
-        case.opened_at, policy.resolution, extra_seconds=int(clocks.get("paused_seconds", 0))
-    )
+    paused = int(clocks.get("paused_seconds", 0))
+    calendar = business_calendar()
+    # The same case, target, pause and calendar: the same due time. A chain's steps (approve,
+    # then the refund it starts) ask it once each on the one case object: counted once.
+    known = getattr(case, "_resolution_due", None)
+    if (
+        known is not None
+        and known[0] is calendar
+        and known[1] == (case.opened_at, policy.resolution, paused)
+    ):
+        return known[2]
+    due = targets.due(case.opened_at, policy.resolution, extra_seconds=paused)
+    case._resolution_due = (calendar, (case.opened_at, policy.resolution, paused), due)
+    return due
 
 
 def _breach(clocks: dict, target: str, due_at: datetime, at: datetime) -> None:
@@ -81,18 +119,18 @@ def record_step(
     elif timer is not None and from_state != "requested" and not waits_on_buyer(flow, from_state):
         _breach(clocks, NEXT, timer.due_at, at)  # the merchant's turn passed unanswered
     paused_since = _at(clocks.get("paused_since"))
-    if paused_since is None and RESOLUTION not in {b["kind"] for b in clocks["breaches"]}:
+    if paused_since is None and all(b["kind"] != RESOLUTION for b in clocks["breaches"]):
         # The resolution clock ran until now: passing its due time is a breach, recorded before
         # a pause (or the end) would hide it.
-        case.facts = {**case.facts, "sla": clocks}
         resolution_due = _safe(lambda: _resolution_due(case, clocks))
         if resolution_due is not None and at > resolution_due:
             _breach(clocks, RESOLUTION, resolution_due, at)
-    if paused_since is not None and not waits_on_buyer(flow, target):
+    waits = waits_on_buyer(flow, target)
+    if paused_since is not None and not waits:
         stood = targets.business_seconds(paused_since, at)
         clocks["paused_seconds"] = int(clocks.get("paused_seconds", 0)) + max(stood, 0)
         clocks["paused_since"] = None
-    elif paused_since is None and waits_on_buyer(flow, target):
+    elif paused_since is None and waits:
         clocks["paused_since"] = _iso(at)
     clocks["turn_since"] = _iso(at)
     case.facts = {**case.facts, "sla": clocks}
