@@ -132,3 +132,13 @@ def test_a_buyers_counterfeit_claims_at_other_shops_are_read_with_their_likeness
     inputs = latest(again.id).snapshot["inputs"]
     assert (inputs["punitive_claims_90d"], inputs["punitive_shops_90d"]) == (3, 3)
     assert inputs["punitive_text_similarity"] >= 0.9
+
+
+def test_a_quality_claims_own_amount_is_left_out_of_its_value_ratio():
+    inputs = latest(b.open_case(reason="quality_issue").id).snapshot["inputs"]
+    assert inputs["claim_counted_in_value_ratio"] is False
+
+
+def test_a_no_reason_returns_own_amount_counts_in_its_value_ratio():
+    inputs = latest(b.open_case(reason="no_reason").id).snapshot["inputs"]
+    assert inputs["claim_counted_in_value_ratio"] is True

@@ -30,6 +30,7 @@ histories = st.fixed_dictionaries(
         "returns_180d": counts,
         "lines_180d": counts,
         "expected_returns_180d": st.one_of(st.none(), st.floats(min_value=0, max_value=20)),
+        "claim_counted_in_value_ratio": st.booleans(),
         "cluster_accounts": st.integers(min_value=1, max_value=9),
         "cluster_returns_7d": counts,
         "window_position": st.one_of(st.none(), st.floats(min_value=0, max_value=1)),

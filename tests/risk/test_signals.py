@@ -69,6 +69,29 @@ def test_one_big_defect_below_two_thousand_does_not():
     assert "RS-02" not in fired(honest(bought_180d=1500.0, refunded_180d=0.0, claim_amount=1400.0))
 
 
+def test_one_big_defect_above_two_thousand_is_judged_on_the_history_before_it():
+    # A ¥2,500 phone claimed faulty, nothing refunded before: the claim alone is no value ratio.
+    defect = honest(bought_180d=3000.0, refunded_180d=0.0, claim_amount=2500.0,
+                    reason="quality_issue", claim_is_quality=True,
+                    claim_counted_in_value_ratio=False)  # fmt: skip
+    assert "RS-02" not in fired(defect)
+
+
+def test_a_second_big_defect_on_top_of_most_of_the_money_back_fires():
+    again = honest(bought_180d=5000.0, refunded_180d=3100.0, claim_amount=1500.0,
+                   reason="quality_issue", claim_is_quality=True,
+                   claim_counted_in_value_ratio=False)  # fmt: skip
+    result = score(again, BUILTIN, trigger=OPEN)
+    assert "RS-02" in result.codes
+    assert next(r for r in result.reasons if r.code == "RS-02").detail["claim_not_counted"] == 1500
+
+
+def test_a_no_reason_return_counts_its_own_amount_in_the_value_ratio():
+    change_of_mind = honest(bought_180d=3000.0, refunded_180d=0.0, claim_amount=2500.0,
+                            claim_counted_in_value_ratio=True)  # fmt: skip
+    assert "RS-02" in fired(change_of_mind)
+
+
 # RS-03: cluster velocity — look-alike: a family's returns in one week, one account.
 def test_five_returns_in_a_week_across_linked_accounts_fires():
     assert "RS-03" in fired(honest(cluster_accounts=3, cluster_returns_7d=6))

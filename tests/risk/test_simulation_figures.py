@@ -77,3 +77,14 @@ def test_a_gap_on_a_handful_of_false_positives_is_within_noise():
 
 def test_segments_with_no_false_positive_at_all_are_at_parity():
     assert parity({"1": (0, 300), "2": (0, 400)}, 0.0).verdict == "met"
+
+
+def test_each_cells_false_positives_are_shown_with_the_reasons_that_flagged_them():
+    food = {**SEGMENT, "category": "food"}
+    rows = [{**row("h1", True, kind="honest"), "codes": ["RS-09"], "segment": food},
+            {**row("h2", True, kind="honest"), "codes": ["RS-01", "RS-02"]},
+            {**row("h3", True, kind="honest"), "codes": ["RS-01", "RS-02"]},
+            row("h4", False, kind="honest")]  # fmt: skip
+    lines = render(Report(len(rows), len(rows), Counter(), rows), 0.02)
+    by_category = lines[lines.index(next(ln for ln in lines if "by category" in ln)) + 2]
+    assert by_category == "    flagged for: apparel RS-01+RS-02 2; food RS-09 1"

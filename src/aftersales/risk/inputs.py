@@ -305,6 +305,8 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
             "inr_despite_pod_90d": int(inr90),
             "claim_is_inr_despite_pod": s.reason == "not_received" and s.signed,
             "claim_is_quality": s.reason in FAULT_REASONS,
+            # RS-02's "one big defect": a quality claim's own amount is not in its value ratio.
+            "claim_counted_in_value_ratio": s.reason not in FAULT_REASONS,
             "worn_180d": int(worn),
             "freight_claims_180d": int(claims),
             "returns_180d": int(returns),

@@ -102,11 +102,18 @@ def _rs01(i, t):
 
 
 def _rs02(i, t):
-    refunded, bought = i["refunded_180d"] + i["claim_amount"], i["bought_180d"]
+    # "One big defect" (the catalogue's FP risk for RS-02): a quality claim is judged on the
+    # history before it, so a single expensive defect never makes the ratio; a second one does.
+    # Absent from snapshots taken before, which counted the claim and replay as they were scored.
+    claim = i["claim_amount"] if i.get("claim_counted_in_value_ratio", True) else 0
+    refunded, bought = i["refunded_180d"] + claim, i["bought_180d"]
     ratio = _ratio(refunded, bought)
     if ratio >= t["ratio"] and refunded >= t["min_amount"]:
-        return Finding({"refunded": round(refunded, 2), "bought": round(bought, 2),
-                        "ratio": _shown(ratio, 3)})  # fmt: skip
+        detail = {"refunded": round(refunded, 2), "bought": round(bought, 2),
+                  "ratio": _shown(ratio, 3)}  # fmt: skip
+        if not claim and i["claim_amount"]:
+            detail["claim_not_counted"] = round(i["claim_amount"], 2)
+        return Finding(detail)
     return None
 
 

@@ -804,6 +804,19 @@ def parity_lines(name: str, cells: dict[str, tuple[int, int]], overall: float) -
     return [f"  by {name:15} " + ", ".join(cell(k, f, n) for k, (f, n) in cells.items()), verdict]
 
 
+def causes_line(honest: list[dict[str, Any]], segment: str) -> str:
+    """What flagged each cell's honest requests: the reasons of each, joined (RS-01+RS-02)."""
+    causes: dict[str, Counter] = defaultdict(Counter)
+    for r in honest:
+        if r["flagged"]:
+            causes[r["segment"][segment]]["+".join(r["codes"]) or "(incomplete)"] += 1
+    shown = "; ".join(
+        f"{cell} " + ", ".join(f"{why} {n}" for why, n in found.most_common())
+        for cell, found in sorted(causes.items())
+    )
+    return f"    flagged for: {shown or 'nothing'}"
+
+
 def render(report: Report, capacity: float) -> list[str]:
     rows = report.rows
     out = [
@@ -869,6 +882,7 @@ def render(report: Report, capacity: float) -> list[str]:
             f, n = cells.get(r["segment"][name], (0, 0))
             cells[r["segment"][name]] = (f + r["flagged"], n + 1)
         out += parity_lines(name, dict(sorted(cells.items())), overall)
+        out.append(causes_line(honest, name))
     queue = sorted((r for r in rows if r["review"]), key=lambda r: -r["score"])
     k = max(1, round(capacity * len(rows)))
     top = queue[:k]
