@@ -23,7 +23,8 @@ from aftersales.core.calendar import CalendarUnknown, business_calendar
 from aftersales.core.errors import Conflict, FieldError, InvalidInput, NotAllowed, PermissionDenied
 from aftersales.core.money import allocate
 from aftersales.notify.outbox import Message, publish_many
-from aftersales.orders.models import Order, OrderLine, Payment
+from aftersales.orders.models import Order
+from aftersales.refunds import granting
 from aftersales.refunds.models import (
     COUNTING,
     FreightInsuranceClaim,
@@ -125,54 +126,25 @@ def grant_refunds(
             lines = {pk: held[pk][0] for pk in line_ids}
         else:
             held = None
-            # Plain rows of what the checks read (a batch locks hundreds: no model instances).
-            lines = {
-                ln.pk: ln
-                for ln in OrderLine.objects.select_for_update()
-                .filter(pk__in_ids=line_ids)
-                .order_by("pk")
-                .values_list("pk", "merchant_id", "sku", "quantity", "paid_amount", named=True)
-            }
+            lines = granting.lock_lines(line_ids)
         payments: dict[int, list] = defaultdict(list)
-        for p in (
-            Payment.objects.select_for_update()
-            .filter(order_id__in_ids=order_ids)
-            .order_by("pk")
-            .values_list("pk", "order_id", "method", "amount", named=True)
-        ):
+        for p in granting.lock_payments(order_ids):
             payments[p.order_id].append(p)
+        # One read of what the ledger counts, after every lock (the lines held: theirs known).
+        by_payment, by_line, shipping_given = granting.counted(
+            order_ids,
+            line_ids if held is None else [],
+            order_ids if any(r.shipping_fee for r in requests) else [],
+        )
         left_on_line = {pk: ln.paid_amount for pk, ln in lines.items()}
-        if held is not None:
-            for pk in line_ids:
-                left_on_line[pk] -= held[pk][1]
-        else:
-            for row in (
-                RefundLine.objects.filter(
-                    order_line_id__in_ids=line_ids, refund__state__in=COUNTING
-                )
-                .values("order_line_id")
-                .annotate(total=Sum("amount"))
-            ):
-                left_on_line[row["order_line_id"]] -= row["total"]
-        left_on_payment = {p.pk: p.amount for ps in payments.values() for p in ps}
-        for row in (
-            Refund.objects.filter(order_id__in_ids=order_ids, state__in=COUNTING, purpose="refund")
-            .values("payment_id")
-            .annotate(total=Sum("amount"))
-        ):
-            left_on_payment[row["payment_id"]] -= row["total"]
-        shipping_left = {pk: o.shipping_fee for pk, o in orders.items()}
-        if any(r.shipping_fee for r in requests):
-            for row in (
-                RefundLine.objects.filter(
-                    kind="shipping_fee",
-                    refund__order_id__in_ids=order_ids,
-                    refund__state__in=COUNTING,
-                )
-                .values("refund__order_id")
-                .annotate(total=Sum("amount"))
-            ):
-                shipping_left[row["refund__order_id"]] -= row["total"]
+        for pk in line_ids:
+            left_on_line[pk] -= held[pk][1] if held is not None else by_line.get(pk, ZERO)
+        left_on_payment = {
+            p.pk: p.amount - by_payment.get(p.pk, ZERO) for ps in payments.values() for p in ps
+        }
+        shipping_left = {
+            pk: o.shipping_fee - shipping_given.get(pk, ZERO) for pk, o in orders.items()
+        }
         drops = prices.recorded_drops(requests, lines, orders, at=at)
 
         refunds: list[Refund] = []
@@ -226,15 +198,20 @@ def grant_refunds(
         by_case: dict[int, Decimal] = defaultdict(Decimal)
         for refund in refunds:
             by_case[refund.case_id] += refund.amount
+        threshold = _threshold()
         for refund in refunds:
-            if by_case[refund.case_id] > _threshold():
+            if by_case[refund.case_id] > threshold:
                 refund.needs_approval = True
                 refund.state = RefundState.AWAITING_APPROVAL
-        _record(refunds, None, actor=SYSTEM_ACTOR, action="grant", at=at, new=True)
-        for refund, rlines in zip(refunds, refund_lines, strict=True):
-            for rl in rlines:
-                rl.refund = refund
-        bulksql.insert_rows(RefundLine, [rl for rlines in refund_lines for rl in rlines])
+        _record(
+            refunds,
+            None,
+            actor=SYSTEM_ACTOR,
+            action="grant",
+            at=at,
+            new=True,
+            lines=(refund_lines, bool(claims)),
+        )
         if claims:
             prices.record_claims(claims, at=at)
         if insurance:
@@ -384,9 +361,11 @@ def _record(
     at: datetime | None = None,
     fields: list[str] | None = None,
     new: bool = False,
+    lines: tuple[list[list[RefundLine]], bool] = ([], False),
 ) -> None:
     """Move each refund to `new_state` (None: the state it is created in, `new=True`, which
-    inserts the rows) and append one RefundEvent each; saves `fields` with the state. Every
+    inserts the rows with their `lines` — each refund's, and whether their ids are needed) and
+    append one RefundEvent each; saves `fields` with the state. Every
     refund state change goes through here (the place to publish refund.requested / succeeded
     / failed)."""
     if not refunds:
@@ -412,13 +391,11 @@ def _record(
                 "payload": {"action": action, **(payload or {})},
             }
         )
-    if new:  # granting is inserting: the rows and their first events together
-        bulksql.insert_rows(Refund, refunds)
-        for refund, event in zip(refunds, events, strict=True):
-            event["refund_id"] = refund.pk
+    if new:  # granting is inserting: the rows, their first events and lines together
+        granting.insert_granted(refunds, events, lines[0], line_ids=lines[1])
     else:
         Refund.objects.bulk_update(refunds, ["state", "event_seq", *(fields or [])])
-    bulksql.insert_values(RefundEvent, events)
+        bulksql.insert_values(RefundEvent, events)
     if new_state in ANNOUNCED:
         _announce(refunds, ANNOUNCED[new_state], at=at, reason=(payload or {}).get("reason", ""))
 
