@@ -369,7 +369,9 @@ def merchant_credit(
             raise NotFound("No rating for that month.")
     else:
         chosen = next((r for r in ratings if not r.partial), ratings[0] if ratings else None)
-    month_list = [r.month for r in ratings] + ([chosen.month] if chosen not in ratings else [])
+    month_list = [r.month for r in ratings]
+    if chosen is not None and chosen not in ratings:
+        month_list.append(chosen.month)
     metrics = list(
         MerchantMetric.objects.filter(merchant_id=merchant_id, month__in=month_list).order_by(
             "month", "metric"
