@@ -87,7 +87,7 @@ def insert_values(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
         return len(rows)
     sql, fields = _insert_sql(model, returning=False)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, default=_JsonValues())])
+        cursor.execute(sql, [json.dumps(rows, default=JsonValues())])
     return len(rows)
 
 
@@ -123,10 +123,10 @@ def _columns(fields) -> str:
 def _as_json(fields, objs) -> str:
     attnames = [f.attname for f in fields]
     rows = [{a: getattr(obj, a) for a in attnames} for obj in objs]
-    return json.dumps(rows, default=_JsonValues())
+    return json.dumps(rows, default=JsonValues())
 
 
-class _JsonValues:
+class JsonValues:
     """`json.dumps`'s `default` for one batch: aware datetimes keep their offset (timestamptz
     reads it), money keeps its two places. A batch repeats the same objects — its one `at` in
     every row's timestamps, the same amounts —, so each object is converted once: keyed by

@@ -18,7 +18,6 @@ same reads with `IN (…)` lists and the rows inserted as before (bulksql)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -163,7 +162,7 @@ def insert_granted(
         for rl in rlines
         if not line_ids
     ]
-    dump = _JsonValues()
+    dump = bulksql.JsonValues()
     with prepared.cursor() as cursor:  # one text whatever the rows: prepared once
         cursor.execute(
             sql,
@@ -239,23 +238,3 @@ def _insert_sql() -> tuple[str, list[str], list[str], list[str]]:
         )
     )
     return _SQL[0]
-
-
-class _JsonValues:
-    """`json.dumps`'s `default`: aware datetimes keep their offset, money its two places; each
-    object converted once (a batch repeats its one `at`)."""
-
-    def __init__(self) -> None:
-        self.done: dict[int, str] = {}
-
-    def __call__(self, value: Any) -> str:
-        text = self.done.get(id(value))
-        if text is None:
-            if isinstance(value, datetime):
-                text = value.isoformat()
-            elif isinstance(value, Decimal):
-                text = str(value)
-            else:
-                raise TypeError(f"{type(value).__name__} is not a column value")
-            self.done[id(value)] = text
-        return text
