@@ -47,9 +47,27 @@ from aftersales.refunds.models import COUNTING
 
 # Called with (case, order_lines=, shipments=, client=) once the case and its lines are written,
 # before an automatic approval, in the opening's transaction; the contexts above cases register
-# here from their AppConfig.ready() (risk scores every case as it opens). Cheap by contract: a
-# hook reads in bulk and writes its own rows, a statement or two, never the case's.
+# here from their AppConfig.ready(). Cheap by contract: a hook reads in bulk and writes its own
+# rows, a statement or two, never the case's.
 OPENED: list[Callable[..., None]] = []
+
+
+@dataclass(frozen=True)
+class WrittenWithCase:
+    """Rows of a context above cases written with the opened case, in the opening's own write
+    (on PostgreSQL a sub-statement of its one `INSERT … WITH`: no round trip of their own), the
+    `case_fields` given the new case's id. `rows(case, order_lines=, shipments=, client=)` is
+    called once the case is decided, before it is written (it has no id yet), in the opening's
+    transaction, and returns instances of `model` with `fields` set (risk: the case's score)."""
+
+    model: type
+    fields: tuple[str, ...]
+    case_fields: tuple[str, ...]
+    rows: Callable[..., list]
+
+
+# Registered like OPENED. The statement's text depends on what is registered, not on the rows.
+WRITTEN_WITH_CASE: list[WrittenWithCase] = []
 
 
 @dataclass(frozen=True)
@@ -215,9 +233,15 @@ def open_case(
                 written.holds_quantity = not release
     else:
         planned = deadlines.build(case, flow, "requested", now=at)
-    _insert(case, [opened, *(plan.events if plan else ())], planned)
+    # After the plan, as OPENED was: what the automatic steps decided does not see these rows.
+    held = list(order_lines.values())
+    with_case = [
+        (kind, kind.rows(case, order_lines=held, shipments=shipments, client=client or {}))
+        for kind in WRITTEN_WITH_CASE
+    ]
+    _insert(case, [opened, *(plan.events if plan else ())], planned, with_case)
     case.scheduled_deadlines = planned
-    for hook in OPENED:  # risk scoring: reads what this function holds, writes its own rows
+    for hook in OPENED:  # reads what this function holds, writes its own rows
         hook(case, order_lines=list(order_lines.values()), shipments=shipments, client=client or {})
     if plan is not None:
         from aftersales.cases.services import CASE_FIELDS, run_after_step
@@ -508,8 +532,26 @@ def _recordset(model, names: tuple[str, ...]) -> tuple[str, str]:
     return ", ".join(f"v.{f.column}" for f in fields), f"v({types})"
 
 
+def _with_case_sql(kind: WrittenWithCase, n: int) -> str:
+    """The sub-statement writing `kind`'s rows, read from one jsonb parameter; names quoted (a
+    column may be a keyword: `trigger`, `at`)."""
+    q = connection.ops.quote_name
+    fields = [f for f, _ in _fields(kind.model, kind.fields)]
+    lead = [q(kind.model._meta.get_field(name).column) for name in kind.case_fields]
+    types = ", ".join(
+        f"{q(f.column)} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
+        for f in fields
+    )
+    columns = ", ".join([*lead, *(q(f.column) for f in fields)])
+    values = ", ".join(["new_case.id"] * len(lead) + [f"v.{q(f.column)}" for f in fields])
+    return (
+        f"r{n} AS (INSERT INTO {q(kind.model._meta.db_table)} ({columns})"  # noqa: S608
+        f" SELECT {values} FROM new_case, jsonb_to_recordset(%s::jsonb) AS v({types}))"
+    )
+
+
 @cache
-def _pg_sql() -> str:
+def _pg_sql(with_case: tuple[WrittenWithCase, ...] = ()) -> str:
     from aftersales.notify.models import OutboxMessage
 
     case_sql = _insert_sql(Case, _CASE_COLUMNS, {}, 1)
@@ -544,6 +586,7 @@ def _pg_sql() -> str:
         f" SELECT new_case.merchant_id, 'case:' || new_case.id, {values}, NULL, 0, ''"
         f" FROM new_case, jsonb_to_recordset(%s::jsonb) AS {recordset})"
     )
+    parts += [_with_case_sql(kind, n) for n, kind in enumerate(with_case)]
     return "WITH " + ", ".join(parts) + " SELECT id FROM new_case"  # noqa: S608
 
 
@@ -564,10 +607,15 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> None:
+def _insert(
+    case: Case,
+    events: list[CaseEvent],
+    planned: list[Deadline],
+    with_case: list[tuple[WrittenWithCase, list]] = (),
+) -> None:
     """Write the case as it stands, its lines, its `events` (the opening's, then any automatic
-    steps'), their outbox messages and the `planned` deadlines; leaves the case as saved (its
-    pk set)."""
+    steps'), their outbox messages, the `planned` deadlines and the rows `with_case`; leaves the
+    case as saved (its pk set) and the rows with its id (not their own: never read back)."""
     from aftersales.cases.announce import message_for
     from aftersales.notify.models import OutboxMessage
     from aftersales.notify.outbox import rows_of
@@ -583,16 +631,18 @@ def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> Non
             # One round trip: every sub-statement of a WITH runs, the children reading the new
             # case's id and merchant from the first.
             cursor.execute(
-                _pg_sql(),
+                _pg_sql(tuple(kind for kind, _ in with_case)),
                 [
                     *case_values,
                     _as_json(CaseLine, _LINE_COLUMNS, case.written_lines),
                     _as_json(CaseEvent, _EVENT_COLUMNS, events),
                     _as_json(Deadline, _DEADLINE_COLUMNS, planned),
                     _as_json(OutboxMessage, _OUTBOX_COLUMNS, outbox),
+                    *(_as_json(kind.model, kind.fields, rows) for kind, rows in with_case),
                 ],
             )
             case.pk = cursor.fetchone()[0]
+        _give_case_id(case, with_case)
     else:
         children = [
             (model, names, fixed, [_prepared(model, names, obj) for obj in objs])
@@ -616,6 +666,15 @@ def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> Non
                     sql = _insert_sql(model, names, fixed, len(rows), parent)
                     lead = [case.pk, case.merchant_id]
                 cursor.execute(sql, [v for row in rows for v in [*lead, *row]])
+            # Their own INSERT each, right after the case's rows, as their hooks' writes were.
+            _give_case_id(case, with_case)
+            for kind, rows in with_case:
+                if rows:
+                    names = (*kind.case_fields, *kind.fields)
+                    cursor.execute(
+                        _plain_insert_sql(kind.model, names, len(rows)),
+                        [v for obj in rows for v in _prepared(kind.model, names, obj)],
+                    )
     case._state.adding = False
     case._state.db = connection.alias
     for obj in [*case.written_lines, *events, *planned]:
@@ -623,3 +682,18 @@ def _insert(case: Case, events: list[CaseEvent], planned: list[Deadline]) -> Non
     if connection.vendor != "postgresql":
         # The outbox messages of the events, in the same transaction.
         announce_many([(case, event) for event in events])
+
+
+def _give_case_id(case: Case, with_case: list[tuple[WrittenWithCase, list]]) -> None:
+    for kind, rows in with_case:
+        names = [kind.model._meta.get_field(name).attname for name in kind.case_fields]
+        for obj in rows:
+            for name in names:
+                setattr(obj, name, case.pk)
+
+
+def _plain_insert_sql(model, names: tuple[str, ...], rows: int) -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f, _ in _fields(model, names))
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * rows)
+    return f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608

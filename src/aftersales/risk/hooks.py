@@ -1,8 +1,9 @@
-"""Where risk meets the case engine: a score for every case as it opens (`cases.opening.OPENED`),
-again when the carrier weighs the return (`logistics.RETURN_SCAN_HOOKS`) and when the merchant
-inspects it (`after_step("inspect")`, serial numbers), and the fast lane at the return's first
-scan — or at approval for a small amount (`fast_lane_at_approval`, the return flow's follow-up).
-Each hook reads in bulk, writes its own rows, and never moves a case against the buyer."""
+"""Where risk meets the case engine: a score for every case as it opens, written with it
+(`cases.opening.WRITTEN_WITH_CASE`), again when the carrier weighs the return
+(`logistics.RETURN_SCAN_HOOKS`) and when the merchant inspects it (`after_step("inspect")`,
+serial numbers), and the fast lane at the return's first scan — or at approval for a small
+amount (`fast_lane_at_approval`, the return flow's follow-up). Each hook reads in bulk, writes
+its own rows (or hands them to the opening's write), and never moves a case against the buyer."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from aftersales.cases.models import Case, CaseLine
 from aftersales.core import clock
 from aftersales.returns.carriers import DELIVERED, IN_TRANSIT, PICKED_UP
 from aftersales.risk import linking, services
-from aftersales.risk.inputs import Subject
+from aftersales.risk.inputs import UNWRITTEN, Opening, Subject
 from aftersales.risk.models import Assessment
 from aftersales.risk.signals import INSPECT, OPEN, RETURN_SCAN
 from aftersales.risk.trust import FAST_LANE_APPROVAL_RULE, FAST_LANE_RULE, fast_lane_trust
@@ -64,9 +65,21 @@ def _claimed_facts(lines: Sequence[CaseLine]) -> dict[str, Any]:
     return {"expected_weight_g": expected, "shipped_serials": serials}
 
 
-def score_opened(case: Case, *, order_lines, shipments, client: dict[str, str]) -> None:
-    """Scored as it opens, from what opening holds (the order's lines and shipments): one read
-    of the buyer's history, one write of the score — and the client's identifiers, if sent."""
+def score_opened(case: Case, *, order_lines, shipments, client: dict[str, str]) -> list:
+    """Scored as it opens, from what opening holds (the order's lines and shipments), before the
+    case is written: the client's identifiers, if sent, then one read of the buyer's history
+    (counting the case as a read after its rows would: `inputs.Opening`); the score is the row
+    the opening writes with the case (`WrittenWithCase`: its id filled in by that statement)."""
+    if client:
+        linking.record(case.buyer_id, client, at=case.opened_at)
+    subject = opening_subject(case, order_lines=order_lines, shipments=shipments)
+    # Read by fast_lane_at_approval later in the transaction (level, needs_review: no id).
+    case.risk = services.scored([subject], trigger=OPEN)[UNWRITTEN]
+    return [case.risk]
+
+
+def opening_subject(case: Case, *, order_lines, shipments) -> Subject:
+    """The subject of a case as it opens, not written yet (`case.written_lines` its lines)."""
     lines = case.written_lines
     main = max(lines, key=lambda ln: ln.refundable_amount)
     claimed = {ln.order_line_id for ln in lines}
@@ -74,10 +87,8 @@ def score_opened(case: Case, *, order_lines, shipments, client: dict[str, str]) 
     mine = [s for s in shipments if not s.line_ids or line_ids & set(s.line_ids)]
     signed = [s.signed_at for s in mine if s.signed_at]
     signed_at = max(signed) if signed and len(signed) == len(mine) else None
-    if client:
-        linking.record(case.buyer_id, client, at=case.opened_at)
-    subject = Subject(
-        case_id=case.pk,
+    return Subject(
+        case_id=UNWRITTEN,
         merchant_id=case.merchant_id,
         buyer_id=case.buyer_id,
         type=case.type,
@@ -90,11 +101,28 @@ def score_opened(case: Case, *, order_lines, shipments, client: dict[str, str]) 
         sizes_of_one_spu=_sizes_of_one_spu(order_lines),
         signed=bool(signed),
         **_claimed_facts(lines),
+        opening=Opening(
+            order_id=case.order_id,
+            shipped=bool(shipments),
+            signed=any(s.signed_at for s in shipments),
+            categories=frozenset(ln.order_line.category for ln in lines),
+            claimed={ln.order_line.line_id: ln.quantity for ln in lines},
+        ),
     )
-    case.risk = services.assess([subject], trigger=OPEN)[case.pk]
 
 
-opening.OPENED.append(score_opened)
+# Every field of the score but its id and the two that name the case (the statement's new id).
+SCORE_CASE_FIELDS = ("subject_id", "case")
+SCORE_FIELDS = tuple(
+    f.name
+    for f in Assessment._meta.concrete_fields
+    if not f.primary_key and f.name not in SCORE_CASE_FIELDS
+)
+opening.WRITTEN_WITH_CASE.append(
+    opening.WrittenWithCase(
+        model=Assessment, fields=SCORE_FIELDS, case_fields=SCORE_CASE_FIELDS, rows=score_opened
+    )
+)
 
 
 def latest_assessments(case_ids: list[int]) -> dict[int, Assessment]:

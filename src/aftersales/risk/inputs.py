@@ -35,6 +35,24 @@ WORN_GRADES = ("fair", "damaged")
 WORN_RESULTS = ("fail", "partial")
 
 
+# The case id of a subject scored before its case is written (`Opening`): no row has id 0, so
+# "this case apart" sets nothing apart and its own evidence is none.
+UNWRITTEN = 0
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A case scored as it opens, before it is written (its score goes in with it, in the
+    opening's one statement): what the reads would have counted of its own rows, from what the
+    opening holds — so the inputs are those of a read after the case's rows."""
+
+    order_id: int
+    shipped: bool  # the order has a shipment (RS-08's refund only on a shipped order)
+    signed: bool  # one of the order's shipments is signed for (RS-09)
+    categories: frozenset[str]  # its lines' categories (RS-01, RS-08's claims)
+    claimed: dict[str, int]  # quantity claimed per order line (`line_id`; RS-14)
+
+
 @dataclass
 class Subject:
     """One case to score, with the facts the caller already holds."""
@@ -55,6 +73,7 @@ class Subject:
     shipped_serials: list[str] = field(default_factory=list)
     returned_serials: list[str] = field(default_factory=list)
     signed: bool = False
+    opening: Opening | None = None  # not written yet: case_id is UNWRITTEN
 
 
 # The accounts linked to the buyer — sharing a device, payment account or address that is not an
@@ -276,6 +295,9 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
     with _cursor_for(subjects) as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    for s in subjects:
+        if s.opening is not None:
+            rows[s.case_id] = _counting_itself(rows[s.case_id], s)
     # RS-08 weighs the merchant's quality rate only where the buyer's refund-only count reaches
     # its minimum; the row's fifth column is that count.
     rates = merchant_quality(
@@ -327,6 +349,21 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
     return out
 
 
+def _counting_itself(row: tuple, s: Subject) -> tuple:
+    """The row of a case not written yet as the read gives it once the case is: the case itself
+    counted where `_row_sql` counts it — among the buyer's returns (in the claim's category, of
+    the cluster's 7 days), refund-only claims on a shipped order, not-received claims on a
+    signed parcel. (Refunds, inspections, freight claims and evidence of it there are none.)"""
+    o, out = s.opening, list(row)
+    returned = s.type in RETURN_TYPES
+    out[0] = int(out[0] or 0) + (returned and s.category in o.categories)  # returns_cat
+    out[4] = int(out[4] or 0) + (s.type == "refund_only" and o.shipped)  # ro90
+    out[6] = int(out[6] or 0) + (s.reason == "not_received" and o.signed)  # inr90
+    out[9] = int(out[9] or 0) + returned  # returns
+    out[11] = int(out[11] or 0) + returned  # cluster_returns: the buyer is one of the members
+    return tuple(out)
+
+
 # --- Inputs read after the row (their own statements, so the row above stays one) ----------
 
 
@@ -359,19 +396,42 @@ def bought_by_category(subjects: list[Subject]) -> dict[int, dict[str, int]]:
 def order_lines(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
     """{case: the order's discount, 包邮 and every line — price, its share of the order
     discount, quantity, claimed by this case, held by the buyer's other returns} (RS-14)."""
-    rows = _per_subject(
-        subjects,
-        "SELECT c.id, o.discount, o.free_shipping, o.shipping_fee, ol.line_id, ol.quantity,"
-        " ol.unit_price, ol.allocated_discount,"
-        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
-        " WHERE cl.case_id = c.id AND cl.order_line_id = ol.id),"
-        " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
-        " JOIN cases_case c2 ON c2.id = cl.case_id WHERE cl.order_line_id = ol.id"
-        f" AND cl.case_id <> c.id AND cl.holds_quantity AND c2.type IN {_RETURNS})"
-        " FROM cases_case c JOIN orders_order o ON o.id = c.order_id"
-        " JOIN orders_orderline ol ON ol.order_id = o.id WHERE c.id = %s",
-        lambda s: [s.case_id],
+    written = [s for s in subjects if s.opening is None]
+    opening = [s for s in subjects if s.opening is not None]
+    rows = (
+        _per_subject(
+            written,
+            "SELECT c.id, o.discount, o.free_shipping, o.shipping_fee, ol.line_id, ol.quantity,"
+            " ol.unit_price, ol.allocated_discount,"
+            " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+            " WHERE cl.case_id = c.id AND cl.order_line_id = ol.id),"
+            " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+            " JOIN cases_case c2 ON c2.id = cl.case_id WHERE cl.order_line_id = ol.id"
+            f" AND cl.case_id <> c.id AND cl.holds_quantity AND c2.type IN {_RETURNS})"
+            " FROM cases_case c JOIN orders_order o ON o.id = c.order_id"
+            " JOIN orders_orderline ol ON ol.order_id = o.id WHERE c.id = %s",
+            lambda s: [s.case_id],
+        )
+        if written
+        else []
     )
+    if opening:
+        # The case not written yet: the order by its key, the case's own claims from the subject.
+        claimed = {s.case_id: s.opening.claimed for s in opening}
+        rows += [
+            (*row[:8], claimed[row[0]].get(row[4], 0), row[9])
+            for row in _per_subject(
+                opening,
+                "SELECT %s, o.discount, o.free_shipping, o.shipping_fee, ol.line_id, ol.quantity,"
+                " ol.unit_price, ol.allocated_discount, 0,"
+                " (SELECT COALESCE(SUM(cl.quantity), 0) FROM cases_caseline cl"
+                " JOIN cases_case c2 ON c2.id = cl.case_id WHERE cl.order_line_id = ol.id"
+                f" AND cl.holds_quantity AND c2.type IN {_RETURNS})"
+                " FROM orders_order o JOIN orders_orderline ol ON ol.order_id = o.id"
+                " WHERE o.id = %s",
+                lambda s: [s.case_id, s.opening.order_id],
+            )
+        ]
     out: dict[int, dict[str, Any]] = {}
     for case_id, discount, free, fee, line_id, qty, price, share, claimed, before in rows:
         order = out.setdefault(
@@ -406,6 +466,9 @@ def refund_only_claims(subjects: list[Subject]) -> dict[int, list[tuple[str, set
     claims: dict[int, dict[int, tuple[str, set[str]]]] = {s.case_id: {} for s in subjects}
     for case_id, claim_id, reason, category in rows:
         claims[case_id].setdefault(claim_id, (reason, set()))[1].add(category)
+    for s in subjects:  # a case not written yet is one of its own claims, as the read counts it
+        if s.opening is not None and s.type == "refund_only" and s.opening.shipped:
+            claims[s.case_id][UNWRITTEN] = (s.reason, set(s.opening.categories))
     return {case_id: list(found.values()) for case_id, found in claims.items()}
 
 

@@ -91,6 +91,15 @@ def policy_for_merchant(merchant_id: int) -> Policy:
 def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment]:
     """Score each subject (a case) now, store the score, its reasons and the snapshot it read,
     in one read and one write for the whole batch. Returns {case_id: assessment}."""
+    found = scored(subjects, trigger=trigger)
+    if found:
+        _insert(list(found.values()))
+    return found
+
+
+def scored(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment]:
+    """The scores `assess` stores, not stored: for a caller that writes them in its own
+    statement (a case as it opens: `hooks.score_opened`)."""
     subjects = list(subjects)
     if not subjects:
         return {}
@@ -102,7 +111,6 @@ def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment
         policy = policies[s.merchant_id]
         result = score(inputs[s.case_id], policy, trigger=trigger)
         rows.append(_row(s, trigger, policy, inputs[s.case_id], result))
-    _insert(rows)
     return {row.subject_id: row for row in rows}
 
 
