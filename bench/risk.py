@@ -5,12 +5,15 @@ one merchant, buyers with a history (orders over half a year, earlier cases, som
 shared device) so the history read has rows to count. Then, in-process (production settings),
 `cases.services.open_case` on fresh orders, alternating with and without the risk hook
 registered (interleaved, so a busy machine slows both alike), each in its own transaction.
-Prints p50/p90 of the whole opening with and without, their difference, the hook's own time
-measured around it, and the history read's own statement (`risk.inputs.gather`): its wall time
-per create, and on PostgreSQL its planning and execution time from `EXPLAIN (ANALYZE)` over the
-statements the run sent (a statement the code prepared is explained as it runs: `EXPLAIN
-EXECUTE` of its prepared statement); the hook's statements by kind (wall ms p50 where they ran);
-and the CPU per open with and without the hook, of this process and of its PostgreSQL backend.
+Prints p50/p90 of the whole opening with and without, their difference (the figure that counts:
+where the score's row is written inside the case's own statement, the hook's own time no longer
+holds its write), the CPU the score adds per open (this process and its PostgreSQL backend), the
+hook's own time measured around it, and the history read's own statement (`risk.inputs.gather`):
+its wall time per create, and on PostgreSQL its planning and execution time from `EXPLAIN
+(ANALYZE)` over the statements the run sent (a statement the code prepared is explained as it
+runs: `EXPLAIN EXECUTE` of its prepared statement); the statements by kind, with and without
+(wall ms p50 where they ran), the case's own write among them. "Without" registers nothing in
+`cases.opening.OPENED` nor in `WRITTEN_WITH_CASE`: no score taken, no row in the case's write.
 On PostgreSQL the tables are `ANALYZE`d after the history is loaded, as autovacuum would have
 done on a live database. `--code PATH` runs another checkout's `src` (A/B against main from the
 same script: `git worktree add --detach ../main-copy main`).
@@ -51,8 +54,10 @@ def _backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# The hook's statements, by what they start with or read.
+# The hook's statements, by what they start with or read; first the case's own write (on
+# PostgreSQL one `INSERT … WITH`, with the score's row inside it where the code writes it there).
 KINDS = (
+    ("the case's INSERT … WITH", "new_case AS ("),
     ("history read", "risk_identifier i1"),
     ("RS-01 categories", "GROUP BY ol.category"),
     ("score INSERT", 'INSERT INTO "risk_assessment"'),
@@ -122,7 +127,11 @@ def _inner(opens: int, buyers: int) -> None:
 
     # The history read is the statement that reads risk_identifier (gather's linked accounts).
     gathered: list[tuple[str, Any]] = []
-    by_kind: dict[str, list[float]] = {name: [] for name, _ in KINDS}
+    # {with risk?: {kind: wall ms}}
+    by_kind: dict[bool, dict[str, list[float]]] = {
+        on: {name: [] for name, _ in KINDS} for on in (True, False)
+    }
+    risk_on = [False]
 
     def watch(execute, sql, params, many, context):
         kind = next((name for name, mark in KINDS if mark in sql), None)
@@ -132,7 +141,7 @@ def _inner(opens: int, buyers: int) -> None:
         try:
             return execute(sql, params, many, context)
         finally:
-            by_kind[kind].append((time.perf_counter() - t0) * 1000)
+            by_kind[risk_on[0]][kind].append((time.perf_counter() - t0) * 1000)
             if kind == "history read":
                 gathered.append((sql, params))
 
@@ -149,24 +158,43 @@ def _inner(opens: int, buyers: int) -> None:
         t0 = time.perf_counter()
         if profiler is not None:
             profiler.enable()
-        original(case, **kwargs)
+        rows = original(case, **kwargs)
         if profiler is not None:
             profiler.disable()
         hook_times.append(time.perf_counter() - t0)
+        return rows
+
+    # Where the code registers the score: in the opening's write (`WRITTEN_WITH_CASE`, the score
+    # taken before the case is written) or after it (`OPENED`, main before session 7). "Without"
+    # empties both lists: no score taken, no row in the case's statement.
+    written_with = getattr(opening, "WRITTEN_WITH_CASE", None)
+    kept = (list(opening.OPENED), list(written_with or []))
+    score_in_write = bool(written_with) and any(k.rows is original for k in written_with)
+    if score_in_write:
+        import dataclasses
+
+        with_hooks = ([], [dataclasses.replace(k, rows=timed) for k in written_with])
+    else:
+        with_hooks = ([timed], [])
+    print(f"  the score is written {'in the case’s statement' if score_in_write else 'after it'}")
 
     with_risk, without = [], []
     cpu = {True: [0.0, 0.0], False: [0.0, 0.0]}  # (process, backend) seconds, with / without
     with connection.execute_wrapper(watch):
         for i, row in enumerate(fresh):
-            on = i % 2 == 0
-            opening.OPENED[:] = [timed] if on else []
+            on = risk_on[0] = i % 2 == 0
+            opening.OPENED[:] = with_hooks[0] if on else []
+            if written_with is not None:
+                written_with[:] = with_hooks[1] if on else []
             c0, b0, t0 = time.process_time(), _backend_cpu(), time.perf_counter()
             with transaction.atomic():
                 open_on(row)
             (with_risk if on else without).append(time.perf_counter() - t0)
             cpu[on][0] += time.process_time() - c0
             cpu[on][1] += _backend_cpu() - b0
-    opening.OPENED[:] = [original]
+    opening.OPENED[:] = kept[0]
+    if written_with is not None:
+        written_with[:] = kept[1]
 
     def ms(values, q):
         return statistics.quantiles(values, n=100)[q - 1] * 1000
@@ -175,17 +203,26 @@ def _inner(opens: int, buyers: int) -> None:
     print(f"  opens: {len(with_risk)} with risk, {len(without)} without (interleaved)")
     print(f"  open_case p50 without risk: {p50_without:7.3f} ms   p90 {ms(without, 90):7.3f} ms")
     print(f"  open_case p50 with risk:    {p50_with:7.3f} ms   p90 {ms(with_risk, 90):7.3f} ms")
-    print(f"  added at p50:               {p50_with - p50_without:7.3f} ms")
-    print(f"  the hook itself p50:        {statistics.median(hook_times) * 1000:7.3f} ms   "
-          f"p90 {ms(hook_times, 90):7.3f} ms")  # fmt: skip
-    for name, values in by_kind.items():
-        if values:
-            print(f"  {name + ' p50:':27} {statistics.median(values):7.3f} ms   "
-                  f"({len(values)} statements)")  # fmt: skip
+    print(f"  ADDED AT P50 (with − without, the whole opening): {p50_with - p50_without:7.3f} ms")
+    print(f"  the hook's own time p50:    {statistics.median(hook_times) * 1000:7.3f} ms   "
+          f"p90 {ms(hook_times, 90):7.3f} ms"
+          + ("   (its reads and Python only: the score's write is in the case's statement)"
+             if score_in_write else "   (its reads, Python and the score's INSERT)"))  # fmt: skip
+    for on, label in ((True, "with risk"), (False, "without")):
+        for name, values in by_kind[on].items():
+            if values:
+                print(f"  {label:9} {name + ' p50:':31} {statistics.median(values):7.3f} ms   "
+                      f"({len(values)} statements)")  # fmt: skip
+    per = {}
     for on, label in ((False, "without risk"), (True, "with risk")):
         n = len(with_risk if on else without)
-        print(f"  CPU per open {label + ':':14} process {cpu[on][0] / n * 1000:6.3f} ms, "
-              f"PostgreSQL backend {cpu[on][1] / n * 1000:6.3f} ms")  # fmt: skip
+        per[on] = (cpu[on][0] / n * 1000, cpu[on][1] / n * 1000)
+        print(f"  CPU per open {label + ':':14} process {per[on][0]:6.3f} ms, "
+              f"PostgreSQL backend {per[on][1]:6.3f} ms")  # fmt: skip
+    print(f"  CPU ADDED PER OPEN: process {per[True][0] - per[False][0]:6.3f} ms, "
+          f"PostgreSQL backend {per[True][1] - per[False][1]:6.3f} ms, together "
+          f"{sum(per[True]) - sum(per[False]):6.3f} ms")  # fmt: skip
+    print("  load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     if profiler is not None:
         import pstats
 
@@ -254,6 +291,7 @@ def main() -> None:
         _inner(args.opens, args.buyers)
         return
     print_machine(1)
+    print("load average at the start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for kind in args.backends.split(","):
         with fresh_database(kind, args.db_name) as db:
             env = server_env(db, baseline=False)

@@ -5,8 +5,9 @@ What it runs, in the caller's transaction: one read of the order with its mercha
 shipments and lines, the lines locked (`FOR UPDATE OF` the lines on PostgreSQL; SQLite's write
 lock is the whole database); one grouped read of what earlier cases hold on those lines, after
 the lock, so two cases racing for the same quantity see each other; then the case, its lines,
-its events, their outbox messages and the deadlines — one statement on PostgreSQL
-(data-modifying CTEs), five on SQLite. An automatic approval is planned by the executor before
+its events, their outbox messages, the deadlines and the rows the contexts above cases write
+with it (`WRITTEN_WITH_CASE`: risk's score) — one statement on PostgreSQL (data-modifying CTEs),
+five and one per such kind on SQLite. An automatic approval is planned by the executor before
 that write (`plan_action`, which writes nothing), so the case is written once, as its automatic
 steps leave it; their effects in other contexts (the refund ledger's grant) follow, through the
 executor's `run_after_step`, on the lines the opening holds locked.
@@ -233,7 +234,8 @@ def open_case(
                 written.holds_quantity = not release
     else:
         planned = deadlines.build(case, flow, "requested", now=at)
-    # After the plan, as OPENED was: what the automatic steps decided does not see these rows.
+    # Taken after the plan, as OPENED's hooks run: the automatic steps are decided without them
+    # (an opening's own approval does not see its score, as before the score moved here).
     held = list(order_lines.values())
     with_case = [
         (kind, kind.rows(case, order_lines=held, shipments=shipments, client=client or {}))
