@@ -8,7 +8,9 @@ the buyer (or the identifier's hash); see `_row_sql`. The merchant-wide quality 
 is a figure of the merchant and the day, not of the case: it is read only when the buyer's
 refund-only count makes RS-08 possible, once per merchant and day, and kept
 (`merchant_quality`). The facts of the case itself (its lines, the window, the carrier weight,
-serial numbers) come from what the caller holds."""
+serial numbers) come from what the caller holds. A case scored as it opens is not written yet (its
+score goes in with it): the read adds the case itself where a read after its rows counts it
+(`Opening`)."""
 
 # ruff: noqa: S608 - only our own constants and %s placeholders are formatted into the SQL
 from __future__ import annotations
