@@ -78,3 +78,26 @@ def test_a_decision_without_a_note_is_refused_inline():
 
 def test_merchants_do_not_see_the_risk_desk():
     assert merchant_client(b.shop()).get("/desk/risk/").status_code == 403
+
+
+def flagged_claim() -> int:
+    """A counterfeit claim in a pro claimant's template, its third shop in 90 days (RS-12)."""
+    from aftersales.disputes import services as disputes
+    from tests.risk.builders import buyer_of, earlier_counterfeit_claims
+
+    s = b.shop()
+    order = b.order(s, quantity=2)
+    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
+    return disputes.open_dispute(
+        actor=buyer_of(order),
+        order=order["external_id"],
+        type="counterfeit",
+        claim="商品为假货，要求假一赔三。订单 9",
+    ).pk
+
+
+def test_the_queue_links_a_flagged_compensation_claim_to_its_dispute_page():
+    dispute_id = flagged_claim()
+    html = analyst().get("/desk/risk/").content.decode()
+    assert f'href="/desk/disputes/{dispute_id}/"' in html
+    assert f"Compensation claim #{dispute_id}" in html and "RS-12" in html

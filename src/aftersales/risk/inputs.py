@@ -37,7 +37,9 @@ WORN_RESULTS = ("fail", "partial")
 
 @dataclass
 class Subject:
-    """One case to score, with the facts the caller already holds."""
+    """One case to score, with the facts the caller already holds — or a dispute or
+    compensation claim (`kind`, `subject_id`; risk/disputes.py), read through the case it is
+    about (`case_id`; 0 for an order's claim without one, an id no case has)."""
 
     case_id: int
     merchant_id: int
@@ -55,6 +57,8 @@ class Subject:
     shipped_serials: list[str] = field(default_factory=list)
     returned_serials: list[str] = field(default_factory=list)
     signed: bool = False
+    kind: str = "case"  # case, dispute, claim (risk_assessment.subject_kind)
+    subject_id: int | None = None  # the dispute's id; None: the case's
 
 
 # The accounts linked to the buyer — sharing a device, payment account or address that is not an
