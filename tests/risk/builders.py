@@ -84,3 +84,18 @@ def earlier_counterfeit_claims(buyer: str, shops: int) -> None:
             policy_version="test",
             refundable=Decimal("120.00"),
         )
+
+
+def pro_claimant_claim():
+    """A counterfeit claim in a pro claimant's template: its third shop in 90 days, on a
+    two-unit order (RS-12: shops, multi-unit, likeness)."""
+    from aftersales.disputes import services
+
+    order = b.order(b.shop(), quantity=2)
+    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
+    return services.open_dispute(
+        actor=buyer_of(order),
+        order=order["external_id"],
+        type="counterfeit",
+        claim="商品为假货，要求假一赔三。订单 9",
+    )

@@ -12,7 +12,7 @@ from aftersales.risk.models import Assessment
 from aftersales.risk.services import replay
 from tests.cases import builders as b
 from tests.disputes.factories import appealed, rejected_return
-from tests.risk.builders import buyer_of, earlier_counterfeit_claims
+from tests.risk.builders import buyer_of, pro_claimant_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -76,44 +76,19 @@ def test_a_counterfeit_claim_is_scored_as_a_compensation_claim():
 
 
 def test_a_pro_claimants_templated_claims_at_several_shops_send_the_claim_to_a_person():
-    s = b.shop()
-    order = b.order(s, quantity=2)
-    buyer = order["buyer"]["external_id"]
-    earlier_counterfeit_claims(buyer, 2)
-    dispute = services.open_dispute(
-        actor=buyer_of(order),
-        order=order["external_id"],
-        type="counterfeit",
-        claim="商品为假货，要求假一赔三。订单 9",
-    )
+    dispute = pro_claimant_claim()
     [score] = scores_of(dispute)
     assert [r["code"] for r in score.reasons] == ["RS-12"] and score.level == "review"
 
 
 def test_a_flagged_claim_goes_on_through_its_own_flow():
-    s = b.shop()
-    order = b.order(s, quantity=2)
-    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
-    dispute = services.open_dispute(
-        actor=buyer_of(order),
-        order=order["external_id"],
-        type="counterfeit",
-        claim="商品为假货，要求假一赔三。订单 9",
-    )
+    dispute = pro_claimant_claim()
     dispute.refresh_from_db()
     assert (dispute.state, dispute.ruling) == ("requested", "")
 
 
 def test_a_disputes_score_replays_to_what_it_was():
-    s = b.shop()
-    order = b.order(s, quantity=2)
-    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
-    dispute = services.open_dispute(
-        actor=buyer_of(order),
-        order=order["external_id"],
-        type="counterfeit",
-        claim="商品为假货，要求假一赔三。订单 9",
-    )
+    dispute = pro_claimant_claim()
     [score] = scores_of(dispute)
     again = replay(score)
     assert (again.score, again.level, again.codes) == (score.score, score.level, ["RS-12"])

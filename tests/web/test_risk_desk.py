@@ -12,7 +12,7 @@ from aftersales.risk import services
 from aftersales.risk.models import Review
 from tests import factories
 from tests.cases import builders as b
-from tests.risk.builders import latest
+from tests.risk.builders import latest, pro_claimant_claim
 from tests.web.pages import client_for, merchant_client
 
 pytestmark = pytest.mark.django_db
@@ -80,24 +80,8 @@ def test_merchants_do_not_see_the_risk_desk():
     assert merchant_client(b.shop()).get("/desk/risk/").status_code == 403
 
 
-def flagged_claim() -> int:
-    """A counterfeit claim in a pro claimant's template, its third shop in 90 days (RS-12)."""
-    from aftersales.disputes import services as disputes
-    from tests.risk.builders import buyer_of, earlier_counterfeit_claims
-
-    s = b.shop()
-    order = b.order(s, quantity=2)
-    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
-    return disputes.open_dispute(
-        actor=buyer_of(order),
-        order=order["external_id"],
-        type="counterfeit",
-        claim="商品为假货，要求假一赔三。订单 9",
-    ).pk
-
-
 def test_the_queue_links_a_flagged_compensation_claim_to_its_dispute_page():
-    dispute_id = flagged_claim()
+    dispute_id = pro_claimant_claim().pk
     html = analyst().get("/desk/risk/").content.decode()
     assert f'href="/desk/disputes/{dispute_id}/"' in html
     assert f"Compensation claim #{dispute_id}" in html and "RS-12" in html
