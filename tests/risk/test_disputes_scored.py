@@ -12,7 +12,7 @@ from aftersales.risk.models import Assessment
 from aftersales.risk.services import replay
 from tests.cases import builders as b
 from tests.disputes.factories import appealed, rejected_return
-from tests.risk.builders import buyer_of, pro_claimant_claim
+from tests.risk.builders import buyer_of, latest, pro_claimant_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,38 @@ def test_a_disputes_score_replays_to_what_it_was():
     [score] = scores_of(dispute)
     again = replay(score)
     assert (again.score, again.level, again.codes) == (score.score, score.level, ["RS-12"])
+
+
+def _not_received_order_claims(s, buyer: str, *, signed: bool, n: int = 2) -> None:
+    for _ in range(n):
+        order = b.order(s, buyer=buyer, signed=signed)
+        services.open_dispute(
+            actor=buyer_of(order), order=order["external_id"], type="not_received", claim="没收到"
+        )
+
+
+def test_not_received_claims_raised_as_order_disputes_count_toward_rs09():
+    first = b.open_case(reason="quality_issue")
+    _not_received_order_claims(first.shop, first.buyer, signed=True)
+    again = b.open_case(
+        first.shop,
+        "refund_only",
+        reason="not_received",
+        order_options={"buyer": first.buyer, "signed": True},
+    )
+    inputs = latest(again.id).snapshot["inputs"]
+    assert inputs["inr_despite_pod_disputes_90d"] == 2
+    assert inputs["inr_despite_pod_90d"] == 3  # the two claims and this case
+
+
+def test_not_received_order_disputes_on_parcels_in_transit_are_not_counted_toward_rs09():
+    first = b.open_case(reason="quality_issue")
+    _not_received_order_claims(first.shop, first.buyer, signed=False)
+    again = b.open_case(
+        first.shop,
+        "refund_only",
+        reason="not_received",
+        order_options={"buyer": first.buyer, "signed": True},
+    )
+    inputs = latest(again.id).snapshot["inputs"]
+    assert (inputs["inr_despite_pod_disputes_90d"], inputs["inr_despite_pod_90d"]) == (0, 1)
