@@ -114,3 +114,22 @@ def test_another_shops_dispute_page_is_404():
     dispute = appealed(rejected_return())
     other = client_for(factories.user(Role.MERCHANT_STAFF, merchant=factories.merchant()))
     assert other.get(f"/merchant/disputes/{dispute.pk}/").status_code == 404
+
+
+def test_the_desks_dispute_page_shows_the_claims_risk_score_with_its_signals():
+    from tests.risk.builders import pro_claimant_claim
+
+    dispute = pro_claimant_claim()
+    page = client_for(factories.user(Role.SPECIALIST)).get(f"/desk/disputes/{dispute.pk}/")
+    html = page.content.decode()
+    assert 'id="risk"' in html and "RS-12" in html
+
+
+def test_the_buyer_never_sees_the_risk_score_of_their_claim():
+    from tests.risk.builders import pro_claimant_claim
+
+    dispute = pro_claimant_claim()
+    page = buyer_client(dispute).get(f"/buyer/disputes/{dispute.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and dispute.claim in html
+    assert 'id="risk"' not in html and "RS-12" not in html

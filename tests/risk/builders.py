@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from aftersales.accounts.actors import Actor
 from aftersales.core import clock
 from aftersales.risk.models import Assessment
 from tests.cases import builders as b
@@ -48,4 +49,53 @@ def trusted_buyer(s: b.Shop, buyer: str | None = None) -> str:
 
 
 def latest(case_id: int) -> Assessment:
-    return Assessment.objects.filter(subject_id=case_id).order_by("-at", "-id").first()
+    return (
+        Assessment.objects.filter(subject_kind="case", subject_id=case_id)
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def buyer_of(order: dict) -> Actor:
+    """The buyer of a posted order, as an actor."""
+    from aftersales.orders.models import Order
+
+    row = Order.objects.get(external_id=order["external_id"])
+    return Actor(kind="user", role="buyer", label="buyer", buyer_id=row.buyer_id)
+
+
+def earlier_counterfeit_claims(buyer: str, shops: int) -> None:
+    """`shops` counterfeit claims of `buyer` at other shops, on two-unit orders, in one template
+    (what RS-12 reads of a pro claimant)."""
+    from aftersales.disputes.models import Dispute
+    from aftersales.orders.models import Order
+
+    for n in range(shops):
+        other = b.shop()
+        data = b.order(other, buyer=buyer, quantity=2)
+        row = Order.objects.get(external_id=data["external_id"])
+        Dispute.objects.create(
+            merchant_id=row.merchant_id,
+            buyer_id=row.buyer_id,
+            order=row,
+            type="counterfeit",
+            opened_by="buyer",
+            claim=f"商品为假货，要求假一赔三。订单 {n}",
+            policy_version="test",
+            refundable=Decimal("120.00"),
+        )
+
+
+def pro_claimant_claim():
+    """A counterfeit claim in a pro claimant's template: its third shop in 90 days, on a
+    two-unit order (RS-12: shops, multi-unit, likeness)."""
+    from aftersales.disputes import services
+
+    order = b.order(b.shop(), quantity=2)
+    earlier_counterfeit_claims(order["buyer"]["external_id"], 2)
+    return services.open_dispute(
+        actor=buyer_of(order),
+        order=order["external_id"],
+        type="counterfeit",
+        claim="商品为假货，要求假一赔三。订单 9",
+    )

@@ -41,7 +41,7 @@ def test_a_stored_score_replays_to_itself():
 def test_the_score_does_not_change_what_the_case_engine_decided():
     c = b.open_case(None, "refund_only", order_options={"shipped": False, "signed": False})
     assert c.case["state"] == "refunded"  # TB-01 approved and refunded at once, as before
-    assert Assessment.objects.filter(subject_id=c.id).count() == 1
+    assert Assessment.objects.filter(subject_kind="case", subject_id=c.id).count() == 1
 
 
 def test_not_received_claims_on_signed_parcels_bring_friction_the_second_time():

@@ -12,7 +12,7 @@ from aftersales.risk import services
 from aftersales.risk.models import Review
 from tests import factories
 from tests.cases import builders as b
-from tests.risk.builders import latest
+from tests.risk.builders import latest, pro_claimant_claim
 from tests.web.pages import client_for, merchant_client
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,10 @@ def test_a_decision_without_a_note_is_refused_inline():
 
 def test_merchants_do_not_see_the_risk_desk():
     assert merchant_client(b.shop()).get("/desk/risk/").status_code == 403
+
+
+def test_the_queue_links_a_flagged_compensation_claim_to_its_dispute_page():
+    dispute_id = pro_claimant_claim().pk
+    html = analyst().get("/desk/risk/").content.decode()
+    assert f'href="/desk/disputes/{dispute_id}/"' in html
+    assert f"Compensation claim #{dispute_id}" in html and "RS-12" in html

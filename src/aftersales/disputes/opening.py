@@ -5,6 +5,7 @@ hooks.py); then accepted or not (DS-04), and the merchant's answer or silence (D
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,6 +34,10 @@ TYPE_OF_REASON = {
     "not_received": "not_received",
 }
 ORDER_CLAIMS = frozenset({"not_received", "counterfeit"})
+# Called with the disputes just opened (their opening events written), in the same transaction:
+# risk scores each (risk/disputes.py registers; disputes never import risk). A hook reads and
+# writes its own rows and never moves a dispute.
+OPENED: list[Callable[[list[Dispute]], None]] = []
 
 
 def _policy_label(order: Order) -> str:
@@ -120,6 +125,8 @@ def opened(
         d.last_event_seq = 1
     Dispute.objects.bulk_update(disputes, ["last_event_seq", "facts"])
     announce.announce(list(zip(disputes, events, strict=True)))
+    for hook in OPENED:
+        hook(disputes)
 
 
 def open_on_merchant_timeout(taken) -> list[Dispute]:

@@ -139,15 +139,20 @@ def latest_assessments(case_ids: list[int]) -> dict[int, Assessment]:
 def rescore(cases_with_facts: list[tuple[Case, dict[str, Any]]], *, trigger: str) -> dict:
     """Score cases again with new facts (carrier weight, serials): the history read fresh, the
     case's own facts carried over from its last score, the new ones on top."""
+    return services.assess(subjects_of(cases_with_facts, at=clock.now()), trigger=trigger)
+
+
+def subjects_of(cases_with_facts: list[tuple[Case, dict[str, Any]]], *, at) -> list[Subject]:
+    """The cases as subjects at `at` (a case's own opening at the latest): its lines read, its
+    facts carried over from its last score, the new ones on top."""
     if not cases_with_facts:
-        return {}
+        return []
     ids = [case.pk for case, _ in cases_with_facts]
     previous = latest_assessments(ids)
     lines: dict[int, list[CaseLine]] = {}
     for ln in CaseLine.objects.filter(case_id__in=ids).select_related("order_line"):
         lines.setdefault(ln.case_id, []).append(ln)
     subjects = []
-    at = clock.now()
     for case, facts in cases_with_facts:
         mine = lines.get(case.pk, [])
         if not mine:
@@ -181,7 +186,7 @@ def rescore(cases_with_facts: list[tuple[Case, dict[str, Any]]], *, trigger: str
                 returned_serials=merged.get("returned_serials") or [],
             )
         )
-    return services.assess(subjects, trigger=trigger)
+    return subjects
 
 
 @cases.after_step("inspect")

@@ -57,7 +57,9 @@ class Opening:
 
 @dataclass
 class Subject:
-    """One case to score, with the facts the caller already holds."""
+    """One case to score, with the facts the caller already holds — or a dispute or
+    compensation claim (`kind`, `subject_id`; risk/disputes.py), read through the case it is
+    about (`case_id`; UNWRITTEN for an order's claim without one, an id no case has)."""
 
     case_id: int
     merchant_id: int
@@ -76,6 +78,8 @@ class Subject:
     returned_serials: list[str] = field(default_factory=list)
     signed: bool = False
     opening: Opening | None = None  # not written yet: case_id is UNWRITTEN
+    kind: str = "case"  # case, dispute, claim (risk_assessment.subject_kind)
+    subject_id: int | None = None  # the dispute's id; None: the case's
 
 
 # The accounts linked to the buyer — sharing a device, payment account or address that is not an
@@ -525,13 +529,29 @@ def punitive_claims(subjects: list[Subject]) -> dict[int, dict[str, Any]]:
     }
 
 
+def not_received_order_claims(subjects: list[Subject]) -> dict[int, int]:
+    """{case: the buyer's not-received claims in 90 d raised as an order's dispute (no case)
+    on an order the carrier shows signed for} — RS-09's count beside its cases."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT %s, COUNT(*) FROM disputes_dispute d WHERE d.buyer_id = %s"
+        " AND d.opened_at >= %s AND d.case_id IS NULL AND d.type = 'not_received'"
+        " AND EXISTS (SELECT 1 FROM orders_shipment s WHERE s.order_id = d.order_id"
+        " AND s.signed_at IS NOT NULL)",
+        lambda s: [s.case_id, s.buyer_id, adapt(s.at - timedelta(days=90))],
+    )
+    return {case_id: int(n) for case_id, n in rows}
+
+
 def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
     """Add to `gather`'s inputs what its row does not read, each only where its signal can fire
     (as the merchant's quality rate): the lines bought per category, weighed by the policy's
     baselines, from RS-01's minimum of returns; the order's lines and promotions where the shop
     has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
-    claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them. An
-    ordinary case costs no statement more."""
+    claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them; on a
+    not-received claim against a signed parcel, the same claims raised as an order's dispute
+    (RS-09). An ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
@@ -554,12 +574,17 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
         >= policy_for(s).thresholds("RS-08", s.category)["count"]
     ]
     quality = [s for s in subjects if inputs[s.case_id]["claim_is_quality"]]
+    not_received = [s for s in subjects if inputs[s.case_id].get("claim_is_inr_despite_pod")]
     bought = bought_by_category(many) if many else {}
     orders = order_lines(promoted) if promoted else {}
     punitive = punitive_claims(quality) if quality else {}
     claims = refund_only_claims(refund_only) if refund_only else {}
+    disputed = not_received_order_claims(not_received) if not_received else {}
     for s in subjects:
         mine = inputs[s.case_id]
+        if s.case_id in disputed:
+            mine["inr_despite_pod_disputes_90d"] = disputed[s.case_id]
+            mine["inr_despite_pod_90d"] += disputed[s.case_id]
         mine.update(orders.get(s.case_id, {}))
         mine.update(punitive.get(s.case_id, {}))
         if s.case_id in claims:

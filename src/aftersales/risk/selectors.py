@@ -87,3 +87,13 @@ def history_of(row: Assessment) -> list[Assessment]:
         .prefetch_related("reviews")
         .order_by("at", "id")
     )
+
+
+def latest_of(actor: Actor, kind: str, subject_id: int) -> Assessment | None:
+    """The newest score of one subject (a dispute's page shows it to the desk), or None."""
+    require(actor, "risk.view")
+    return (
+        Assessment.objects.filter(subject_kind=kind, subject_id=subject_id)
+        .order_by("-at", "-id")
+        .first()
+    )

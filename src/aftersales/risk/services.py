@@ -89,8 +89,9 @@ def policy_for_merchant(merchant_id: int) -> Policy:
 
 
 def assess(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment]:
-    """Score each subject (a case) now, store the score, its reasons and the snapshot it read,
-    in one read and one write for the whole batch. Returns {case_id: assessment}."""
+    """Score each subject (a case, dispute or claim) now, store the score, its reasons and the
+    snapshot it read, in one read and one write for the whole batch (whose subjects name
+    distinct cases: the history is read per case). Returns {subject id: assessment}."""
     found = scored(subjects, trigger=trigger)
     if found:
         _insert(list(found.values()))
@@ -152,9 +153,9 @@ def _insert_fields() -> tuple[tuple[Any, bool], ...]:
 
 def _row(s: Subject, trigger: str, policy: Policy, inputs: dict, result: Result) -> Assessment:
     return Assessment(
-        subject_kind="case",
-        subject_id=s.case_id,
-        case_id=s.case_id,
+        subject_kind=s.kind,
+        subject_id=s.case_id if s.subject_id is None else s.subject_id,
+        case_id=s.case_id or None,
         merchant_id=s.merchant_id,
         buyer_id=s.buyer_id,
         trigger=trigger,

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 # The action ladder, lowest first. There is nothing above review: no deny, no ban.
 LEVELS = ("allow", "warn", "friction", "review")
 
-# When a signal is evaluated: at opening, and at the events that bring new facts.
-OPEN, RETURN_SCAN, INSPECT = "open", "return_scan", "inspect"
-ALL_TRIGGERS = frozenset({OPEN, RETURN_SCAN, INSPECT})
+# When a signal is evaluated: at opening, at the events that bring new facts, and when a
+# dispute or compensation claim opens (risk/disputes.py: the buyer's history as of then).
+OPEN, RETURN_SCAN, INSPECT, DISPUTE = "open", "return_scan", "inspect", "dispute"
+ALL_TRIGGERS = frozenset({OPEN, RETURN_SCAN, INSPECT, DISPUTE})
 
 
 class Missing(Exception):

@@ -12,12 +12,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.actors import Actor
+from aftersales.accounts.permissions import has_permission
 from aftersales.cases.flows import party_of
 from aftersales.core.errors import DomainError
 from aftersales.disputes import selectors, services
 from aftersales.disputes.flows import NOT_ACCEPTED_REASONS, RULINGS, SUSPENSION_GROUNDS
 from aftersales.disputes.serializers import dispute_out
+from aftersales.risk import disputes as risk_disputes
+from aftersales.risk import selectors as risk_selectors
 from aftersales.web import wording
+from aftersales.web.desk_risk import LEVEL_NAMES
 from aftersales.web.portal import FormErrors, for_party, form_errors, parse_amount
 
 PAGE_SIZE = 50
@@ -56,6 +60,21 @@ def mine(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+def _risk_of(actor: Actor, dispute) -> dict | None:
+    """The dispute's risk score for the desk's people who read scores (risk.view): its level and
+    signals, linked to the risk desk's page. Never shown to the parties."""
+    if not has_permission(actor, "risk.view"):
+        return None
+    row = risk_selectors.latest_of(actor, risk_disputes.kind_of(dispute), dispute.pk)
+    if row is None:
+        return None
+    return {
+        "row": row,
+        "level": str(LEVEL_NAMES[row.level]),
+        "reasons": risk_selectors.explained(row),
+    }
+
+
 def _page(request, actor, dispute_id, *, errors: FormErrors | None = None, status=200):
     dispute = selectors.dispute_for(actor, dispute_id)
     data = dispute_out(dispute, actor)
@@ -92,6 +111,7 @@ def _page(request, actor, dispute_id, *, errors: FormErrors | None = None, statu
         "rule_ids": data["burden"]["rule_ids"] + list(services.OTHER_GROUNDS),
         "errors": errors or FormErrors(),
         "execution": selectors.execution_of(dispute),
+        "risk": _risk_of(actor, dispute),
     }
     template = (
         "web/disputes/part_asked.html"
