@@ -4,9 +4,11 @@ reads segment parity; how several seeds' runs are pooled."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
 import pytest
+from django.core.management import call_command
 
 from aftersales.risk.simulate import (
     PARITY_PRIOR,
@@ -124,3 +126,13 @@ def test_a_saved_report_loads_as_it_was(tmp_path):
     report = _seeded(11, [row("a", True), row("h", False, kind="honest")])
     report.save(tmp_path / "11.json")
     assert Report.load(tmp_path / "11.json") == report
+
+
+def test_the_pool_command_prints_the_saved_seeds_as_one_population(tmp_path):
+    for seed in (11, 23):
+        _seeded(seed, [row("h1", seed == 11, kind="honest")]).save(tmp_path / f"{seed}.json")
+    out = io.StringIO()
+    call_command("risk", "pool", str(tmp_path / "11.json"), str(tmp_path / "23.json"), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "seed 11, 23 (pooled)"
+    assert "False positives (honest requests flagged): 1 of 2 = 50.0 %" in lines
