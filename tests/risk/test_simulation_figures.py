@@ -1,15 +1,21 @@
 """How the simulation counts a catch: per request, per abuser, and per instance of a pattern (a
-ring's accounts are one instance: the desk sees the linked accounts of the one flagged)."""
+ring's accounts are one instance: the desk sees the linked accounts of the one flagged); how it
+reads segment parity; how several seeds' runs are pooled."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+
+import pytest
+from django.core.management import call_command
 
 from aftersales.risk.simulate import (
     PARITY_PRIOR,
     PARITY_RATIO,
     Report,
     parity,
+    pool,
     render,
     smoothed,
     wilson,
@@ -88,3 +94,45 @@ def test_each_cells_false_positives_are_shown_with_the_reasons_that_flagged_them
     lines = render(Report(len(rows), len(rows), Counter(), rows), 0.02)
     by_category = lines[lines.index(next(ln for ln in lines if "by category" in ln)) + 2]
     assert by_category == "    flagged for: apparel RS-01+RS-02 2; food RS-09 1"
+
+
+# Several seeds' runs pooled: each seed's buyers are its own, the cells add up.
+
+
+def _seeded(seed: int, rows: list[dict]) -> Report:
+    return Report(len(rows), len(rows), Counter(), rows, (seed,))
+
+
+def test_pooled_seeds_count_the_same_buyer_key_once_per_seed():
+    pooled = pool([_seeded(11, [row("sim-1", True, kind="wardrobing")]),
+                   _seeded(23, [row("sim-1", False, kind="wardrobing")])])  # fmt: skip
+    lines = render(pooled, 0.02)
+    wardrobing = next(ln for ln in lines if ln.strip().startswith("wardrobing")).split()
+    assert wardrobing[:7] == ["wardrobing", "2", "50.0", "%", "2", "50.0", "%"]
+
+
+def test_pooled_false_positives_are_the_seeds_added_up():
+    pooled = pool([_seeded(11, [row("h1", True, kind="honest"), row("h2", False, kind="honest")]),
+                   _seeded(23, [row("h1", False, kind="honest")])])  # fmt: skip
+    assert "False positives (honest requests flagged): 1 of 3 = 33.3 %" in render(pooled, 0.02)
+
+
+def test_a_seed_pooled_twice_is_refused():
+    with pytest.raises(ValueError, match="each seed once"):
+        pool([_seeded(11, [row("a", True)]), _seeded(11, [row("a", True)])])
+
+
+def test_a_saved_report_loads_as_it_was(tmp_path):
+    report = _seeded(11, [row("a", True), row("h", False, kind="honest")])
+    report.save(tmp_path / "11.json")
+    assert Report.load(tmp_path / "11.json") == report
+
+
+def test_the_pool_command_prints_the_saved_seeds_as_one_population(tmp_path):
+    for seed in (11, 23):
+        _seeded(seed, [row("h1", seed == 11, kind="honest")]).save(tmp_path / f"{seed}.json")
+    out = io.StringIO()
+    call_command("risk", "pool", str(tmp_path / "11.json"), str(tmp_path / "23.json"), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "seed 11, 23 (pooled)"
+    assert "False positives (honest requests flagged): 1 of 2 = 50.0 %" in lines

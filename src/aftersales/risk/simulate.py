@@ -25,14 +25,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 
 from aftersales.accounts.actors import SYSTEM_ACTOR, Actor
-from aftersales.accounts.models import Merchant, Role
+from aftersales.accounts.models import Buyer, Merchant, Role
 from aftersales.cases import logistics
 from aftersales.cases import services as cases
 from aftersales.cases.models import Case
@@ -42,7 +44,7 @@ from aftersales.orders.services import upsert_order
 from aftersales.policy.services import set_merchant_override
 from aftersales.returns import services as returns
 from aftersales.returns.carriers import sign
-from aftersales.risk import linking
+from aftersales.risk import inputs, linking
 from aftersales.risk.models import Assessment
 
 # Planted abuse (RISK-SIGNALS.md, signal catalogue): what the abuser does.
@@ -83,7 +85,20 @@ HONEST_RETURN_RATE = {
     "food": 0.02,
 }
 DEFECTIVE_SKU = "home-defect"
-DAYS = 170  # the simulated half year, ending now
+DAYS = 170  # the simulated half year, ending at END
+# The simulated half year ends at a fixed moment, not when the run starts, so that the same seed
+# and N give the same report: return windows, deadlines, weekdays, working hours and the business
+# calendar's holidays and 调休 days fall on the same days whenever it runs (docs/risk.md,
+# session 7). Wednesday 25 November 2026, noon in Shanghai: inside a normal working week (Mon 23
+# – Fri 27, no holiday or adjusted working day in the business calendar); the half year begins
+# on Monday 8 June and holds 端午, 中秋 and 国庆 as a real one does, and every deadline after it
+# still falls in 2026, a year the calendar knows.
+END = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# Shared addresses on the allowlist: the dormitory's students and the parcel station's buyers
+# live there, and so do the behavioural hard negatives that draw them (SHARED_ADDRESSES).
+DORMITORY = "浙江大学紫金港校区 蓝田学园 3 幢"
+PARCEL_STATION = "上海市浦东新区 张江镇 菜鸟驿站 18 号"
+SHARED_ADDRESSES = {"dormitory": DORMITORY, "parcel_station": PARCEL_STATION}
 # Where a return waits for the merchant's receipt: on its way, or refunded first by the fast lane
 # at the first scan — its goods are received and graded all the same (RS-04 reads the grades).
 RETURNING = ("approved", "refunded_awaiting_return")  # the buyer ships the return from these
@@ -149,6 +164,9 @@ class SimBuyer:
 class Planner:
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)  # noqa: S311 - a seeded simulation, not a secret
+        # The behavioural hard negatives' address situation comes from a stream of its own, so
+        # that drawing it leaves every other draw of the population as it was.
+        self.situations = random.Random(f"shared-address:{seed}")  # noqa: S311
         self.n = 0
         self.skus = {c: [f"{c}-{i:02d}" for i in range(30)] for c in CATEGORIES}
 
@@ -249,7 +267,7 @@ class Planner:
             else:
                 for _ in range(per_pattern):
                     out.append(getattr(self, pattern)())
-        out += self.hard_negatives(per_negative)
+        out += self.hard_negatives(per_negative, share=per_negative / n)
         while len(out) < n:
             out.append(self.honest(self.buyer("honest", False)))
         return out
@@ -368,13 +386,22 @@ class Planner:
 
     # Hard negatives: honest people who look like the patterns.
 
-    def hard_negatives(self, per: int) -> list[SimBuyer]:
+    def situation(self, share: float) -> dict[str, str]:
+        """Where a behavioural hard negative lives: at the dormitory's or the parcel station's
+        address with the share each of those kinds holds of the population, else an address of
+        its own — so that a shared-address cell compares addresses, not kinds of behaviour."""
+        draw = self.situations.random()
+        for i, (shared, address) in enumerate(SHARED_ADDRESSES.items()):
+            if draw < (i + 1) * share:
+                return {"shared": shared, "address": address}
+        return {}
+
+    def hard_negatives(self, per: int, *, share: float = 0.03) -> list[SimBuyer]:
         out = []
         for _ in range(per):
-            b = self.buyer("heavy_returner", False)
+            b = self.buyer("heavy_returner", False, **self.situation(share))
             b.segment["category"] = "apparel"
             out.append(self.honest(b, orders=(8, 14), rate_factor=2.5))
-        dorm = "浙江大学紫金港校区 蓝田学园 3 幢"
         for _ in range(per):
             out.append(
                 self.honest(
@@ -382,16 +409,17 @@ class Planner:
                         "dormitory",
                         False,
                         shared="dormitory",
-                        address=dorm,
+                        address=DORMITORY,
                         new=self.r.random() < 0.5,
                     )
                 )
             )
-        station = "上海市浦东新区 张江镇 菜鸟驿站 18 号"
         for _ in range(per):
             out.append(
                 self.honest(
-                    self.buyer("parcel_station", False, shared="parcel_station", address=station)
+                    self.buyer(
+                        "parcel_station", False, shared="parcel_station", address=PARCEL_STATION
+                    )
                 )
             )
         made = 0
@@ -411,7 +439,8 @@ class Planner:
                 )
                 made += 1
         for _ in range(per * 2):
-            b = self.honest(self.buyer("defective_batch", False), orders=(2, 6))
+            b = self.buyer("defective_batch", False, **self.situation(share))
+            b = self.honest(b, orders=(2, 6))
             order = Order(
                 self.r.uniform(DAYS - 60, DAYS - 12),
                 self.line("home", sku=DEFECTIVE_SKU, price=199),
@@ -428,7 +457,8 @@ class Planner:
             b.orders.sort(key=lambda o: o.day)
             out.append(b)
         for _ in range(per):
-            b = self.honest(self.buyer("carrier_noise", False), rate_factor=2.0)
+            b = self.buyer("carrier_noise", False, **self.situation(share))
+            b = self.honest(b, rate_factor=2.0)
             for order in b.orders:
                 if order.request and order.request.type == "return_refund":
                     order.request.weight_ratio = self.r.choice((None, self.r.uniform(0.45, 0.8)))
@@ -445,9 +475,53 @@ class Report:
     requests: int
     refused_by_policy: Counter
     rows: list[dict[str, Any]]
+    seeds: tuple[int, ...] = ()
 
     def lines(self, capacity: float) -> list[str]:
         return render(self, capacity)
+
+    def save(self, path: str | Path) -> None:
+        """The report's rows, for `aftersales risk pool` (one seed's run, as JSON)."""
+        data = {
+            "seeds": list(self.seeds),
+            "buyers": self.buyers,
+            "requests": self.requests,
+            "refused_by_policy": dict(self.refused_by_policy),
+            "rows": self.rows,
+        }
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Report:
+        data = json.loads(Path(path).read_text())
+        return cls(
+            data["buyers"],
+            data["requests"],
+            Counter(data["refused_by_policy"]),
+            data["rows"],
+            tuple(data["seeds"]),
+        )
+
+
+def pool(reports: list[Report]) -> Report:
+    """Several seeds' runs as one population: the cells of every segment add up. Each seed's
+    buyer keys (sim-000001 …) are its own, so a buyer and a ring are counted per seed."""
+    seeds = [seed for report in reports for seed in report.seeds]
+    if len(reports) != len(seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"pool one report per seed, each seed once (seeds: {seeds})")
+    rows = []
+    refused: Counter = Counter()
+    for report in reports:
+        (seed,) = report.seeds
+        refused.update(report.refused_by_policy)
+        rows += [
+            {**row, "buyer": f"{seed}/{row['buyer']}", "group": f"{seed}/{row['group']}"}
+            for row in report.rows
+        ]
+    return Report(
+        sum(r.buyers for r in reports), sum(r.requests for r in reports), refused, rows,
+        tuple(seeds),
+    )  # fmt: skip
 
 
 def _iso(at: datetime) -> str:
@@ -456,15 +530,16 @@ def _iso(at: datetime) -> str:
 
 class Runner:
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.r = random.Random(seed + 1)  # noqa: S311 - a seeded simulation, not a secret
-        self.end = clock.now()
+        self.end = END  # a fixed moment, not the run's: the same seed, the same calendar
         self.begin = self.end - timedelta(days=DAYS)
         self.events = 0
         self.tracking = 0
         self.merchant: Merchant | None = None
         self.merchant_actor: Actor | None = None
         self.secret = settings.AFTERSALES_CARRIER_WEBHOOK_SECRETS.get("fake", "")
-        self.now = self.end
+        self.now = self.begin
 
     @contextmanager
     def simulated_clock(self):
@@ -478,6 +553,9 @@ class Runner:
         return self.begin + timedelta(days=day)
 
     def setup(self) -> None:
+        # The merchant's quality rate is kept per process by (merchant id, day): a run rolled
+        # back earlier in this process may have left figures under an id SQLite hands out again.
+        inputs.forget_merchant_quality()
         code = f"risk-sim-{self.r.randrange(10**9)}"
         self.merchant = Merchant.objects.create(code=code, name="模拟店铺")
         self.merchant_actor = Actor(
@@ -502,10 +580,7 @@ class Runner:
             merchant=self.merchant,
             override={"rules": {"refund_without_return": {"enabled": True}}},
         )
-        for address, kind in (
-            ("浙江大学紫金港校区 蓝田学园 3 幢", "dormitory"),
-            ("上海市浦东新区 张江镇 菜鸟驿站 18 号", "parcel_station"),
-        ):
+        for kind, address in SHARED_ADDRESSES.items():
             linking.allow_shared_address(address, shared_type=kind)
 
     def place(self, buyer: SimBuyer, order: Order, n: int) -> None:
@@ -659,7 +734,6 @@ class Runner:
             cases.act(case=case, actor=self.merchant_actor, action="refund", at=step(57))
 
     def run(self, population: list[SimBuyer]) -> Report:
-        self.setup()
         timeline = []
         for buyer in population:
             for n, order in enumerate(buyer.orders):
@@ -670,6 +744,7 @@ class Runner:
                     )
         timeline.sort(key=lambda item: (item[0], item[1], item[2].key, item[4]))
         with self.simulated_clock():
+            self.setup()  # at the half year's beginning, as everything after it
             for _day, kind, buyer, order, n in timeline:
                 if kind == 0:
                     self.place(buyer, order, n)
@@ -710,10 +785,21 @@ class Runner:
                 }
             )
         refused = Counter(r.refused for _, r in requests if r.refused)
-        return Report(len(population), len(requests), refused, rows)
+        return Report(len(population), len(requests), refused, rows, (self.seed,))
+
+
+class KeptRun(Exception):
+    """The database holds a kept run's buyers: a new run would read their history."""
 
 
 def simulate(*, buyers: int, seed: int, keep: bool = False) -> Report:
+    # A run kept earlier (`--keep`) left buyers with the same keys: a new run's buyers would
+    # carry that history, and its figures would not be the seed's.
+    if Buyer.objects.filter(external_id__startswith="sim-").exists():
+        raise KeptRun(
+            "this database holds a kept simulation's buyers (external_id sim-…): run on an "
+            "empty database (DATABASE_URL, AFTERSALES_VAR_DIR) so the figures are the seed's"
+        )
     population = Planner(seed).population(buyers)
     with transaction.atomic():
         report = Runner(seed).run(population)
@@ -819,7 +905,9 @@ def causes_line(honest: list[dict[str, Any]], segment: str) -> str:
 
 def render(report: Report, capacity: float) -> list[str]:
     rows = report.rows
+    seeds = ", ".join(str(seed) for seed in report.seeds)
     out = [
+        *([f"seed {seeds}" + (" (pooled)" if len(report.seeds) > 1 else "")] if seeds else []),
         f"buyers {report.buyers}, requests {report.requests} "
         f"({sum(report.refused_by_policy.values())} refused by the eligibility policy, not scored)",
         *(f"  refused {n}: {why}" for why, n in report.refused_by_policy.most_common(5)),

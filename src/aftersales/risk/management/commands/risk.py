@@ -1,11 +1,12 @@
 """`aftersales risk simulate --buyers N --seed S`: the risk engine on a seeded synthetic
-population, through the real services (risk/simulate.py); `aftersales risk clusters`: linked
+population, through the real services (risk/simulate.py); `aftersales risk pool FILE…`: several
+seeds' saved runs (`simulate --rows FILE`) as one population; `aftersales risk clusters`: linked
 accounts."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.risk import linking
-from aftersales.risk.simulate import simulate
+from aftersales.risk.simulate import KeptRun, Report, pool, simulate
 
 
 class Command(BaseCommand):
@@ -20,6 +21,12 @@ class Command(BaseCommand):
             "--capacity", type=float, default=0.02, help="review capacity, share of requests"
         )
         run.add_argument("--keep", action="store_true", help="keep the rows (default: roll back)")
+        run.add_argument("--rows", help="also write the run's per-request rows (JSON) to this file")
+        pooled = sub.add_parser("pool", help="print the figures of several seeds' saved runs")
+        pooled.add_argument("files", nargs="+", help="files written by simulate --rows")
+        pooled.add_argument(
+            "--capacity", type=float, default=0.02, help="review capacity, share of requests"
+        )
         sub.add_parser("clusters", help="print the groups of linked accounts")
 
     def handle(self, *args, action: str, **options):
@@ -27,6 +34,19 @@ class Command(BaseCommand):
             for group in linking.clusters():
                 self.stdout.write(" ".join(str(pk) for pk in sorted(group)))
             return
-        report = simulate(buyers=options["buyers"], seed=options["seed"], keep=options["keep"])
+        if action == "pool":
+            try:
+                report = pool([Report.load(path) for path in options["files"]])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        else:
+            try:
+                report = simulate(
+                    buyers=options["buyers"], seed=options["seed"], keep=options["keep"]
+                )
+            except KeptRun as exc:
+                raise CommandError(str(exc)) from exc
+            if options["rows"]:
+                report.save(options["rows"])
         for line in report.lines(options["capacity"]):
             self.stdout.write(line)

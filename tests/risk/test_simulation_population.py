@@ -1,0 +1,57 @@
+"""The simulated population: a segment attribute is drawn apart from behaviour, except where the
+behaviour defines it. The hard negatives defined by behaviour (heavy returners, buyers of the
+defective batch, carrier noise) live at the dormitory's or the parcel station's address as often
+as the population does; drawing it changes nothing else."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from aftersales.risk.simulate import SHARED_ADDRESSES, Planner
+
+BEHAVIOURAL = ("heavy_returner", "defective_batch", "carrier_noise")
+N = 5000
+
+
+def _behavioural(seed: int) -> list:
+    return [b for b in Planner(seed).population(N) if b.kind in BEHAVIOURAL]
+
+
+def test_a_behavioural_hard_negative_at_a_shared_address_lives_at_that_address():
+    at_shared = [b for b in _behavioural(1) if b.segment["shared_address"] != "none"]
+    assert at_shared
+    assert all(b.address == SHARED_ADDRESSES[b.segment["shared_address"]] for b in at_shared)
+
+
+def test_behavioural_hard_negatives_live_at_shared_addresses_at_the_populations_shares():
+    population = Planner(1).population(N)
+    share = sum(b.kind == "dormitory" for b in population) / N  # 3 %, the dormitory kind's
+    found = [b.segment["shared_address"] for seed in (1, 2, 3) for b in _behavioural(seed)]
+    expected = share * len(found)  # ~54 of 1,800
+    spread = 4 * (expected * (1 - share)) ** 0.5
+    for shared in SHARED_ADDRESSES:
+        assert abs(found.count(shared) - expected) < spread, shared
+    assert set(found) == {"none", *SHARED_ADDRESSES}
+
+
+def test_drawing_the_address_leaves_the_rest_of_the_population_as_it_was():
+    drawn = Planner(1).population(N)
+    with mock.patch.object(Planner, "situation", lambda self, share: {}):
+        before = Planner(1).population(N)
+
+    def behaviour(b) -> tuple:
+        segment = {k: v for k, v in b.segment.items() if k != "shared_address"}
+        return (b.key, b.kind, segment, b.phone, b.device, b.payment, b.orders)
+
+    assert [behaviour(b) for b in drawn] == [behaviour(b) for b in before]
+    moved = [b for b, was in zip(drawn, before, strict=True) if b.address != was.address]
+    assert moved and all(b.kind in BEHAVIOURAL for b in moved)
+
+
+def test_the_kinds_defined_by_their_address_or_device_keep_it():
+    population = Planner(1).population(N)
+    expected = {"dormitory": "dormitory", "parcel_station": "parcel_station",
+                "family_device": "family_device"}  # fmt: skip
+    for b in population:
+        if b.kind in expected:
+            assert b.segment["shared_address"] == expected[b.kind]
