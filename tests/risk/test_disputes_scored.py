@@ -94,36 +94,30 @@ def test_a_disputes_score_replays_to_what_it_was():
     assert (again.score, again.level, again.codes) == (score.score, score.level, ["RS-12"])
 
 
-def _not_received_order_claims(s, buyer: str, *, signed: bool, n: int = 2) -> None:
-    for _ in range(n):
-        order = b.order(s, buyer=buyer, signed=signed)
+def _not_received_after_order_claims(*, earlier_signed: bool) -> dict:
+    """The inputs of a not-received case on a signed parcel, opened by a buyer with two earlier
+    not-received claims raised as an order's dispute (signed for or in transit)."""
+    first = b.open_case(reason="quality_issue")
+    for _ in range(2):
+        order = b.order(first.shop, buyer=first.buyer, signed=earlier_signed)
         services.open_dispute(
             actor=buyer_of(order), order=order["external_id"], type="not_received", claim="没收到"
         )
-
-
-def test_not_received_claims_raised_as_order_disputes_count_toward_rs09():
-    first = b.open_case(reason="quality_issue")
-    _not_received_order_claims(first.shop, first.buyer, signed=True)
     again = b.open_case(
         first.shop,
         "refund_only",
         reason="not_received",
         order_options={"buyer": first.buyer, "signed": True},
     )
-    inputs = latest(again.id).snapshot["inputs"]
+    return latest(again.id).snapshot["inputs"]
+
+
+def test_not_received_claims_raised_as_order_disputes_count_toward_rs09():
+    inputs = _not_received_after_order_claims(earlier_signed=True)
     assert inputs["inr_despite_pod_disputes_90d"] == 2
     assert inputs["inr_despite_pod_90d"] == 3  # the two claims and this case
 
 
 def test_not_received_order_disputes_on_parcels_in_transit_are_not_counted_toward_rs09():
-    first = b.open_case(reason="quality_issue")
-    _not_received_order_claims(first.shop, first.buyer, signed=False)
-    again = b.open_case(
-        first.shop,
-        "refund_only",
-        reason="not_received",
-        order_options={"buyer": first.buyer, "signed": True},
-    )
-    inputs = latest(again.id).snapshot["inputs"]
+    inputs = _not_received_after_order_claims(earlier_signed=False)
     assert (inputs["inr_despite_pod_disputes_90d"], inputs["inr_despite_pod_90d"]) == (0, 1)

@@ -19,12 +19,13 @@ from aftersales.disputes import opening
 from aftersales.orders.models import OrderLine, Shipment
 from aftersales.risk import services
 from aftersales.risk.hooks import _sizes_of_one_spu, subjects_of
-from aftersales.risk.inputs import PUNITIVE_TYPES, Subject
+from aftersales.risk.inputs import PUNITIVE_TYPES, UNWRITTEN, Subject
 from aftersales.risk.models import Assessment
 from aftersales.risk.signals import DISPUTE
 
-# An order's claim is read through no case: `Subject.case_id` 0, an id no case has.
-NO_CASE = 0
+# An order's claim is read through no case: `Subject.case_id` an id no case has, as a case not
+# written yet (nothing of "this case" is set apart, and it has no evidence of its own).
+NO_CASE = UNWRITTEN
 # The `type` a subject without a case carries in its snapshot (a case's carries its own).
 ORDER_CLAIM = "order_claim"
 
