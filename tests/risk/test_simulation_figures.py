@@ -136,3 +136,14 @@ def test_the_pool_command_prints_the_saved_seeds_as_one_population(tmp_path):
     lines = out.getvalue().splitlines()
     assert lines[0] == "seed 11, 23 (pooled)"
     assert "False positives (honest requests flagged): 1 of 2 = 50.0 %" in lines
+
+
+@pytest.mark.parametrize("content", [None, "not json", '{"rows": []}'])
+def test_the_pool_command_refuses_a_file_that_is_not_a_saved_run_naming_it(tmp_path, content):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "run.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(CommandError, match=r"run\.json: not a run saved by simulate --rows"):
+        call_command("risk", "pool", str(path))

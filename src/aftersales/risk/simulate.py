@@ -493,14 +493,18 @@ class Report:
 
     @classmethod
     def load(cls, path: str | Path) -> Report:
-        data = json.loads(Path(path).read_text())
-        return cls(
-            data["buyers"],
-            data["requests"],
-            Counter(data["refused_by_policy"]),
-            data["rows"],
-            tuple(data["seeds"]),
-        )
+        """A run saved by `save`; ValueError naming the file if it is not one."""
+        try:
+            data = json.loads(Path(path).read_text())
+            return cls(
+                data["buyers"],
+                data["requests"],
+                Counter(data["refused_by_policy"]),
+                data["rows"],
+                tuple(data["seeds"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a run saved by simulate --rows ({exc})") from exc
 
 
 def pool(reports: list[Report]) -> Report:
