@@ -67,3 +67,25 @@ def test_the_same_inputs_give_the_same_result(history):
     assert score(honest(**history), BUILTIN, trigger=OPEN) == score(
         honest(**dict(history)), BUILTIN, trigger=OPEN
     )
+
+
+sizing = st.fixed_dictionaries(
+    {
+        "bracket_returns_180d": counts,
+        "bracket_returns_180d_category": counts,
+        "bracket_lines_180d": counts,
+        "bracket_lines_180d_category": counts,
+        "bracket_expected_returns_180d": st.one_of(st.none(), st.floats(min_value=0, max_value=20)),
+        "bracket_refunded_180d": st.floats(min_value=0, max_value=50_000, allow_nan=False),
+        "claim_is_bracket_return": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories, sizing)
+def test_setting_the_sizes_that_did_not_fit_apart_never_raises_a_score(history, brackets):
+    before = score(honest(**history), BUILTIN, trigger=OPEN)
+    after = score(honest(**history, **brackets), BUILTIN, trigger=OPEN)
+    assert set(after.codes) <= set(before.codes)
+    assert after.score <= before.score

@@ -92,6 +92,86 @@ def test_a_no_reason_return_counts_its_own_amount_in_the_value_ratio():
     assert "RS-02" in fired(change_of_mind)
 
 
+# RS-01 / RS-02 and sizing — look-alike: the buyer who orders a product in several sizes and
+# keeps the one that fits (inputs.bracket_returns; RS-05 never blocks).
+NO_BRACKETS = {"bracket_returns_180d": 0, "bracket_returns_180d_category": 0,
+               "bracket_lines_180d": 0, "bracket_lines_180d_category": 0,
+               "bracket_expected_returns_180d": 0.0, "bracket_refunded_180d": 0.0,
+               "claim_is_bracket_return": False}  # fmt: skip
+
+
+def bracketing(**overrides):
+    return honest(**{**NO_BRACKETS, **overrides})
+
+
+def test_the_sizes_that_did_not_fit_are_not_counted_as_returns():
+    # 6 returns of 8 apparel lines fire; 2 of them sizes sent back from brackets (3 lines):
+    # 4 returns left, below five.
+    sizes = bracketing(returns_180d_category=6, lines_180d_category=8,
+                       bracket_returns_180d_category=2, bracket_lines_180d_category=3,
+                       bracket_returns_180d=2, bracket_lines_180d=3)  # fmt: skip
+    assert "RS-01" in fired({**sizes, **NO_BRACKETS})
+    assert "RS-01" not in fired(sizes)
+
+
+def test_returns_past_the_sizes_that_did_not_fit_still_fire_and_say_what_was_set_apart():
+    serial = bracketing(returns_180d_category=9, lines_180d_category=12,
+                        bracket_returns_180d_category=1, bracket_lines_180d_category=2,
+                        bracket_returns_180d=1, bracket_lines_180d=2)  # fmt: skip
+    (rs01,) = [r for r in score(serial, BUILTIN, trigger=OPEN).reasons if r.code == "RS-01"]
+    assert (rs01.detail["returns"], rs01.detail["bought"], rs01.detail["sizing_not_counted"]) == (
+        8, 10, 1)  # fmt: skip
+
+
+def test_across_categories_the_sizes_that_did_not_fit_leave_what_they_were_expected_to():
+    spread = bracketing(returns_180d_category=3, lines_180d_category=4, returns_180d=6,
+                        lines_180d=8, expected_returns_180d=1.24, bracket_returns_180d=3,
+                        bracket_lines_180d=6, bracket_expected_returns_180d=1.0)  # fmt: skip
+    assert "RS-01" in fired({**spread, **NO_BRACKETS, "returns_180d": 6})
+    assert "RS-01" not in fired(spread)  # 3 returns left: below five
+
+
+def test_setting_sizing_apart_never_makes_the_return_rate_fire():
+    # Without the brackets 5 of 25 lines (0.2): no flag. Set apart, 4 of 5 would be 0.8.
+    diluted = bracketing(returns_180d_category=5, lines_180d_category=25,
+                         bracket_returns_180d_category=1, bracket_lines_180d_category=20,
+                         bracket_returns_180d=1, bracket_lines_180d=20)  # fmt: skip
+    assert "RS-01" not in fired(diluted)
+
+
+def test_the_money_back_for_sizes_that_did_not_fit_is_neither_refunded_nor_bought():
+    # ¥2,400 back of ¥3,600 (0.67) — ¥1,800 of it sizes sent back: ¥600 of ¥1,800 kept (0.33).
+    sizes = bracketing(bought_180d=3600.0, refunded_180d=2340.0, claim_amount=60.0,
+                       bracket_refunded_180d=1800.0)  # fmt: skip
+    assert "RS-02" in fired({**sizes, **NO_BRACKETS})
+    assert "RS-02" not in fired(sizes)
+
+
+def test_a_bracket_returns_own_claim_is_set_apart_from_the_value_ratio():
+    own = bracketing(bought_180d=3600.0, refunded_180d=1800.0, claim_amount=600.0,
+                     bracket_refunded_180d=1200.0, claim_is_bracket_return=True)  # fmt: skip
+    assert "RS-02" in fired({**own, "claim_is_bracket_return": False,
+                             "bracket_refunded_180d": 0.0})  # fmt: skip
+    assert "RS-02" not in fired(own)  # ¥600 of ¥1,800
+
+
+def test_a_value_ratio_past_the_sizes_that_did_not_fit_still_fires():
+    serial = bracketing(bought_180d=6000.0, refunded_180d=4800.0, claim_amount=300.0,
+                        bracket_refunded_180d=600.0)  # fmt: skip
+    (rs02,) = [r for r in score(serial, BUILTIN, trigger=OPEN).reasons if r.code == "RS-02"]
+    assert (rs02.detail["refunded"], rs02.detail["bought"], rs02.detail["sizing_not_counted"]) == (
+        4500.0, 5400.0, 600.0)  # fmt: skip
+
+
+def test_a_reviewer_reads_what_was_set_apart_as_sizing():
+    from aftersales.risk.signals import BY_CODE
+
+    text = BY_CODE["RS-01"].explained({"returns": 8, "bought": 10, "rate": 0.8, "baseline": 0.25,
+                                       "sizing_not_counted": 1})  # fmt: skip
+    assert text.endswith("not counted: 1 returns of the sizes that did not fit, one size of the "
+                         "product kept")  # fmt: skip
+
+
 # RS-03: cluster velocity — look-alike: a family's returns in one week, one account.
 def test_five_returns_in_a_week_across_linked_accounts_fires():
     assert "RS-03" in fired(honest(cluster_accounts=3, cluster_returns_7d=6))

@@ -55,3 +55,35 @@ def test_the_kinds_defined_by_their_address_or_device_keep_it():
     for b in population:
         if b.kind in expected:
             assert b.segment["shared_address"] == expected[b.kind]
+
+
+def _brackets(buyer) -> list:
+    return [o for o in buyer.orders if o.more]
+
+
+def test_a_heavy_returner_buys_clothes_in_several_sizes_and_sends_all_but_one_back():
+    heavy = [b for b in Planner(1).population(N) if b.kind == "heavy_returner"]
+    orders = [o for b in heavy for o in _brackets(b)]
+    assert len(orders) > len(heavy)  # about half their apparel orders: several a buyer
+    for order in orders:
+        lines = order.lines
+        assert len({line.spu for line in lines}) == 1 and 2 <= len(lines) <= 3
+        assert len({line.size for line in lines}) == len(lines)
+        assert order.request.claims and len(order.request.claims) == len(lines) - 1
+        assert (order.request.abusive, order.request.grade) == (False, "as_new")
+
+
+def test_nobody_but_the_heavy_returner_brackets():
+    population = Planner(1).population(N)
+    assert {b.kind for b in population if _brackets(b)} == {"heavy_returner"}
+
+
+def test_drawing_the_brackets_leaves_the_rest_of_the_population_as_it_was():
+    drawn = Planner(1).population(N)
+    with mock.patch.object(Planner, "bracketing", lambda self, buyer: buyer):
+        before = Planner(1).population(N)
+    assert [b for b in drawn if b.kind != "heavy_returner"] == [
+        b for b in before if b.kind != "heavy_returner"
+    ]
+    heavy = [(b, was) for b, was in zip(drawn, before, strict=True) if b.kind == "heavy_returner"]
+    assert all(len(b.orders) == len(was.orders) for b, was in heavy)

@@ -15,7 +15,9 @@ score goes in with it): the read adds the case itself where a read after its row
 # ruff: noqa: S608 - only our own constants and %s placeholders are formatted into the SQL
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +33,7 @@ from django.utils import timezone
 from aftersales.core import prepared
 from aftersales.policy.vocabulary import FAULT_REASONS
 from aftersales.refunds.models import COUNTING
+from aftersales.risk.scoring import fires
 
 RETURN_TYPES = ("return_refund", "exchange", "refund_only")
 WORN_GRADES = ("fair", "damaged")
@@ -551,7 +554,8 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
     has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
     claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them; on a
     not-received claim against a signed parcel, the same claims raised as an order's dispute
-    (RS-09). An ordinary case costs no statement more."""
+    (RS-09); the buyer's bracket returns where RS-01 or RS-02 fires without them (they only
+    ever lower those two). An ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
@@ -601,3 +605,130 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
             if all(b is not None for b in baselines)
             else None
         )
+    # Bracketing only ever lowers RS-01 and RS-02: read where one of them fires without it.
+    sizing = [
+        s
+        for s in subjects
+        if fires(inputs[s.case_id], policy_for(s), "RS-01")
+        or fires(inputs[s.case_id], policy_for(s), "RS-02")
+    ]
+    if sizing:
+        for case_id, found in bracket_returns(sizing, policy_for).items():
+            inputs[case_id].update(found)
+
+
+# --- Bracketing: the sizes sent back of a product bought in several (RS-05) ------------------
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """A line's attributes as the cursor gives them: a dict (PostgreSQL's jsonb) or its text."""
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return value if isinstance(value, dict) else {}
+
+
+def bracket_returns(subjects: list[Subject], policy_for) -> dict[int, dict[str, Any]]:
+    """{case: the buyer's bracket returns of 180 d} — RS-01's and RS-02's "sizing" (RS-05).
+
+    A **bracket** is an order holding two or more sizes of one product (lines whose attributes
+    name the same `spu` with different `size`s) of which the buyer keeps one: some line of the
+    product is not taken back by a return that still holds it. A **bracket return** is a return
+    whose every line is a size of such a bracket, on an order placed in the window: the sizes
+    that did not fit, sent back — legitimate (RS-05 never blocks), so RS-01 and RS-02 judge the
+    buyer as if those sizes had never been bought. Whether a size is kept is read now, not when
+    the return opened: once the last size goes back too, every return of the order counts."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _per_subject(
+        subjects,
+        "SELECT %s, o.id, o.placed_at >= %s, ol.id, ol.line_id, ol.category, ol.quantity,"
+        " ol.attributes, c.id, c.opened_at >= %s, cl.quantity, cl.holds_quantity,"
+        " (SELECT SUM(r.amount) FROM refunds_refund r WHERE r.case_id = c.id"
+        f" AND r.state IN {_in(COUNTING)})"
+        " FROM orders_order o JOIN orders_orderline ol ON ol.order_id = o.id"
+        " LEFT JOIN cases_caseline cl ON cl.order_line_id = ol.id AND EXISTS (SELECT 1"
+        f" FROM cases_case c3 WHERE c3.id = cl.case_id AND c3.type IN {_RETURNS})"
+        " LEFT JOIN cases_case c ON c.id = cl.case_id"
+        " WHERE o.buyer_id = %s AND (o.id = %s OR o.id IN (SELECT c2.order_id FROM cases_case c2"
+        f" WHERE c2.buyer_id = %s AND c2.opened_at >= %s AND c2.type IN {_RETURNS}))",
+        lambda s: [
+            s.case_id,
+            t180 := adapt(s.at - timedelta(days=180)),
+            t180,
+            s.buyer_id,
+            s.opening.order_id if s.opening is not None else 0,
+            s.buyer_id,
+            t180,
+        ],
+    )
+    found: dict[int, list[tuple]] = {s.case_id: [] for s in subjects}
+    for row in rows:
+        found[row[0]].append(row[1:])
+    return {s.case_id: _brackets_of(s, found[s.case_id], policy_for(s)) for s in subjects}
+
+
+def _brackets_of(s: Subject, rows: list[tuple], policy) -> dict[str, Any]:
+    """The bracket returns among one subject's rows (see `bracket_returns`), as inputs."""
+    product: dict[int, tuple[int, str, str, str, int]] = {}  # line: order, category, spu, size, qty
+    line_of: dict[tuple[int, str], int] = {}  # (order, line_id): line
+    held: Counter[int] = Counter()  # line: quantity taken back by returns that still hold it
+    claims: dict[int, set[int]] = {}  # return case: the lines it claims
+    counted: set[int] = set()  # return cases opened in the window
+    refunded: dict[int, float] = {}
+    windowed: set[int] = set()  # orders placed in the window
+    for (order_id, in_window, line, line_id, category, quantity, attributes, case_id,
+         case_in_window, claimed, holds, refund) in rows:  # fmt: skip
+        attrs = _attributes(attributes)
+        product[line] = (order_id, category, str(attrs.get("spu") or ""),
+                         str(attrs.get("size") or ""), int(quantity))  # fmt: skip
+        line_of[(order_id, line_id)] = line
+        windowed.update([order_id] if in_window else [])
+        if case_id is None:
+            continue
+        claims.setdefault(case_id, set()).add(line)
+        counted.update([case_id] if case_in_window else [])
+        held[line] += int(claimed) if holds else 0
+        refunded[case_id] = _number(refund)
+    if s.opening is not None:  # the case not written yet claims what the opening holds
+        mine: dict[int, int] = {}
+        for line_id, quantity in s.opening.claimed.items():
+            if (line := line_of.get((s.opening.order_id, line_id))) is not None:
+                mine[line] = quantity
+        held.update(mine)
+        claims[UNWRITTEN], refunded[UNWRITTEN] = set(mine), 0.0
+        counted.add(UNWRITTEN)
+    # The products of each order bought in several sizes, of which a size is kept.
+    sizes: dict[tuple[int, str], set[str]] = {}
+    kept: set[tuple[int, str]] = set()
+    for line, (order_id, _, spu, size, quantity) in product.items():
+        if spu and size:
+            sizes.setdefault((order_id, spu), set()).add(size)
+            if quantity > held[line]:
+                kept.add((order_id, spu))
+    bracketed = {key for key, found in sizes.items() if len(found) >= 2 and key in kept}
+    returns = [
+        case_id
+        for case_id in sorted(counted)
+        if claims[case_id]
+        and all(product[line][0] in windowed for line in claims[case_id])
+        and all((product[line][0], product[line][2]) in bracketed for line in claims[case_id])
+    ]
+    by_category: Counter[str] = Counter(
+        product[line][1] for line in {line for c in returns for line in claims[c]}
+    )
+    baselines = {category: policy.baseline(category) for category in by_category}
+    own = s.case_id if s.opening is None else UNWRITTEN
+    return {
+        "bracket_returns_180d": len(returns),
+        "bracket_returns_180d_category": sum(
+            1 for c in returns if any(product[line][1] == s.category for line in claims[c])
+        ),
+        "bracket_lines_180d": sum(by_category.values()),
+        "bracket_lines_180d_category": by_category.get(s.category, 0),
+        "bracket_expected_returns_180d": (
+            round(sum(n * baselines[c] for c, n in by_category.items()), 4)
+            if all(b is not None for b in baselines.values())
+            else None
+        ),
+        "bracket_refunded_180d": round(sum(refunded[c] for c in returns if c != own), 2),
+        "claim_is_bracket_return": own in returns,
+    }

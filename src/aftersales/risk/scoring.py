@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from aftersales.risk.document import RiskPolicy
-from aftersales.risk.signals import LEVELS, SIGNALS, Missing
+from aftersales.risk.signals import BY_CODE, LEVELS, SIGNALS, Missing
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,19 @@ def _as_numbers(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     if not found:
         return inputs
     return {**inputs, **{k: float(Decimal(inputs[k])) for k in found}}
+
+
+def fires(inputs: Mapping[str, Any], policy: RiskPolicy, code: str) -> bool:
+    """Whether one signal fires on the inputs under the policy (one that cannot be judged does
+    not): for a read that only ever lowers a signal, so is needed only where it fires."""
+    inputs = _as_numbers(inputs)
+    try:
+        return (
+            BY_CODE[code].run(inputs, policy.thresholds(code, inputs.get("category", "")))
+            is not None
+        )
+    except Missing:
+        return False
 
 
 def score(

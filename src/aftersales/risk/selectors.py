@@ -66,7 +66,7 @@ def explained(row: Assessment) -> list[dict[str, Any]]:
                         "points": reason["points"], "safeguards": ()})  # fmt: skip
             continue
         try:
-            text = str(signal.explain) % reason["detail"]
+            text = signal.explained(reason["detail"])
         except (KeyError, TypeError, ValueError):
             text = str(reason["detail"])
         out.append(

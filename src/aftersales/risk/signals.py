@@ -47,6 +47,12 @@ class Signal:
     floor: str = "allow"
     triggers: frozenset[str] = ALL_TRIGGERS
     safeguards: tuple[str, ...] = field(default=("E", "A"))
+    # What the reviewer reads after `explain` when the detail holds the key (what was set apart).
+    notes: tuple[tuple[str, Any], ...] = ()
+
+    def explained(self, detail: Mapping[str, Any]) -> str:
+        text = str(self.explain) % detail
+        return text + "".join(str(note) % detail for key, note in self.notes if key in detail)
 
     def run(self, inputs: Mapping[str, Any], thresholds: Mapping[str, float]) -> Finding | None:
         absent = [name for name in self.needs if name not in inputs]
@@ -78,44 +84,82 @@ def _shown(value: float, places: int = 3) -> float | None:
 # --- The buyer's own history --------------------------------------------------------------
 
 
-def _rs01(i, t):
+def _set_apart_sizing(judge):
+    """RS-01 and RS-02 judged again without the buyer's bracket returns (inputs.bracket_returns:
+    the sizes sent back of a product bought in several, one kept — the catalogue's "sizing",
+    RS-05's "never blocks"), where they were read: that judgement stands only if the first one
+    fired too, so setting sizing apart can clear a signal, never raise one. Snapshots taken
+    before they were read hold none, and replay as they were scored."""
+
+    def signal(i, t):
+        found = judge(i, t, sizing=False)
+        if found is None or "bracket_returns_180d" not in i:
+            return found
+        return judge(i, t, sizing=True)
+
+    return signal
+
+
+def _return_rate(i, t, *, sizing):
     baseline = i["category_baseline_return_rate"]
     if baseline is None:  # a category with no baseline in the policy: cannot be judged
         raise Missing("category_baseline_return_rate")
-    returns, bought = i["returns_180d_category"], i["lines_180d_category"]
+    apart = i["bracket_returns_180d_category"] if sizing else 0
+    returns = i["returns_180d_category"] - apart
+    bought = i["lines_180d_category"] - (i["bracket_lines_180d_category"] if sizing else 0)
     rate = _ratio(returns, bought)
     if returns >= t["min_returns"] and rate >= t["multiple"] * baseline:
-        return Finding({"returns": returns, "bought": bought, "rate": _shown(rate, 3),
-                        "baseline": baseline})  # fmt: skip
+        detail = {"returns": returns, "bought": bought, "rate": _shown(rate, 3),
+                  "baseline": baseline}  # fmt: skip
+        return Finding(_noting(detail, sizing_not_counted=apart))
     # Across the buyer's categories, each at its own baseline: a returner who spreads the
     # returns over apparel and electronics reaches five in neither. Absent from snapshots
     # taken before it was read, so those replay as they were scored.
     expected = i.get("expected_returns_180d")
-    returns = i["returns_180d"]
+    if sizing and expected is not None:
+        sized = i["bracket_expected_returns_180d"]
+        expected = None if sized is None else expected - sized
+    apart = i["bracket_returns_180d"] if sizing else 0
+    returns = i["returns_180d"] - apart
     if (expected is not None and returns >= t["min_returns"]
             and _ratio(returns, expected) >= t["multiple"]):  # fmt: skip
-        lines = i["lines_180d"]
-        return Finding({"returns": returns, "bought": lines,
-                        "rate": _shown(_ratio(returns, lines), 3),
-                        "baseline": round(_ratio(expected, lines), 3),
-                        "expected": round(expected, 2), "across": True})  # fmt: skip
+        lines = i["lines_180d"] - (i["bracket_lines_180d"] if sizing else 0)
+        detail = {"returns": returns, "bought": lines, "rate": _shown(_ratio(returns, lines), 3),
+                  "baseline": round(_ratio(expected, lines), 3),
+                  "expected": round(expected, 2), "across": True}  # fmt: skip
+        return Finding(_noting(detail, sizing_not_counted=apart))
     return None
 
 
-def _rs02(i, t):
+def _value_ratio(i, t, *, sizing):
     # "One big defect" (the catalogue's FP risk for RS-02): a quality claim is judged on the
     # history before it, so a single expensive defect never makes the ratio; a second one does.
     # Absent from snapshots taken before, which counted the claim and replay as they were scored.
-    claim = i["claim_amount"] if i.get("claim_counted_in_value_ratio", True) else 0
-    refunded, bought = i["refunded_180d"] + claim, i["bought_180d"]
+    counted = i.get("claim_counted_in_value_ratio", True)
+    # Bracket returns are neither refunded nor bought: what came back of them comes off both.
+    own = sizing and i["claim_is_bracket_return"]
+    apart = (i["bracket_refunded_180d"] if sizing else 0) + (i["claim_amount"] if own else 0)
+    claim = i["claim_amount"] if counted and not own else 0
+    refunded = i["refunded_180d"] + claim - (i["bracket_refunded_180d"] if sizing else 0)
+    bought = i["bought_180d"] - apart
     ratio = _ratio(refunded, bought)
     if ratio >= t["ratio"] and refunded >= t["min_amount"]:
         detail = {"refunded": round(refunded, 2), "bought": round(bought, 2),
                   "ratio": _shown(ratio, 3)}  # fmt: skip
-        if not claim and i["claim_amount"]:
+        if not counted and i["claim_amount"]:
             detail["claim_not_counted"] = round(i["claim_amount"], 2)
-        return Finding(detail)
+        return Finding(_noting(detail, sizing_not_counted=round(apart, 2)))
     return None
+
+
+def _noting(detail: dict[str, Any], **set_apart: float) -> dict[str, Any]:
+    """The detail with what was set apart, where anything was."""
+    detail.update({key: value for key, value in set_apart.items() if value})
+    return detail
+
+
+_rs01 = _set_apart_sizing(_return_rate)
+_rs02 = _set_apart_sizing(_value_ratio)
 
 
 def _rs03(i, t):
@@ -267,12 +311,16 @@ SIGNALS: tuple[Signal, ...] = (
         ("returns_180d_category", "lines_180d_category", "category_baseline_return_rate",
          "returns_180d"),
         {"multiple": 3, "min_returns": 5, "points": 15}, _rs01, ceiling="warn",
+        notes=(("sizing_not_counted", _("; not counted: %(sizing_not_counted)s returns of the "
+                                        "sizes that did not fit, one size of the product kept")),),
     ),
     Signal(
         "RS-02", _("Value ratio"),
         _("¥%(refunded)s refunded of ¥%(bought)s bought in 180 days (ratio %(ratio)s)"),
         ("refunded_180d", "bought_180d", "claim_amount"),
         {"ratio": 0.6, "min_amount": 2000, "points": 25}, _rs02,
+        notes=(("sizing_not_counted", _("; not counted: ¥%(sizing_not_counted)s of the sizes "
+                                        "that did not fit, one size of the product kept")),),
     ),
     Signal(
         "RS-03", _("Cluster velocity"),

@@ -76,6 +76,7 @@ PRICES = {
     "cosmetics": (49, 399),
     "food": (19, 129),
 }
+SIZES = ("S", "M", "L", "XL")
 WEIGHTS = {"apparel": 400, "electronics": 900, "home": 1500, "cosmetics": 300, "food": 1000}
 HONEST_RETURN_RATE = {
     "apparel": 0.2,
@@ -117,6 +118,8 @@ class Line:
     price: Decimal
     weight_g: int
     serial: str = ""
+    spu: str = ""  # a size of a product (the line's attributes `spu` and `size`), or none
+    size: str = ""
 
 
 @dataclass
@@ -130,6 +133,7 @@ class Request:
     weight_ratio: float | None = 1.1  # carrier weight ÷ catalogue (None: not weighed)
     returned_serial: str | None = None  # None: the shipped one
     grade: str = "as_new"
+    claims: tuple[int, ...] = (0,)  # the order's lines it claims, by position
     case_id: int | None = None
     refused: str = ""
 
@@ -141,6 +145,15 @@ class Order:
     insured: bool
     request: Request | None = None
     external_id: str = ""
+    more: list[Line] = field(default_factory=list)  # the order's other lines (other sizes)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [self.line, *self.more]
+
+    def claimed(self) -> list[tuple[str, Line]]:
+        """(line id, line) of each line the request claims."""
+        return [(str(i + 1), self.lines[i]) for i in self.request.claims]
 
 
 @dataclass
@@ -167,6 +180,8 @@ class Planner:
         # The behavioural hard negatives' address situation comes from a stream of its own, so
         # that drawing it leaves every other draw of the population as it was.
         self.situations = random.Random(f"shared-address:{seed}")  # noqa: S311
+        # So do the heavy returners' brackets (session 8): the rest of the population as it was.
+        self.brackets = random.Random(f"brackets:{seed}")  # noqa: S311
         self.n = 0
         self.skus = {c: [f"{c}-{i:02d}" for i in range(30)] for c in CATEGORIES}
 
@@ -396,12 +411,48 @@ class Planner:
                 return {"shared": shared, "address": address}
         return {}
 
+    def bracketing(self, buyer: SimBuyer) -> SimBuyer:
+        """The heavy returner's way of buying clothes (RISK-SIGNALS.md RS-05, RS-01's "sizing"):
+        half their apparel orders are one product in two or three sizes, bought to try on; the
+        size that fits is kept, the others go back at once, unworn, in one request — in place of
+        whatever that order's request was."""
+        r = self.brackets
+        for order in buyer.orders:
+            if order.line.category != "apparel" or r.random() >= 0.5:
+                continue
+            count = r.choice((2, 3))
+            first = r.randrange(len(SIZES) - count + 1)
+            product, line = order.line.sku, order.line
+            sizes = [
+                Line(
+                    f"{product}-{size}",
+                    line.category,
+                    line.price,
+                    line.weight_g,
+                    "",
+                    spu=product,
+                    size=size,
+                )
+                for size in SIZES[first : first + count]
+            ]
+            order.line, order.more = sizes[0], sizes[1:]
+            kept = r.randrange(count)
+            order.request = Request(
+                "return_refund",
+                "no_reason",
+                r.uniform(0.05, 0.4),
+                False,
+                weight_ratio=r.uniform(0.85, 1.4),
+                claims=tuple(i for i in range(count) if i != kept),
+            )
+        return buyer
+
     def hard_negatives(self, per: int, *, share: float = 0.03) -> list[SimBuyer]:
         out = []
         for _ in range(per):
             b = self.buyer("heavy_returner", False, **self.situation(share))
             b.segment["category"] = "apparel"
-            out.append(self.honest(b, orders=(8, 14), rate_factor=2.5))
+            out.append(self.bracketing(self.honest(b, orders=(8, 14), rate_factor=2.5)))
         for _ in range(per):
             out.append(
                 self.honest(
@@ -532,6 +583,26 @@ def _iso(at: datetime) -> str:
     return at.isoformat()
 
 
+def _line_json(line_id: str, line: Line) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"weight_g": line.weight_g}
+    if line.serial:
+        attributes["serials"] = [line.serial]
+    if line.spu:
+        attributes.update(spu=line.spu, size=line.size)
+    return {
+        "line_id": line_id,
+        "sku": line.sku,
+        "title": line.sku,
+        "category": line.category,
+        "quantity": 1,
+        "unit_price": f"{line.price:.2f}",
+        "discount": "0.00",
+        "attributes": attributes,
+        "confirmed_exclusions": [],
+        "gifts": [],
+    }
+
+
 class Runner:
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -591,9 +662,7 @@ class Runner:
         placed = self.now = self.at(order.day)
         signed = placed + timedelta(days=2)
         order.external_id = f"{buyer.key}-{n}"
-        attributes = {"weight_g": order.line.weight_g}
-        if order.line.serial:
-            attributes["serials"] = [order.line.serial]
+        total = sum(line.price for line in order.lines)
         data = {
             "external_id": order.external_id,
             "merchant": self.merchant.code,
@@ -610,28 +679,13 @@ class Runner:
             "shipping_fee": "0.00",
             "free_shipping": True,
             "freight_insurance": order.insured,
-            "lines": [
-                {
-                    "line_id": "1",
-                    "sku": order.line.sku,
-                    "title": order.line.sku,
-                    "category": order.line.category,
-                    "quantity": 1,
-                    "unit_price": f"{order.line.price:.2f}",
-                    "discount": "0.00",
-                    "attributes": attributes,
-                    "confirmed_exclusions": [],
-                    "gifts": [],
-                }
-            ],
-            "payments": [
-                {"method": "card", "amount": f"{order.line.price:.2f}", "paid_at": _iso(placed)}
-            ],
+            "lines": [_line_json(str(i + 1), line) for i, line in enumerate(order.lines)],
+            "payments": [{"method": "card", "amount": f"{total:.2f}", "paid_at": _iso(placed)}],
             "shipments": [
                 {
                     "carrier": "sf",
                     "tracking_no": "SF1234567890",
-                    "line_ids": ["1"],
+                    "line_ids": [str(i + 1) for i in range(len(order.lines))],
                     "shipped_at": _iso(placed + timedelta(days=1)),
                     "signed_at": _iso(signed),
                     "installed_at": None,
@@ -660,7 +714,7 @@ class Runner:
                 merchant=self.merchant.code,
                 type=req.type,
                 reason=req.reason,
-                lines=[cases.LineClaim("1", 1)],
+                lines=[cases.LineClaim(line_id, 1) for line_id, _ in order.claimed()],
                 at=at,
                 client=client,
             )
@@ -710,7 +764,9 @@ class Runner:
             at=step(12),
             body=cases.ActionBody(carrier="fake", tracking_no=number),
         )
-        weight = None if req.weight_ratio is None else order.line.weight_g * req.weight_ratio
+        claimed = order.claimed()
+        expected = sum(line.weight_g for _, line in claimed)
+        weight = None if req.weight_ratio is None else expected * req.weight_ratio
         self.scan(number, "picked_up", step(14), weight)
         self.scan(number, "delivered", step(50), None)
         case = Case.objects.select_related("merchant", "buyer", "order").get(pk=case.pk)
@@ -719,20 +775,24 @@ class Runner:
         case = cases.act(
             case=case, actor=self.merchant_actor, action="confirm_receipt", at=step(54)
         )
-        serial = req.returned_serial or order.line.serial
-        item = {
-            "line_id": "1",
-            "result": "pass",
-            "grade": req.grade,
-            "disposition": "restock",
-            "serials": [serial] if serial else [],
-        }
+        items = []
+        for line_id, line in claimed:
+            serial = req.returned_serial or line.serial
+            items.append(
+                {
+                    "line_id": line_id,
+                    "result": "pass",
+                    "grade": req.grade,
+                    "disposition": "restock",
+                    "serials": [serial] if serial else [],
+                }
+            )
         case = cases.act(
             case=case,
             actor=self.merchant_actor,
             action="inspect",
             at=step(56),
-            body=cases.ActionBody(result="pass", extra={"inspections": [item]}),
+            body=cases.ActionBody(result="pass", extra={"inspections": items}),
         )
         if case.state != "refunded":  # refunded already by the fast lane: graded, now done
             cases.act(case=case, actor=self.merchant_actor, action="refund", at=step(57))
