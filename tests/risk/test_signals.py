@@ -164,10 +164,13 @@ def test_a_value_ratio_past_the_sizes_that_did_not_fit_still_fires():
 
 
 def test_a_reviewer_reads_what_was_set_apart_as_sizing():
+    from django.utils import translation
+
     from aftersales.risk.signals import BY_CODE
 
-    text = BY_CODE["RS-01"].explained({"returns": 8, "bought": 10, "rate": 0.8, "baseline": 0.25,
-                                       "sizing_not_counted": 1})  # fmt: skip
+    with translation.override("en"):
+        text = BY_CODE["RS-01"].explained({"returns": 8, "bought": 10, "rate": 0.8,
+                                           "baseline": 0.25, "sizing_not_counted": 1})  # fmt: skip
     assert text.endswith("not counted: 1 returns of the sizes that did not fit, one size of the "
                          "product kept")  # fmt: skip
 
