@@ -15,7 +15,7 @@ from aftersales.accounts.actors import Actor
 from aftersales.accounts.models import Buyer, Role
 from aftersales.cases import services as cases
 from aftersales.cases.models import Case, CaseLine
-from aftersales.refunds.models import Refund
+from aftersales.refunds.models import FreightInsuranceClaim, Refund
 from aftersales.risk.inputs import Subject, bracket_returns, extend, gather
 from aftersales.risk.models import Assessment
 from aftersales.risk.services import policy_for_merchant
@@ -149,6 +149,16 @@ def test_what_came_back_of_other_bracket_returns_is_summed_this_case_apart(h):
     got = bracket_returns([s], lambda _s: policy)[this.pk]
     assert (got["bracket_returns_180d"], got["bracket_refunded_180d"]) == (2, 120.0)
     assert got["claim_is_bracket_return"] is True
+
+
+def test_the_freight_insurance_claims_of_bracket_returns_are_counted(h):
+    buyer = h.buyer()
+    insured = h.case(three_sizes(h, buyer), line_ids=("2", "3"), days_ago=10)
+    FreightInsuranceClaim.objects.create(merchant_id=insured.merchant_id, case=insured,
+                                         order_id=insured.order_id)  # fmt: skip
+    h.case(three_sizes(h, buyer), line_ids=("1",), days_ago=5)
+    got = read(h, buyer)
+    assert (got["bracket_returns_180d"], got["bracket_freight_claims_180d"]) == (2, 1)
 
 
 def test_the_brackets_are_not_read_where_neither_rs01_nor_rs02_fires(h):

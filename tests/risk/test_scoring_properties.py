@@ -77,6 +77,7 @@ sizing = st.fixed_dictionaries(
         "bracket_lines_180d_category": counts,
         "bracket_expected_returns_180d": st.one_of(st.none(), st.floats(min_value=0, max_value=20)),
         "bracket_refunded_180d": st.floats(min_value=0, max_value=50_000, allow_nan=False),
+        "bracket_freight_claims_180d": counts,
         "claim_is_bracket_return": st.booleans(),
     }
 )

@@ -97,7 +97,7 @@ def test_a_no_reason_return_counts_its_own_amount_in_the_value_ratio():
 NO_BRACKETS = {"bracket_returns_180d": 0, "bracket_returns_180d_category": 0,
                "bracket_lines_180d": 0, "bracket_lines_180d_category": 0,
                "bracket_expected_returns_180d": 0.0, "bracket_refunded_180d": 0.0,
-               "claim_is_bracket_return": False}  # fmt: skip
+               "bracket_freight_claims_180d": 0, "claim_is_bracket_return": False}  # fmt: skip
 
 
 def bracketing(**overrides):
@@ -161,6 +161,21 @@ def test_a_value_ratio_past_the_sizes_that_did_not_fit_still_fires():
     (rs02,) = [r for r in score(serial, BUILTIN, trigger=OPEN).reasons if r.code == "RS-02"]
     assert (rs02.detail["refunded"], rs02.detail["bought"], rs02.detail["sizing_not_counted"]) == (
         4500.0, 5400.0, 600.0)  # fmt: skip
+
+
+def test_insured_returns_of_the_sizes_that_did_not_fit_are_not_freight_insurance_abuse():
+    # 5 of 6 returns claimed (0.83); 3 of them insured sizes sent back: 2 of 3 left, below five.
+    sizes = bracketing(returns_180d=6, freight_claims_180d=5, bracket_returns_180d=3,
+                       bracket_freight_claims_180d=3)  # fmt: skip
+    assert "RS-15" in fired({**sizes, **NO_BRACKETS})
+    assert "RS-15" not in fired(sizes)
+
+
+def test_claims_on_nearly_every_return_past_the_sizes_that_did_not_fit_still_fire():
+    claimer = bracketing(returns_180d=9, freight_claims_180d=8, bracket_returns_180d=1,
+                         bracket_freight_claims_180d=1)  # fmt: skip
+    (rs15,) = [r for r in score(claimer, BUILTIN, trigger=OPEN).reasons if r.code == "RS-15"]
+    assert (rs15.detail["claims"], rs15.detail["returns"]) == (7, 8)
 
 
 def test_a_reviewer_reads_what_was_set_apart_as_sizing():

@@ -555,7 +555,7 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
     claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them; on a
     not-received claim against a signed parcel, the same claims raised as an order's dispute
     (RS-09); the buyer's bracket returns where RS-01 or RS-02 fires without them (they only
-    ever lower those two). An ordinary case costs no statement more."""
+    ever lower those, and RS-15). An ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
@@ -605,12 +605,9 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
             if all(b is not None for b in baselines)
             else None
         )
-    # Bracketing only ever lowers RS-01 and RS-02: read where one of them fires without it.
+    # Bracketing only ever lowers RS-01, RS-02 and RS-15: read where one fires without it.
     sizing = [
-        s
-        for s in subjects
-        if fires(inputs[s.case_id], policy_for(s), "RS-01")
-        or fires(inputs[s.case_id], policy_for(s), "RS-02")
+        s for s in subjects if any(fires(inputs[s.case_id], policy_for(s), code) for code in SIZING)
     ]
     if sizing:
         for case_id, found in bracket_returns(sizing, policy_for).items():
@@ -618,6 +615,10 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
 
 
 # --- Bracketing: the sizes sent back of a product bought in several (RS-05) ------------------
+
+
+# The signals whose false-positive risk is sizing or the heavy returner (RISK-SIGNALS.md).
+SIZING = ("RS-01", "RS-02", "RS-15")
 
 
 def _attributes(value: Any) -> dict[str, Any]:
@@ -628,22 +629,25 @@ def _attributes(value: Any) -> dict[str, Any]:
 
 
 def bracket_returns(subjects: list[Subject], policy_for) -> dict[int, dict[str, Any]]:
-    """{case: the buyer's bracket returns of 180 d} — RS-01's and RS-02's "sizing" (RS-05).
+    """{case: the buyer's bracket returns of 180 d} — RS-01's and RS-02's "sizing" (RS-05),
+    and RS-15's "heavy returners".
 
     A **bracket** is an order holding two or more sizes of one product (lines whose attributes
     name the same `spu` with different `size`s) of which the buyer keeps one: some line of the
     product is not taken back by a return that still holds it. A **bracket return** is a return
     whose every line is a size of such a bracket, on an order placed in the window: the sizes
-    that did not fit, sent back — legitimate (RS-05 never blocks), so RS-01 and RS-02 judge the
-    buyer as if those sizes had never been bought. Whether a size is kept is read now, not when
-    the return opened: once the last size goes back too, every return of the order counts."""
+    that did not fit, sent back — legitimate (RS-05 never blocks), so RS-01, RS-02 and RS-15
+    judge the buyer as if those sizes had never been bought. Whether a size is kept is read
+    now, not when the return opened: once the last size goes back too, every return of the
+    order counts."""
     adapt = connection.ops.adapt_datetimefield_value
     rows = _per_subject(
         subjects,
         "SELECT %s, o.id, o.placed_at >= %s, ol.id, ol.line_id, ol.category, ol.quantity,"
         " ol.attributes, c.id, c.opened_at >= %s, cl.quantity, cl.holds_quantity,"
         " (SELECT SUM(r.amount) FROM refunds_refund r WHERE r.case_id = c.id"
-        f" AND r.state IN {_in(COUNTING)})"
+        f" AND r.state IN {_in(COUNTING)}),"
+        " EXISTS (SELECT 1 FROM refunds_freightinsuranceclaim f WHERE f.case_id = c.id)"
         " FROM orders_order o JOIN orders_orderline ol ON ol.order_id = o.id"
         " LEFT JOIN cases_caseline cl ON cl.order_line_id = ol.id AND EXISTS (SELECT 1"
         f" FROM cases_case c3 WHERE c3.id = cl.case_id AND c3.type IN {_RETURNS})"
@@ -674,9 +678,10 @@ def _brackets_of(s: Subject, rows: list[tuple], policy) -> dict[str, Any]:
     claims: dict[int, set[int]] = {}  # return case: the lines it claims
     counted: set[int] = set()  # return cases opened in the window
     refunded: dict[int, float] = {}
+    insured: set[int] = set()  # return cases with a freight-insurance claim
     windowed: set[int] = set()  # orders placed in the window
     for (order_id, in_window, line, line_id, category, quantity, attributes, case_id,
-         case_in_window, claimed, holds, refund) in rows:  # fmt: skip
+         case_in_window, claimed, holds, refund, freight_claim) in rows:  # fmt: skip
         attrs = _attributes(attributes)
         product[line] = (order_id, category, str(attrs.get("spu") or ""),
                          str(attrs.get("size") or ""), int(quantity))  # fmt: skip
@@ -688,6 +693,7 @@ def _brackets_of(s: Subject, rows: list[tuple], policy) -> dict[str, Any]:
         counted.update([case_id] if case_in_window else [])
         held[line] += int(claimed) if holds else 0
         refunded[case_id] = _number(refund)
+        insured.update([case_id] if freight_claim else [])
     if s.opening is not None:  # the case not written yet claims what the opening holds
         mine: dict[int, int] = {}
         for line_id, quantity in s.opening.claimed.items():
@@ -730,5 +736,6 @@ def _brackets_of(s: Subject, rows: list[tuple], policy) -> dict[str, Any]:
             else None
         ),
         "bracket_refunded_180d": round(sum(refunded[c] for c in returns if c != own), 2),
+        "bracket_freight_claims_180d": sum(1 for c in returns if c in insured),
         "claim_is_bracket_return": own in returns,
     }

@@ -85,11 +85,11 @@ def _shown(value: float, places: int = 3) -> float | None:
 
 
 def _set_apart_sizing(judge):
-    """RS-01 and RS-02 judged again without the buyer's bracket returns (inputs.bracket_returns:
-    the sizes sent back of a product bought in several, one kept — the catalogue's "sizing",
-    RS-05's "never blocks"), where they were read: that judgement stands only if the first one
-    fired too, so setting sizing apart can clear a signal, never raise one. Snapshots taken
-    before they were read hold none, and replay as they were scored."""
+    """RS-01, RS-02 and RS-15 judged again without the buyer's bracket returns
+    (inputs.bracket_returns: the sizes sent back of a product bought in several, one kept — the
+    catalogue's "sizing", RS-05's "never blocks"), where they were read: that judgement stands
+    only if the first one fired too, so setting sizing apart can clear a signal, never raise
+    one. Snapshots taken before they were read hold none, and replay as they were scored."""
 
     def signal(i, t):
         found = judge(i, t, sizing=False)
@@ -272,12 +272,20 @@ def _rs13(i, t):
     return None
 
 
-def _rs15(i, t):
-    claims, returns = i["freight_claims_180d"], i["returns_180d"]
+def _freight_claims(i, t, *, sizing):
+    # Bracket returns (see RS-01) insured for the way back are what 运费险 is for: set apart with
+    # their claims. (RS-15's catalogue FP risk is the heavy returner.)
+    claims = i["freight_claims_180d"] - (i["bracket_freight_claims_180d"] if sizing else 0)
+    apart = i["bracket_returns_180d"] if sizing else 0
+    returns = i["returns_180d"] - apart
     ratio = _ratio(claims, returns)
     if returns >= t["min_returns"] and ratio >= t["ratio"]:
-        return Finding({"claims": claims, "returns": returns, "ratio": _shown(ratio, 3)})
+        detail = {"claims": claims, "returns": returns, "ratio": _shown(ratio, 3)}
+        return Finding(_noting(detail, sizing_not_counted=apart))
     return None
+
+
+_rs15 = _set_apart_sizing(_freight_claims)
 
 
 # --- Facts that arrive later --------------------------------------------------------------
@@ -411,6 +419,8 @@ SIGNALS: tuple[Signal, ...] = (
         _("%(claims)s freight-insurance claims on %(returns)s returns (ratio %(ratio)s)"),
         ("freight_claims_180d", "returns_180d"),
         {"ratio": 0.8, "min_returns": 5, "points": 40}, _rs15,
+        notes=(("sizing_not_counted", _("; not counted: %(sizing_not_counted)s returns of the "
+                                        "sizes that did not fit, one size of the product kept")),),
     ),
 )  # fmt: skip
 BY_CODE: dict[str, Signal] = {s.code: s for s in SIGNALS}
