@@ -146,6 +146,7 @@ def _inner(opens: int, buyers: int) -> None:
                 gathered.append((sql, params))
 
     hook_times: list[float] = []
+    rs01_inputs = [0]
     original = hooks.score_opened
 
     profiler = None
@@ -162,6 +163,9 @@ def _inner(opens: int, buyers: int) -> None:
         if profiler is not None:
             profiler.disable()
         hook_times.append(time.perf_counter() - t0)
+        # RS-01 across categories can fire (from its minimum of returns): its lines per
+        # category are an input (a statement of their own on main before session 8).
+        rs01_inputs[0] += any("lines_180d_by_category" in r.snapshot["inputs"] for r in rows)
         return rows
 
     # Where the code registers the score: in the opening's write (`WRITTEN_WITH_CASE`, the score
@@ -208,6 +212,8 @@ def _inner(opens: int, buyers: int) -> None:
           f"p90 {ms(hook_times, 90):7.3f} ms"
           + ("   (its reads and Python only: the score's write is in the case's statement)"
              if score_in_write else "   (its reads, Python and the score's INSERT)"))  # fmt: skip
+    print(f"  opens with RS-01's lines per category among their inputs: {rs01_inputs[0]} of "
+          f"{len(hook_times)}")  # fmt: skip
     for on, label in ((True, "with risk"), (False, "without")):
         for name, values in by_kind[on].items():
             if values:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from aftersales.cases import timers
 from aftersales.cases.models import Case, Deadline
 from aftersales.core import clock
+from aftersales.risk.models import Assessment
 from tests.cases import builders as b
 from tests.orders.factories import line_json
 
@@ -71,6 +72,20 @@ def test_opening_a_case_costs_a_fixed_number_of_statements_whatever_its_lines():
     case, five = _open(s, b.order(s, signed=False, lines=lines), 5)
     assert len(case["lines"]) == 5 and case["state"] == "requested"
     assert one == five == OPEN_STATEMENTS
+
+
+def test_rs01_across_categories_costs_no_statement_more_from_its_minimum_of_returns():
+    # From RS-01's minimum of returns (five) the lines bought per category are an input too:
+    # counted in the history row, not read in a statement of their own.
+    s = b.shop()
+    buyer = b.order(s)["buyer"]["external_id"]  # the token's last_used_at is written once
+    for _ in range(5):
+        _open(s, b.order(s, buyer=buyer), 1, "return_refund")
+    case, n = _open(s, b.order(s, buyer=buyer), 1, "return_refund")
+    score = Assessment.objects.get(case_id=case["id"])
+    assert score.snapshot["inputs"]["lines_180d_by_category"] == {"apparel": 7}
+    assert case["state"] == "requested"
+    assert n == OPEN_STATEMENTS
 
 
 def test_an_automatically_approved_case_costs_its_steps_not_a_reread():

@@ -31,6 +31,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aftersales.core import prepared
+from aftersales.orders.models import Category
 from aftersales.policy.vocabulary import FAULT_REASONS
 from aftersales.refunds.models import COUNTING
 from aftersales.risk.scoring import fires
@@ -108,6 +109,14 @@ def _in(values: Sequence[str]) -> str:
 _RETURNS = _in(RETURN_TYPES)
 
 
+# The categories a line can have (orders.models.Category), in the row's order: RS-01's lines
+# per category are counted in the row, one `FILTER` each (a line of a category not listed here
+# is still in the row's count of every line: `gather` then leaves RS-01's read to `extend`).
+CATEGORIES = tuple(sorted(Category.values))
+# How many of the row's columns `gather` names (the case id apart), before the counts above.
+_ROW_COLUMNS = 16
+
+
 def _row_sql(quality: bool) -> str:
     """One case's row; `%(name)s` marks stand for its parameters (named, then flattened).
 
@@ -162,10 +171,16 @@ def _row_sql(quality: bool) -> str:
     )
     orders_180d = (
         # RS-01 lines in the category, RS-02 bought, RS-08 orders in 90 d (an order with no
-        # line still counts: hence the outer join)
+        # line still counts: hence the outer join); RS-01's lines per category (`extend`) and
+        # every line, on the same rows: no second walk of them where RS-01 can fire
         "SELECT COUNT(ol.id) FILTER (WHERE ol.category = %(category)s) AS lines_cat,"
         " SUM(ol.paid_amount) AS bought,"
-        " COUNT(DISTINCT o.id) FILTER (WHERE o.placed_at >= %(t90)s) AS orders90"
+        " COUNT(DISTINCT o.id) FILTER (WHERE o.placed_at >= %(t90)s) AS orders90,"
+        + "".join(
+            f" COUNT(ol.id) FILTER (WHERE ol.category = '{c}') AS lines_{n},"
+            for n, c in enumerate(CATEGORIES)
+        )
+        + " COUNT(ol.id) AS lines"
         " FROM orders_order o LEFT JOIN orders_orderline ol ON ol.order_id = o.id"
         f" WHERE o.buyer_id = {b} AND o.placed_at >= %(t180)s"
     )
@@ -188,7 +203,10 @@ def _row_sql(quality: bool) -> str:
         # RS-11: photos of this case also filed with another buyer's case
         " (SELECT COUNT(*) FROM cases_evidence e WHERE e.case_id = %(case)s AND EXISTS"
         " (SELECT 1 FROM cases_evidence e2 JOIN cases_case c2 ON c2.id = e2.case_id"
-        f" WHERE e2.sha256 = e.sha256 AND c2.buyer_id <> {b}))"
+        f" WHERE e2.sha256 = e.sha256 AND c2.buyer_id <> {b})),"
+        # last, after the columns `gather` names (`_ROW_COLUMNS`): RS-01's lines per category
+        + "".join(f" o.lines_{n}," for n in range(len(CATEGORIES)))
+        + " o.lines"
         f" FROM ({cases_180d}) h, ({orders_180d}) o, ({cluster}) k"
     )
 
@@ -278,9 +296,13 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]:
+def gather(
+    subjects: Iterable[Subject], policy_for, lines_by_category: dict | None = None
+) -> dict[int, dict[str, Any]]:
     """{case_id: inputs} for every subject, in one statement. `policy_for(subject)` gives the
-    RiskPolicy that will score it (its category baseline and RS-08 minimum go in)."""
+    RiskPolicy that will score it (its category baseline and RS-08 minimum go in). Given
+    `lines_by_category`, it gets what `bought_by_category` would read, from the same row, for
+    every subject whose lines all have a listed category (for `extend`: not an input itself)."""
     subjects = list(subjects)
     if not subjects:
         return {}
@@ -316,9 +338,15 @@ def gather(subjects: Iterable[Subject], policy_for) -> dict[int, dict[str, Any]]
     )
     out = {}
     for s in subjects:
+        row = rows[s.case_id]
         (returns_cat, lines_cat, bought, refunded, ro90, orders90, inr90, worn, claims, returns,
          linked, cluster_returns, cluster_new, sku_claims, sku_lines,
-         reused) = rows[s.case_id]  # fmt: skip
+         reused) = row[:_ROW_COLUMNS]  # fmt: skip
+        if lines_by_category is not None:
+            per, every = row[_ROW_COLUMNS:-1], int(row[-1] or 0)
+            counts = {c: int(n) for c, n in zip(CATEGORIES, per, strict=True) if n}
+            if sum(counts.values()) == every:  # else a line of an unlisted category
+                lines_by_category[s.case_id] = counts
         policy = policy_for(s)
         out[s.case_id] = {
             "category": s.category,
@@ -547,7 +575,12 @@ def not_received_order_claims(subjects: list[Subject]) -> dict[int, int]:
     return {case_id: int(n) for case_id, n in rows}
 
 
-def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], policy_for) -> None:
+def extend(
+    inputs: dict[int, dict[str, Any]],
+    subjects: Iterable[Subject],
+    policy_for,
+    lines_by_category: dict | None = None,
+) -> None:
     """Add to `gather`'s inputs what its row does not read, each only where its signal can fire
     (as the merchant's quality rate): the lines bought per category, weighed by the policy's
     baselines, from RS-01's minimum of returns; the order's lines and promotions where the shop
@@ -579,7 +612,11 @@ def extend(inputs: dict[int, dict[str, Any]], subjects: Iterable[Subject], polic
     ]
     quality = [s for s in subjects if inputs[s.case_id]["claim_is_quality"]]
     not_received = [s for s in subjects if inputs[s.case_id].get("claim_is_inr_despite_pod")]
-    bought = bought_by_category(many) if many else {}
+    # RS-01's lines per category: from gather's row where it counted them, else read.
+    counted = lines_by_category or {}
+    unread = [s for s in many if s.case_id not in counted]
+    bought = bought_by_category(unread) if unread else {}
+    bought.update({s.case_id: counted[s.case_id] for s in many if s.case_id in counted})
     orders = order_lines(promoted) if promoted else {}
     punitive = punitive_claims(quality) if quality else {}
     claims = refund_only_claims(refund_only) if refund_only else {}

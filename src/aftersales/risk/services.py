@@ -105,8 +105,10 @@ def scored(subjects: Iterable[Subject], *, trigger: str) -> dict[int, Assessment
     if not subjects:
         return {}
     policies = {s.merchant_id: policy_for_merchant(s.merchant_id) for s in subjects}
-    inputs = gather(subjects, lambda s: policies[s.merchant_id])
-    extend(inputs, subjects, lambda s: policies[s.merchant_id])
+    # RS-01's lines per category come with the history row: extend reads them only if not.
+    lines_by_category: dict[int, dict[str, int]] = {}
+    inputs = gather(subjects, lambda s: policies[s.merchant_id], lines_by_category)
+    extend(inputs, subjects, lambda s: policies[s.merchant_id], lines_by_category)
     rows = []
     for s in subjects:
         policy = policies[s.merchant_id]
