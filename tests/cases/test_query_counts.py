@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("periodic_checks_he
 # least) in one more, the score in one write — on PostgreSQL a sub-statement of the case's
 # statement (`opening.WRITTEN_WITH_CASE`), on SQLite its own INSERT after the case's.
 RISK_STATEMENTS = 2 if connection.vendor == "postgresql" else 3
+# Where RS-01, RS-02 or RS-15 fires, the buyer's bracket returns that could clear it (sizing).
+BRACKET_READ = 1
 OPEN_STATEMENTS = (6 if connection.vendor == "postgresql" else 10) + RISK_STATEMENTS
 # Token, the case (API read), the case locked, its update, the event and its outbox message, the
 # deadlines cancelled and scheduled, the lines for the response; BEGIN/COMMIT.
@@ -85,7 +87,10 @@ def test_rs01_across_categories_costs_no_statement_more_from_its_minimum_of_retu
     score = Assessment.objects.get(case_id=case["id"])
     assert score.snapshot["inputs"]["lines_180d_by_category"] == {"apparel": 7}
     assert case["state"] == "requested"
-    assert n == OPEN_STATEMENTS
+    # Six returns of seven lines: RS-01 fires, so the bracket returns that could clear it are
+    # read (risk.inputs.bracket_returns) — that statement, not one for the lines per category.
+    assert "bracket_returns_180d" in score.snapshot["inputs"]
+    assert n == OPEN_STATEMENTS + BRACKET_READ
 
 
 def test_an_automatically_approved_case_costs_its_steps_not_a_reread():
