@@ -587,8 +587,8 @@ def extend(
     has published its 满减 / 包邮 thresholds (RS-14); the buyer's punitive claims on a quality
     claim (RS-12); which refund-only claims RS-08 does not count, from its minimum of them; on a
     not-received claim against a signed parcel, the same claims raised as an order's dispute
-    (RS-09); the buyer's bracket returns where RS-01 or RS-02 fires without them (they only
-    ever lower those, and RS-15). An ordinary case costs no statement more."""
+    (RS-09); the buyer's bracket returns where RS-01, RS-02 or RS-15 fires without them (they
+    only ever lower those three). An ordinary case costs no statement more."""
     subjects = list(subjects)
     if not subjects:
         return
