@@ -272,6 +272,12 @@ def _explain(gathered) -> None:
             plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
             planning.append(plan["Planning Time"])
             execution.append(plan["Execution Time"])
+        if os.environ.get("AFTERSALES_BENCH_PLAN") and gathered:
+            # The last read's plan as text, node by node: where its execution time goes.
+            sql, params = gathered[-1]
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + sql, params)
+            print("  the last history read's plan:")
+            print("\n".join("    " + line for (line,) in cursor.fetchall()))
     print(f"  EXPLAIN ANALYZE of the history read over {len(gathered)} statements"
           f" ({prepared_as} as prepared statements): planning p50 "
           f"{statistics.median(planning):.3f} ms, execution p50 {statistics.median(execution):.3f}"
