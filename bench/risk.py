@@ -16,7 +16,9 @@ runs: `EXPLAIN EXECUTE` of its prepared statement); the statements by kind, with
 `cases.opening.OPENED` nor in `WRITTEN_WITH_CASE`: no score taken, no row in the case's write.
 On PostgreSQL the tables are `ANALYZE`d after the history is loaded, as autovacuum would have
 done on a live database. `--code PATH` runs another checkout's `src` (A/B against main from the
-same script: `git worktree add --detach ../main-copy main`).
+same script: `git worktree add --detach ../main-copy main`). `AFTERSALES_BENCH_PLAN=1` also prints
+the plans (`EXPLAIN (ANALYZE, BUFFERS)`) of the last history read and of the case's statement
+with and without the score's row; `AFTERSALES_BENCH_PROFILE=1` a cProfile of the hook.
 
     .venv/bin/python bench/risk.py [--opens 600] [--buyers 200] [--backends sqlite,postgres]
         [--db-name aftersales_bench_risk] [--code PATH]
@@ -133,10 +135,26 @@ def _inner(opens: int, buyers: int) -> None:
     }
     risk_on = [False]
 
+    # AFTERSALES_BENCH_PLAN: the case's statement's plan, with risk and without, each the last
+    # of its kind (EXPLAIN ANALYZE runs it: inside a savepoint rolled back, before the real one).
+    case_plans: dict[bool, list[str]] = {}
+    plan_wanted = connection.vendor == "postgresql" and "AFTERSALES_BENCH_PLAN" in os.environ
+
+    def explained(sql, params) -> list[str]:
+        sid = transaction.savepoint()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                return [line for (line,) in cursor.fetchall()]
+        finally:
+            transaction.savepoint_rollback(sid)
+
     def watch(execute, sql, params, many, context):
         kind = next((name for name, mark in KINDS if mark in sql), None)
-        if kind is None:
+        if kind is None or sql.startswith("EXPLAIN"):
             return execute(sql, params, many, context)
+        if plan_wanted and kind == KINDS[0][0]:
+            case_plans[risk_on[0]] = explained(sql, params)
         t0 = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -234,6 +252,9 @@ def _inner(opens: int, buyers: int) -> None:
 
         print("  the hook's CPU by function (cProfile, process CPU clock):")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    for on in sorted(case_plans, reverse=True):
+        print(f"  the case's statement {'with' if on else 'without'} risk, the last one's plan:")
+        print("\n".join("    " + line for line in case_plans[on]))
     if connection.vendor == "postgresql":
         _explain(gathered)
 
@@ -272,7 +293,7 @@ def _explain(gathered) -> None:
             plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
             planning.append(plan["Planning Time"])
             execution.append(plan["Execution Time"])
-        if os.environ.get("AFTERSALES_BENCH_PLAN") and gathered:
+        if "AFTERSALES_BENCH_PLAN" in os.environ and gathered:
             # The last read's plan as text, node by node: where its execution time goes.
             sql, params = gathered[-1]
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + sql, params)
