@@ -64,6 +64,7 @@ KINDS = (
     ("RS-01 categories", "GROUP BY ol.category"),
     ("score INSERT", 'INSERT INTO "risk_assessment"'),
     ("identifiers INSERT", 'INSERT INTO "risk_identifier"'),
+    ("identifiers INSERT", "INSERT INTO risk_identifier "),  # linking.record's own text
 )
 
 
