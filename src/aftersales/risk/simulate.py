@@ -100,6 +100,8 @@ END = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 DORMITORY = "浙江大学紫金港校区 蓝田学园 3 幢"
 PARCEL_STATION = "上海市浦东新区 张江镇 菜鸟驿站 18 号"
 SHARED_ADDRESSES = {"dormitory": DORMITORY, "parcel_station": PARCEL_STATION}
+# Where else a behavioural hard negative may live: in a family, on its shared device (session 10).
+SITUATIONS = (*SHARED_ADDRESSES, "family_device")
 # Where a return waits for the merchant's receipt: on its way, or refunded first by the fast lane
 # at the first scan — its goods are received and graded all the same (RS-04 reads the grades).
 RETURNING = ("approved", "refunded_awaiting_return")  # the buyer ships the return from these
@@ -403,13 +405,23 @@ class Planner:
 
     def situation(self, share: float) -> dict[str, str]:
         """Where a behavioural hard negative lives: at the dormitory's or the parcel station's
-        address with the share each of those kinds holds of the population, else an address of
-        its own — so that a shared-address cell compares addresses, not kinds of behaviour."""
+        address, or in a family on its shared device, with the share each of those kinds holds
+        of the population, else at an address of its own — so that a shared-address cell
+        compares situations, not kinds of behaviour. A family is joined once the families are
+        made (join_families)."""
         draw = self.situations.random()
-        for i, (shared, address) in enumerate(SHARED_ADDRESSES.items()):
+        for i, shared in enumerate(SITUATIONS):
             if draw < (i + 1) * share:
-                return {"shared": shared, "address": address}
+                return {"shared": shared, "address": SHARED_ADDRESSES.get(shared)}
         return {}
+
+    def join_families(self, buyers: list[SimBuyer], families: list[int]) -> None:
+        """Each behavioural hard negative drawn into a family moves in with one of the families:
+        its device and its address become theirs."""
+        for b in buyers:
+            if b.kind != "family_device" and b.segment["shared_address"] == "family_device":
+                i = self.situations.choice(families)
+                b.device, b.address = f"family-{i}", f"家庭 {i} 号"
 
     def bracketing(self, buyer: SimBuyer) -> SimBuyer:
         """The heavy returner's way of buying clothes (RISK-SIGNALS.md RS-05, RS-01's "sizing"):
@@ -473,9 +485,10 @@ class Planner:
                     )
                 )
             )
-        made = 0
+        made, families = 0, []
         while made < per:
             i = self.next_id()
+            families.append(i)
             for _ in range(self.r.randint(2, 4)):
                 out.append(
                     self.honest(
@@ -514,6 +527,7 @@ class Planner:
                 if order.request and order.request.type == "return_refund":
                     order.request.weight_ratio = self.r.choice((None, self.r.uniform(0.45, 0.8)))
             out.append(b)
+        self.join_families(out, families)
         return out
 
 
