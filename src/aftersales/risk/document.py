@@ -7,7 +7,7 @@ published."""
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -64,11 +64,19 @@ class RiskPolicy:
 
     label: str
     document: dict[str, Any]
+    # A published version never changes: each signal's thresholds in a category are merged once
+    # (a case's score asks for them some twenty times). Read-only to callers.
+    _merged: dict[tuple[str, str], dict[str, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def thresholds(self, code: str, category: str) -> dict[str, float]:
-        base = self.document["signals"].get(code, BY_CODE[code].defaults)
-        over = self.document.get("categories", {}).get(category, {}).get(code, {})
-        return {**BY_CODE[code].defaults, **base, **over}
+        found = self._merged.get((code, category))
+        if found is None:
+            base = self.document["signals"].get(code, BY_CODE[code].defaults)
+            over = self.document.get("categories", {}).get(category, {}).get(code, {})
+            found = self._merged[(code, category)] = {**BY_CODE[code].defaults, **base, **over}
+        return found
 
     def perishable(self, category: str) -> bool:
         return category in self.document.get("perishable_categories", PERISHABLE_CATEGORIES)

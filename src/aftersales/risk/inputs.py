@@ -336,6 +336,8 @@ def gather(
         for s in subjects
         if int(rows[s.case_id][4]) >= int(policy_for(s).thresholds("RS-08", s.category)["count"])
     )
+    # Most subjects are below RS-08's minimum: no rate read, and no local day to work out.
+    quality_rate = (lambda s: rates.get((s.merchant_id, _day(s.at)), 0.0)) if rates else None
     out = {}
     for s in subjects:
         row = rows[s.case_id]
@@ -360,7 +362,7 @@ def gather(
             "refunded_180d": round(_number(refunded), 2),
             "refund_only_90d": int(ro90),
             "orders_90d": int(orders90),
-            "merchant_quality_rate": rates.get((s.merchant_id, _day(s.at)), 0.0),
+            "merchant_quality_rate": quality_rate(s) if quality_rate else 0.0,
             "inr_despite_pod_90d": int(inr90),
             "claim_is_inr_despite_pod": s.reason == "not_received" and s.signed,
             "claim_is_quality": s.reason in FAULT_REASONS,
@@ -643,9 +645,7 @@ def extend(
             else None
         )
     # Bracketing only ever lowers RS-01, RS-02 and RS-15: read where one fires without it.
-    sizing = [
-        s for s in subjects if any(fires(inputs[s.case_id], policy_for(s), code) for code in SIZING)
-    ]
+    sizing = [s for s in subjects if fires(inputs[s.case_id], policy_for(s), SIZING)]
     if sizing:
         for case_id, found in bracket_returns(sizing, policy_for).items():
             inputs[case_id].update(found)

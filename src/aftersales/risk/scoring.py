@@ -7,7 +7,7 @@ allowed, and marked for review (`needs_review`). Nothing here denies: the ladder
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -67,17 +67,18 @@ def _as_numbers(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**inputs, **{k: float(Decimal(inputs[k])) for k in found}}
 
 
-def fires(inputs: Mapping[str, Any], policy: RiskPolicy, code: str) -> bool:
-    """Whether one signal fires on the inputs under the policy (one that cannot be judged does
-    not): for a read that only ever lowers a signal, so is needed only where it fires."""
+def fires(inputs: Mapping[str, Any], policy: RiskPolicy, codes: Iterable[str]) -> bool:
+    """Whether any of the signals fires on the inputs under the policy (one that cannot be
+    judged does not): for a read that only ever lowers them, so is needed only where one does."""
     inputs = _as_numbers(inputs)
-    try:
-        return (
-            BY_CODE[code].run(inputs, policy.thresholds(code, inputs.get("category", "")))
-            is not None
-        )
-    except Missing:
-        return False
+    category = inputs.get("category", "")
+    for code in codes:
+        try:
+            if BY_CODE[code].run(inputs, policy.thresholds(code, category)) is not None:
+                return True
+        except Missing:
+            continue
+    return False
 
 
 def score(
