@@ -1,5 +1,6 @@
 """risk_assessment as the migrations leave it: the indexes a score's write pays for, and the
-append-only guard still on the table after the buyer index was dropped (0003)."""
+append-only guard still on the table after the buyer index was dropped (0003), and the
+snapshot compressed with lz4 on PostgreSQL (0004)."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -31,3 +32,11 @@ def test_scores_stay_append_only_after_the_index_is_dropped():
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM risk_assessment")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compression is PostgreSQL's")
+def test_a_scores_snapshot_is_compressed_with_lz4_on_postgresql():
+    b.open_case()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(snapshot) FROM risk_assessment")
+        assert {row[0] for row in cursor.fetchall()} == {"lz4"}
