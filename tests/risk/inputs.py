@@ -32,6 +32,7 @@ def honest(**overrides: Any) -> dict[str, Any]:
         "returns_180d": 1,
         "cluster_accounts": 1,
         "cluster_returns_7d": 1,
+        "cluster_others_returning_7d": 0,
         "cluster_new_accounts": 0,
         "sku_quality_claims_others_90d": 0,
         "sku_lines_others_90d": 0,

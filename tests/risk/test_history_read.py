@@ -377,6 +377,33 @@ def test_cluster_returns_7d_adds_the_linked_accounts_returns(h):
     assert h.inputs(buyer)["cluster_returns_7d"] == 3
 
 
+def test_cluster_others_returning_counts_the_linked_accounts_that_returned_in_7_days(h):
+    buyer, sister, brother, stranger = h.buyer(), h.buyer(), h.buyer(), h.buyer()
+    h.case(h.order(buyer), days_ago=1)
+    h.case(h.order(buyer), days_ago=2)
+    h.case(h.order(sister), days_ago=3)
+    h.case(h.order(sister), days_ago=4)
+    h.case(h.order(brother), days_ago=8)  # a week and a day ago: not in the week
+    h.case(h.order(stranger), days_ago=1)
+    for b in (buyer, sister, brother):
+        _identify(b, "device", "family-tablet")
+    found = h.inputs(buyer)
+    assert (found["cluster_accounts"], found["cluster_returns_7d"]) == (3, 4)
+    assert found["cluster_others_returning_7d"] == 1
+
+
+def test_a_buyers_own_returns_make_no_other_account_returning(h):
+    buyer, sister = h.buyer(), h.buyer()
+    for days_ago in (1, 2, 3, 4, 5):
+        h.case(h.order(buyer), days_ago=days_ago)
+    h.order(sister, days_ago=20)
+    for b in (buyer, sister):
+        _identify(b, "device", "family-tablet")
+    found = h.inputs(buyer)
+    assert (found["cluster_accounts"], found["cluster_returns_7d"]) == (2, 5)
+    assert found["cluster_others_returning_7d"] == 0
+
+
 def test_cluster_new_accounts_counts_linked_accounts_whose_first_order_is_within_30_days(h):
     buyer, fresh, edge, seasoned = h.buyer(), h.buyer(), h.buyer(), h.buyer()
     h.order(buyer, days_ago=100)

@@ -190,13 +190,44 @@ def test_a_reviewer_reads_what_was_set_apart_as_sizing():
                          "product kept")  # fmt: skip
 
 
-# RS-03: cluster velocity — look-alike: a family's returns in one week, one account.
+# RS-03: cluster velocity — look-alikes: one account's week of returns, unlinked or on a family's
+# shared device.
 def test_five_returns_in_a_week_across_linked_accounts_fires():
-    assert "RS-03" in fired(honest(cluster_accounts=3, cluster_returns_7d=6))
+    assert "RS-03" in fired(
+        honest(cluster_accounts=3, cluster_returns_7d=6, cluster_others_returning_7d=2)
+    )
 
 
 def test_five_returns_in_a_week_from_one_unlinked_account_is_not_cluster_velocity():
     assert "RS-03" not in fired(honest(cluster_accounts=1, cluster_returns_7d=6))
+
+
+def test_a_heavy_returners_own_week_on_a_familys_device_is_not_cluster_velocity():
+    assert "RS-03" not in fired(
+        honest(cluster_accounts=4, cluster_returns_7d=6, cluster_others_returning_7d=0)
+    )
+
+
+def test_a_score_taken_before_the_other_accounts_were_counted_replays_as_it_was_scored():
+    before = honest(cluster_accounts=4, cluster_returns_7d=6)
+    del before["cluster_others_returning_7d"]
+    assert "RS-03" in fired(before)
+
+
+def test_cluster_velocity_says_how_many_other_accounts_returned():
+    from django.utils import translation
+
+    from aftersales.risk.signals import BY_CODE
+
+    result = score(
+        honest(cluster_accounts=3, cluster_returns_7d=6, cluster_others_returning_7d=2),
+        BUILTIN,
+        trigger=OPEN,
+    )
+    (reason,) = [r for r in result.reasons if r.code == "RS-03"]
+    with translation.override("en"):
+        text = BY_CODE["RS-03"].explained(reason.detail)
+    assert text == "6 returns in 7 days across 3 linked accounts; 2 of the other accounts returned"
 
 
 # RS-04: wardrobing — look-alike: an honest late return with no worn history.

@@ -114,7 +114,7 @@ _RETURNS = _in(RETURN_TYPES)
 # is still in the row's count of every line: `gather` then leaves RS-01's read to `extend`).
 CATEGORIES = tuple(sorted(Category.values))
 # How many of the row's columns `gather` names (the case id apart), before the counts above.
-_ROW_COLUMNS = 16
+_ROW_COLUMNS = 17
 
 
 def _row_sql(quality: bool) -> str:
@@ -185,19 +185,25 @@ def _row_sql(quality: bool) -> str:
         f" WHERE o.buyer_id = {b} AND o.placed_at >= %(t180)s"
     )
     cluster = (
-        # RS-03 / RS-13: the linked accounts, the returns in 7 d of the buyer and of them, the
-        # linked accounts whose first order is in the last 30 d — each by the member's key
+        # RS-03 / RS-13: the linked accounts, the returns in 7 d of the buyer and of them, how
+        # many accounts besides the buyer returned in those 7 d (RS-03 is velocity *across*
+        # accounts), the linked accounts whose first order is in the last 30 d — each by the
+        # member's key, each member's returns counted once
         "SELECT COUNT(*) FILTER (WHERE m.linked = 1) AS linked,"
-        " SUM((SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = m.buyer_id"
-        f" AND c.opened_at >= %(t7)s AND c.type IN {_RETURNS})) AS cluster_returns,"
-        " COUNT(*) FILTER (WHERE m.linked = 1 AND (SELECT MIN(o.placed_at) FROM orders_order o"
-        " WHERE o.buyer_id = m.buyer_id) >= %(t30)s) AS cluster_new"
-        f" FROM ({_MEMBERS.format(b=b)}) m"
+        " SUM(m.returns_7d) AS cluster_returns,"
+        f" COUNT(*) FILTER (WHERE m.buyer_id <> {b} AND m.returns_7d > 0) AS cluster_others,"
+        " COUNT(*) FILTER (WHERE m.linked = 1 AND m.first_order >= %(t30)s) AS cluster_new"
+        " FROM (SELECT u.buyer_id, u.linked,"
+        " (SELECT COUNT(*) FROM cases_case c WHERE c.buyer_id = u.buyer_id"
+        f" AND c.opened_at >= %(t7)s AND c.type IN {_RETURNS}) AS returns_7d,"
+        " CASE WHEN u.linked = 1 THEN (SELECT MIN(o.placed_at) FROM orders_order o"
+        " WHERE o.buyer_id = u.buyer_id) END AS first_order"
+        f" FROM ({_MEMBERS.format(b=b)}) u) m"
     )
     return (
         "SELECT %(case)s, h.returns_cat, o.lines_cat, o.bought, h.refunded, h.ro90,"
         " o.orders90, h.inr90, h.worn, h.claims, h.returns,"
-        " k.linked, k.cluster_returns, k.cluster_new,"
+        " k.linked, k.cluster_returns, k.cluster_new, k.cluster_others,"
         # RS-10: the SKU's quality claims by others / lines others bought, 90 d
         f" {sku},"
         # RS-11: photos of this case also filed with another buyer's case
@@ -342,7 +348,7 @@ def gather(
     for s in subjects:
         row = rows[s.case_id]
         (returns_cat, lines_cat, bought, refunded, ro90, orders90, inr90, worn, claims, returns,
-         linked, cluster_returns, cluster_new, sku_claims, sku_lines,
+         linked, cluster_returns, cluster_new, cluster_others, sku_claims, sku_lines,
          reused) = row[:_ROW_COLUMNS]  # fmt: skip
         if lines_by_category is not None:
             per, every = row[_ROW_COLUMNS:-1], int(row[-1] or 0)
@@ -374,6 +380,7 @@ def gather(
             # The buyer counts as one account of their cluster even with nothing linked.
             "cluster_accounts": max(1, int(linked)),
             "cluster_returns_7d": int(cluster_returns),
+            "cluster_others_returning_7d": int(cluster_others),
             "cluster_new_accounts": int(cluster_new),
             "sku_quality_claims_others_90d": int(sku_claims),
             "sku_lines_others_90d": int(sku_lines),

@@ -163,9 +163,17 @@ _rs02 = _set_apart_sizing(_value_ratio)
 
 
 def _rs03(i, t):
+    """Velocity across accounts: one account's own week of returns is RS-01's to judge, so a
+    heavy returner on a family's device is not a cluster until another account returns too (the
+    catalogue's "families"). A snapshot taken before the others were counted holds no such
+    input, and replays as it was scored."""
     linked, returns = i["cluster_accounts"], i["cluster_returns_7d"]
+    others = i.get("cluster_others_returning_7d")
+    if others is not None and others < t["others"]:
+        return None
     if linked >= 2 and returns >= t["returns_7d"]:
-        return Finding({"accounts": linked, "returns_7d": returns})
+        detail = {"accounts": linked, "returns_7d": returns}
+        return Finding(detail if others is None else {**detail, "others": others})
     return None
 
 
@@ -334,7 +342,8 @@ SIGNALS: tuple[Signal, ...] = (
         "RS-03", _("Cluster velocity"),
         _("%(returns_7d)s returns in 7 days across %(accounts)s linked accounts"),
         ("cluster_accounts", "cluster_returns_7d"),
-        {"returns_7d": 5, "points": 40}, _rs03,
+        {"returns_7d": 5, "others": 1, "points": 40}, _rs03,
+        notes=(("others", _("; %(others)s of the other accounts returned")),),
     ),
     Signal(
         "RS-04", _("Wardrobing timing"),
